@@ -1,0 +1,15 @@
+"""REST JSON API under /api/v1, documented by flask-smorest from the code."""
+from __future__ import annotations
+
+from flask import Flask
+
+from .errors import MarqueeApi
+
+
+def init_api(app: Flask) -> MarqueeApi:
+    api = MarqueeApi(app)
+    from . import brand_kits, key_art, requests, titles, variants
+
+    for module in (brand_kits, titles, key_art, requests, variants):
+        api.register_blueprint(module.blp)
+    return api

@@ -1,0 +1,50 @@
+"""One config object, read from the environment, with embedded defaults.
+
+Defaults run everything on one machine: SQLite and assets under var/, Redis on localhost.
+PostgreSQL, another Redis or a model directory are switches (environment variables), not code.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    var_dir = Path(_env("MARQUEE_VAR_DIR", str(PROJECT_ROOT / "var")))
+    cfg: dict[str, Any] = {
+        "SECRET_KEY": _env("SECRET_KEY", "dev-only-change-me"),
+        "VAR_DIR": str(var_dir),
+        "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{var_dir / 'marquee.db'}"),
+        "STORAGE_DIR": _env("MARQUEE_STORAGE_DIR", str(var_dir / "assets")),
+        "REDIS_URL": _env("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        # Queue names are prefixed so that test runs never meet production work in one Redis.
+        "QUEUE_PREFIX": _env("MARQUEE_QUEUE_PREFIX", ""),
+        "BRAND_KITS_DIR": _env("MARQUEE_BRAND_KITS_DIR", str(PROJECT_ROOT / "brand_kits")),
+        "MAX_CONTENT_LENGTH": int(_env("MARQUEE_MAX_UPLOAD_MB", "64")) * 1024 * 1024,
+        "RENDER_JOB_TIMEOUT": int(_env("MARQUEE_RENDER_JOB_TIMEOUT", "600")),
+        # A variant whose job vanished from Redis is re-enqueued after this many seconds.
+        "RECONCILE_GRACE_S": int(_env("MARQUEE_RECONCILE_GRACE_S", "5")),
+        "RECONCILE_INTERVAL_S": int(_env("MARQUEE_RECONCILE_INTERVAL_S", "15")),
+        # A started job whose heartbeat is older than this is taken as lost (worker killed).
+        "RECONCILE_STALE_S": int(_env("MARQUEE_RECONCILE_STALE_S", "30")),
+        "JOB_MONITORING_INTERVAL_S": int(_env("MARQUEE_JOB_MONITORING_INTERVAL_S", "5")),
+        "WORKER_TTL_S": int(_env("MARQUEE_WORKER_TTL_S", "20")),
+        "MODEL_DIR": _env("MARQUEE_MODEL_DIR", ""),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "API_TITLE": "Marquee",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }
+    if overrides:
+        cfg.update(overrides)
+    return cfg

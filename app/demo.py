@@ -1,0 +1,60 @@
+"""The sample campaign, end to end through the REST API and a real RQ worker."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from .render.formats import FORMATS
+from .render.locales import SUPPORTED_LOCALES
+from .sample import sample_key_art_jpeg, sample_title
+
+
+def _ok(resp, *codes: int) -> dict:
+    if resp.status_code not in codes:
+        raise click.ClickException(f"{resp.request.method} {resp.request.path} -> {resp.status_code}: {resp.get_data(as_text=True)}")
+    return resp.get_json()
+
+
+def run_demo(out: Path, timeout: int) -> None:
+    from .cli import write_contact_sheet
+    from .services.titles import title_by_slug
+
+    client = current_app.test_client()
+    kit = _ok(client.post("/api/v1/brand-kits/import", json={"folder": "marquee-default"}), 200, 201)
+    data = sample_title()
+    existing = title_by_slug(data["slug"])
+    if existing is None:
+        payload = dict(data, releases=[dict(r, release_date=str(r["release_date"])) for r in data["releases"]])
+        title = _ok(client.post("/api/v1/titles", json=payload), 201)
+    else:
+        title = {"id": existing.id}
+    import io
+
+    art = _ok(client.post(f"/api/v1/titles/{title['id']}/key-art",
+                          data={"file": (io.BytesIO(sample_key_art_jpeg()), "beyond-the-orbit.jpg")},
+                          content_type="multipart/form-data"), 200, 201)
+    req = _ok(client.post("/api/v1/requests", json={
+        "title_id": title["id"], "key_art_id": art["id"], "brand_kit_id": kit["id"],
+        "locales": list(SUPPORTED_LOCALES), "formats": list(FORMATS), "requester": "demo"}), 202)
+    click.echo(f"request {req['id']}: {len(req['variants'])} variants queued; waiting for the worker")
+    t0 = time.monotonic()
+    with click.progressbar(length=len(req["variants"]), label="rendering") as bar:
+        done = 0
+        while True:
+            prog = _ok(client.get(f"/api/v1/requests/{req['id']}/progress"), 200)
+            finished = prog["rendered"] + prog["failed"]
+            bar.update(finished - done)
+            done = finished
+            if finished >= prog["total"]:
+                break
+            if time.monotonic() - t0 > timeout:
+                raise click.ClickException(f"timed out after {timeout}s: {prog}; is a worker running?")
+            time.sleep(1)
+    click.echo(f"rendered {prog['rendered']}, failed {prog['failed']} in {time.monotonic() - t0:.1f}s")
+    path = write_contact_sheet(req["id"], out)
+    click.echo(f"contact sheet: {path.resolve()}")
+    if prog["failed"]:
+        raise click.ClickException(f"{prog['failed']} variant(s) failed; see /api/v1/requests/{req['id']}")

@@ -1,0 +1,61 @@
+"""The one catalog of output formats: size, aspect ratio and the safe area text may use.
+
+Every other part (planning, reframing, layout, validation) reads formats from here,
+so adding a format is a one-line change.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Insets:
+    """Fractions of the height/width kept clear of text (platform UI, bleed)."""
+
+    top: float = 0.0
+    bottom: float = 0.0
+    left: float = 0.0
+    right: float = 0.0
+
+
+@dataclass(frozen=True)
+class Format:
+    key: str
+    label: str
+    width: int
+    height: int
+    safe: Insets = Insets()
+    #: Smallest legible cap height of the title, in px, for this output size.
+    min_text_px: int = 24
+
+    @property
+    def aspect(self) -> float:
+        return self.width / self.height
+
+    @property
+    def ratio_label(self) -> str:
+        return self.label.split(" ")[-1]
+
+
+FORMATS: dict[str, Format] = {
+    f.key: f
+    for f in (
+        Format("poster", "Poster 2:3", 2000, 3000, Insets(0.04, 0.04, 0.05, 0.05), 60),
+        Format("thumbnail", "Thumbnail 16:9", 1920, 1080, Insets(0.05, 0.05, 0.04, 0.04), 40),
+        Format("thumbnail-small", "Thumbnail small 16:9", 640, 360, Insets(0.05, 0.05, 0.04, 0.04), 18),
+        Format("square", "Square 1:1", 1080, 1080, Insets(0.05, 0.05, 0.05, 0.05), 30),
+        Format("portrait", "Portrait 4:5", 1080, 1350, Insets(0.05, 0.05, 0.05, 0.05), 30),
+        # Stories: the platform draws its header at the top 14% and reply bar at the bottom 20%.
+        Format("story", "Story 9:16", 1080, 1920, Insets(0.14, 0.20, 0.06, 0.06), 36),
+        Format("banner", "Banner 3:1", 2400, 800, Insets(0.08, 0.08, 0.04, 0.04), 40),
+        Format("link-card", "Link card 1.91:1", 1200, 630, Insets(0.06, 0.06, 0.05, 0.05), 26),
+    )
+}
+
+
+def get_format(key: str) -> Format:
+    """Look a format up by key; KeyError names the valid keys."""
+    try:
+        return FORMATS[key]
+    except KeyError:
+        raise KeyError(f"unknown format {key!r}; known: {', '.join(FORMATS)}") from None

@@ -1,0 +1,59 @@
+"""The brand kit as the renderer sees it: palette, fonts per script, logo, margins, text sizes."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_FONTS: dict[str, list[str]] = {
+    "Latn": ["Noto Sans:bold"], "Cyrl": ["Noto Sans:bold"], "Grek": ["Noto Sans:bold"],
+    "Arab": ["Noto Sans Arabic:bold", "Noto Naskh Arabic:bold"],
+    "Hebr": ["Noto Sans Hebrew:bold"], "Deva": ["Noto Sans Devanagari:bold"],
+    "Thai": ["Noto Sans Thai:bold", "Noto Sans Thai Looped:bold"],
+    "Jpan": ["Noto Sans CJK JP:bold"], "Kore": ["Noto Sans CJK KR:bold"],
+    "Hans": ["Noto Sans CJK SC:bold"], "Hant": ["Noto Sans CJK TC:bold"],
+}
+
+
+def _hex(value: str) -> tuple[int, int, int]:
+    v = value.lstrip("#")
+    if len(v) != 6:
+        raise ValueError(f"colour {value!r} is not #rrggbb")
+    return (int(v[0:2], 16), int(v[2:4], 16), int(v[4:6], 16))
+
+
+@dataclass(frozen=True)
+class KitSpec:
+    name: str
+    version: int = 1
+    text_color: tuple[int, int, int] = (255, 255, 255)
+    accent_color: tuple[int, int, int] = (229, 9, 20)
+    scrim_color: tuple[int, int, int] = (0, 0, 0)
+    fonts: dict[str, list[str]] = field(default_factory=lambda: dict(DEFAULT_FONTS))
+    margin: float = 0.06                 # fraction of the shorter side
+    title_max_lines: int = 3
+    title_size: tuple[float, float] = (0.045, 0.16)  # min/max cap height, fraction of canvas height
+    logo_png: bytes | None = None
+    logo_width: float = 0.16             # fraction of canvas width
+    mirror_rtl: bool = True
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], logo_png: bytes | None = None) -> "KitSpec":
+        palette = data.get("palette", {})
+        fonts = dict(DEFAULT_FONTS)
+        for script, chain in (data.get("fonts") or {}).items():
+            fonts[script] = list(chain) if isinstance(chain, (list, tuple)) else [str(chain)]
+        title = data.get("title", {})
+        return cls(
+            name=str(data["name"]),
+            version=int(data.get("version", 1)),
+            text_color=_hex(palette.get("text", "#ffffff")),
+            accent_color=_hex(palette.get("accent", "#e50914")),
+            scrim_color=_hex(palette.get("scrim", "#000000")),
+            fonts=fonts,
+            margin=float(data.get("margins", {}).get("safe", 0.06)),
+            title_max_lines=int(title.get("max_lines", 3)),
+            title_size=(float(title.get("min_size", 0.045)), float(title.get("max_size", 0.16))),
+            logo_png=logo_png,
+            logo_width=float(data.get("logo", {}).get("width", 0.16)) if isinstance(data.get("logo"), dict) else 0.16,
+            mirror_rtl=bool(data.get("mirror_rtl", True)),
+        )

@@ -1,0 +1,109 @@
+"""Render one variant revision: claim it, call the pure pipeline, store blobs, record the result.
+
+A claim is a conditional UPDATE from `queued` to `rendering` carrying a fresh attempt token;
+the result is written only while that token still holds. So a duplicate job, or the orphan
+of a killed worker, can never render a revision twice.
+"""
+from __future__ import annotations
+
+import io
+import time
+import uuid
+from functools import lru_cache
+
+from PIL import Image
+from sqlalchemy import update
+
+from ..extensions import db
+from ..models import AuditEvent, KeyArt, Variant, VariantStatus
+from ..models.base import utcnow
+from ..render.analyze import ANALYSIS_VERSION, Analysis, analyze
+from ..render.formats import get_format
+from ..render.locales import get_locale
+from ..render.pipeline import RenderResult, VariantSpec, render_variant
+from . import blob_store
+from .brand_kits import kit_spec
+
+
+@lru_cache(maxsize=2)
+def _working_copy(root: str, key: str) -> Image.Image:
+    from ..storage import BlobStore
+
+    img = Image.open(io.BytesIO(BlobStore(root).get(key)))
+    img.load()
+    return img.convert("RGB")
+
+
+def load_source(art: KeyArt) -> tuple[Image.Image, Analysis]:
+    """The sRGB working copy and its analysis, computing and caching the analysis once."""
+    store = blob_store()
+    image = _working_copy(str(store.root), art.working_key)
+    if art.analysis and art.analysis.get("version") == ANALYSIS_VERSION:
+        return image, Analysis.from_json(art.analysis)
+    result = analyze(image)
+    art.analysis = result.to_json()
+    db.session.commit()
+    return image, result
+
+
+def build_spec(variant: Variant) -> VariantSpec:
+    req = variant.request
+    locale = get_locale(variant.locale)
+    loc = req.title.localized(locale.tag)
+    release = req.title.release(locale.region)
+    return VariantSpec(format=get_format(variant.format), locale=locale,
+                       title=loc.title if loc else req.title.original_title,
+                       kit=kit_spec(req.brand_kit), rating=release.age_rating if release else None)
+
+
+def _claim(variant_id: int, revision: int) -> str | None:
+    token = uuid.uuid4().hex
+    res = db.session.execute(
+        update(Variant)
+        .where(Variant.id == variant_id, Variant.revision == revision,
+               Variant.status == VariantStatus.QUEUED.value)
+        .values(status=VariantStatus.RENDERING.value, attempt=token, started_at=utcnow(), error=None))
+    db.session.commit()
+    return token if res.rowcount == 1 else None
+
+
+def _store(result: RenderResult) -> dict[str, dict]:
+    store = blob_store()
+    return {kind: {"key": store.put(enc.data), "sha256": enc.sha256, "bytes": len(enc.data), "mime": enc.mime,
+                   "ext": enc.ext}
+            for kind, enc in result.encodings.items()}
+
+
+def render_variant_revision(variant_id: int, revision: int) -> str:
+    """Render and record; returns 'rendered', 'failed' or 'skipped' (not ours to render)."""
+    token = _claim(variant_id, revision)
+    if token is None:
+        return "skipped"
+    owned = (Variant.id == variant_id, Variant.revision == revision, Variant.attempt == token,
+             Variant.status == VariantStatus.RENDERING.value)
+    variant = db.session.get(Variant, variant_id)
+    t0 = time.perf_counter()
+    try:
+        source, analysis = load_source(variant.request.key_art)
+        result = render_variant(source, analysis, build_spec(variant))
+        assets = _store(result)
+    except Exception as exc:  # the variant records the error; the job itself then fails too
+        db.session.rollback()
+        db.session.execute(update(Variant).where(*owned).values(
+            status=VariantStatus.FAILED.value, error=f"{type(exc).__name__}: {exc}", finished_at=utcnow()))
+        db.session.commit()
+        raise
+    generator = {"backend": "classical", "reframe": result.report["reframe"]["mode"],
+                 "ms": round((time.perf_counter() - t0) * 1000, 1)}
+    res = db.session.execute(update(Variant).where(*owned).values(
+        status=VariantStatus.RENDERED.value, assets=assets, report=result.report, generator=generator,
+        width=result.image.width, height=result.image.height, finished_at=utcnow(),
+        render_count=Variant.render_count + 1))
+    if res.rowcount != 1:
+        db.session.rollback()
+        return "skipped"
+    db.session.add(AuditEvent(actor="worker", action="variant.rendered", entity_type="variant",
+                              entity_id=variant_id, revision=revision, state_before="rendering",
+                              state_after="rendered"))
+    db.session.commit()
+    return "rendered"

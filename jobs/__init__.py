@@ -1,0 +1,1 @@
+"""RQ adapters: queues, thin job functions and the worker entry point."""

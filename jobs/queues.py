@@ -1,0 +1,49 @@
+"""Queues and enqueueing. One RQ job per variant revision, id derived from it."""
+from __future__ import annotations
+
+from flask import current_app
+from redis import Redis
+from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+
+RENDER = "render"
+GPU = "gpu"
+EXPORT = "export"
+
+_ACTIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+
+
+def redis_conn() -> Redis:
+    ext = current_app.extensions
+    if "marquee_redis" not in ext:
+        ext["marquee_redis"] = Redis.from_url(current_app.config["REDIS_URL"])
+    return ext["marquee_redis"]
+
+
+def queue_name(name: str) -> str:
+    return f"{current_app.config['QUEUE_PREFIX']}{name}"
+
+
+def get_queue(name: str) -> Queue:
+    return Queue(queue_name(name), connection=redis_conn())
+
+
+def fetch_job(job_id: str) -> Job | None:
+    try:
+        return Job.fetch(job_id, connection=redis_conn())
+    except NoSuchJobError:
+        return None
+
+
+def enqueue_once(queue: str, func: str, job_id: str, *args: object, timeout: int | None = None) -> bool:
+    """Enqueue unless a job with this id is already waiting or running. True if enqueued."""
+    job = fetch_job(job_id)
+    if job is not None:
+        status = job.get_status(refresh=False)
+        if status in _ACTIVE:
+            return False
+        job.delete()
+    get_queue(queue).enqueue(func, *args, job_id=job_id, job_timeout=timeout or current_app.config["RENDER_JOB_TIMEOUT"],
+                             result_ttl=3600, failure_ttl=86400)
+    return True

@@ -1,0 +1,66 @@
+"""Worker entry point: `python -m jobs.worker [queue ...]`.
+
+A forking RQ worker (one work horse per job) whose maintenance step, every
+RECONCILE_INTERVAL_S seconds, also runs the reconciler under a Redis lock, so lost work is
+re-enqueued within a minute rather than at RQ's ten-minute maintenance pass.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+
+from rq import Worker
+
+from .context import get_app, set_app
+
+log = logging.getLogger("marquee.worker")
+
+
+class ReconcilingWorker(Worker):
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()
+        app = get_app()
+        with app.app_context():
+            run_reconciler_once(app.config["RECONCILE_INTERVAL_S"])
+
+
+def run_reconciler_once(lock_s: int) -> list[dict]:
+    """Reconcile unless another worker did within the last `lock_s` seconds."""
+    from app.services.reconcile import reconcile
+    from jobs.queues import queue_name, redis_conn
+
+    if not redis_conn().set(queue_name("reconcile-lock"), "1", nx=True, ex=max(1, lock_s - 1)):
+        return []
+    try:
+        done = reconcile()
+    except Exception:  # maintenance must never kill the worker
+        log.exception("reconciler failed")
+        return []
+    if done:
+        log.warning("reconciler re-enqueued %d variant(s): %s", len(done), done)
+    return done
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Marquee RQ worker")
+    parser.add_argument("queues", nargs="*", default=["render"])
+    parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from app import create_app
+    from jobs.queues import get_queue, redis_conn
+
+    app = create_app()
+    set_app(app)
+    with app.app_context():
+        cfg = app.config
+        queues = [get_queue(q) for q in args.queues]
+        worker = ReconcilingWorker(queues, connection=redis_conn(),
+                                   maintenance_interval=cfg["RECONCILE_INTERVAL_S"],
+                                   job_monitoring_interval=cfg["JOB_MONITORING_INTERVAL_S"],
+                                   worker_ttl=cfg["WORKER_TTL_S"])
+    worker.work(burst=args.burst, with_scheduler=False)
+
+
+if __name__ == "__main__":
+    main()

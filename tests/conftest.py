@@ -1,0 +1,197 @@
+"""Shared fixtures: real PostgreSQL and SQLite databases, real Redis, real worker processes."""
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("MARQUEE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("MARQUEE_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    import psycopg
+
+    name = f"marquee_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    yield f"{base}/{name}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis_conn():
+    from redis import Redis
+
+    conn = Redis.from_url(REDIS_URL)
+    conn.ping()
+    return conn
+
+
+@dataclass
+class Stack:
+    """One app configuration, shared by the in-process Flask app and worker subprocesses."""
+
+    env: dict[str, str]
+    app: object
+    workers: list[subprocess.Popen] = field(default_factory=list)
+
+    def start_worker(self, *queues: str) -> subprocess.Popen:
+        log = open(Path(self.env["MARQUEE_VAR_DIR"]) / f"worker-{len(self.workers)}.log", "wb")
+        proc = subprocess.Popen([sys.executable, "-m", "jobs.worker", *(queues or ("render",))],
+                                cwd=ROOT, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        self.workers.append(proc)
+        return proc
+
+    def kill_worker(self, proc: subprocess.Popen) -> None:
+        """SIGKILL the worker and its work horse, as a machine failure would."""
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        for p in self.workers:
+            if p.poll() is None:
+                self.kill_worker(p)
+
+    def worker_logs(self) -> str:
+        return "\n".join(p.read_text(errors="replace")[-4000:]
+                         for p in sorted(Path(self.env["MARQUEE_VAR_DIR"]).glob("worker-*.log")))
+
+
+def make_stack(tmp_path: Path, database_url: str, **extra: str) -> Stack:
+    from app import create_app
+    from flask_migrate import upgrade
+
+    var = tmp_path / "var"
+    var.mkdir(parents=True, exist_ok=True)
+    env = {
+        "DATABASE_URL": database_url,
+        "MARQUEE_VAR_DIR": str(var),
+        "MARQUEE_STORAGE_DIR": str(var / "assets"),
+        "REDIS_URL": REDIS_URL,
+        "MARQUEE_QUEUE_PREFIX": f"test-{uuid.uuid4().hex[:8]}:",
+        "MARQUEE_RECONCILE_INTERVAL_S": "3",
+        "MARQUEE_RECONCILE_GRACE_S": "1",
+        "MARQUEE_RECONCILE_STALE_S": "12",
+        "MARQUEE_JOB_MONITORING_INTERVAL_S": "2",
+        "MARQUEE_WORKER_TTL_S": "20",
+        **extra,
+    }
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        app = create_app({"TESTING": True})
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    with app.app_context():
+        upgrade()
+    return Stack(env, app)
+
+
+@pytest.fixture
+def sqlite_stack(tmp_path):
+    stack = make_stack(tmp_path, f"sqlite:///{tmp_path / 'var' / 'marquee.db'}")
+    yield stack
+    stack.stop_all()
+    _drop_queue_keys(stack)
+
+
+@pytest.fixture
+def pg_stack(tmp_path, pg_database):
+    stack = make_stack(tmp_path, pg_database)
+    yield stack
+    stack.stop_all()
+    with stack.app.app_context():
+        from app.extensions import db
+
+        db.session.remove()
+        db.drop_all()
+        db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        db.engine.dispose()
+    _drop_queue_keys(stack)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def stack(request, tmp_path):
+    """Runs a test once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("sqlite_stack")
+    else:
+        yield request.getfixturevalue("pg_stack")
+
+
+def _drop_queue_keys(stack: Stack) -> None:
+    from redis import Redis
+
+    conn = Redis.from_url(REDIS_URL)
+    prefix = stack.env["MARQUEE_QUEUE_PREFIX"]
+    for key in conn.scan_iter(f"rq:*{prefix}*"):
+        conn.delete(key)
+    for key in conn.scan_iter(f"{prefix}*"):
+        conn.delete(key)
+
+
+@pytest.fixture
+def client(sqlite_stack):
+    return sqlite_stack.app.test_client()
+
+
+def jpeg_bytes(img: Image.Image, **kw) -> bytes:
+    buf = io.BytesIO()
+    img.convert("RGB").save(buf, "JPEG", quality=90, **kw)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> Image.Image:
+    from app.sample import astronaut as photo
+
+    return photo()
+
+
+def seed_campaign(client, key_art: bytes | None = None) -> dict:
+    """Import the sample kit, create the sample title and upload key art through the API."""
+    from app.sample import sample_key_art_jpeg, sample_title
+
+    kit = client.post("/api/v1/brand-kits/import", json={"folder": "marquee-default"}).get_json()
+    data = sample_title()
+    data["releases"] = [dict(r, release_date=str(r["release_date"])) for r in data["releases"]]
+    title = client.post("/api/v1/titles", json=data).get_json()
+    art_resp = client.post(f"/api/v1/titles/{title['id']}/key-art",
+                           data={"file": (io.BytesIO(key_art or sample_key_art_jpeg(512, 768)), "art.jpg")},
+                           content_type="multipart/form-data")
+    assert art_resp.status_code == 201, art_resp.get_data(as_text=True)
+    return {"kit": kit, "title": title, "art": art_resp.get_json()}
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.5, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
