@@ -1,7 +1,7 @@
 """Every API error is JSON: {"error": {"status", "code", "message", "details"}}, never HTML."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, current_app, jsonify, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
@@ -29,12 +29,12 @@ class MarqueeApi(Api):
         data = getattr(error, "data", None) or {}
         details = data.get("messages") or data.get("errors")
         message = data.get("message") or error.description or error.name
-        if error.code == 422 and details:
+        if error.code in (400, 422) and details:
             message = "invalid input: " + _flatten(details)
         if error.code == 413:
-            limit = db.get_app().config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+            limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
             message = f"the upload is larger than the limit of {limit} MiB"
-        if error.code == 400 and "JSON" in str(error.description):
+        if error.code == 400 and "invalid json" in (str(error.description) + str(details)).lower():
             message = "the request body is not valid JSON"
         return error_response(error.code or 500, error.name.lower().replace(" ", "_"), message, details)
 
