@@ -59,11 +59,14 @@ class Stack:
         return proc
 
     def kill_worker(self, proc: subprocess.Popen) -> None:
-        """SIGKILL the worker and its work horse, as a machine failure would."""
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        """SIGKILL the worker and its work horse (RQ gives the horse its own session), as a machine
+        failure would."""
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        for pid in [proc.pid, *map(int, children)]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         proc.wait(timeout=10)
 
     def stop_all(self) -> None:
