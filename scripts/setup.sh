@@ -11,7 +11,7 @@ APT_PACKAGES=(
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-deu tesseract-ocr-rus
   tesseract-ocr-jpn tesseract-ocr-kor tesseract-ocr-chi-tra tesseract-ocr-chi-sim
   tesseract-ocr-ara tesseract-ocr-tha tesseract-ocr-hin tesseract-ocr-heb
-  chromium gettext
+  chromium gettext icc-profiles-free
 )
 
 missing=()
