@@ -64,3 +64,26 @@ def test_request_renders_on_real_worker(stack):
 
         counts = [v.render_count for v in db.session.scalars(db.select(Variant)).all()]
         assert counts == [1] * len(counts)
+
+
+def test_failed_render_records_the_error(sqlite_stack):
+    stack = sqlite_stack
+    client = stack.app.test_client()
+    seeded = seed_campaign(client)
+    with stack.app.app_context():
+        from app.extensions import db
+        from app.models import KeyArt
+        from app.services import blob_store
+
+        blob_store().delete(db.session.get(KeyArt, seeded["art"]["id"]).working_key)
+    req = client.post("/api/v1/requests", json={
+        "title_id": seeded["title"]["id"], "key_art_id": seeded["art"]["id"],
+        "brand_kit_id": seeded["kit"]["id"], "locales": ["it-IT"], "formats": ["square"]}).get_json()
+    stack.start_worker("render")
+    vid = req["variants"][0]["id"]
+    v = wait_for(lambda: (lambda d: d if d["status"] == "failed" else None)(
+        client.get(f"/api/v1/variants/{vid}").get_json()), timeout=60, what="the failure to be recorded")
+    assert v["error"].startswith("FileNotFoundError") and v["assets"] is None
+    assert client.get(f"/api/v1/requests/{req['id']}/progress").get_json()["failed"] == 1
+    img = client.get(f"/api/v1/variants/{vid}/image.jpeg")
+    assert img.status_code == 409 and "failed" in img.get_json()["error"]["message"]
