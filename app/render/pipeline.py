@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from PIL import Image
 
@@ -78,8 +78,8 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec) -
     safe = safe_area(fmt, spec.kit.margin)
     zone_name, zone = choose_zone(candidate_zones(fmt, safe), faces)
     block = fit_title(spec.title, spec.locale, spec.kit, zone, fmt.height, fmt.min_text_px)
-    if zone_name == "top":
-        block = _move_block(block, zone.y)
+    if zone_name == "top":  # fit_title bottom-aligns the block; a top band hangs it from its top
+        block = replace(block, box=Box(block.box.x, zone.y, block.box.w, block.box.h))
     timings["layout_ms"] = (time.perf_counter() - t1) * 1000
 
     t2 = time.perf_counter()
@@ -114,8 +114,3 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec) -
         "flags": ([] if block.fits else ["text_does_not_fit"]) + (["text_over_face"] if overlap else []),
     }
     return RenderResult(canvas, encodings, report)
-
-
-def _move_block(block, top: int):
-    from dataclasses import replace
-    return replace(block, box=Box(block.box.x, top, block.box.w, block.box.h))

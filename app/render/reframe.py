@@ -52,7 +52,6 @@ def plan_reframe(width: int, height: int, faces: tuple[Box, ...] | list[Box], as
         x = (width - cw) // 2
         y = round((height - ch) * 0.35)
         return Reframe("crop", Box(x, y, cw, ch))
-    tight = _subject_box(faces)
     core = faces[0]
     for f in faces[1:]:
         core = core.union(f)
@@ -66,7 +65,6 @@ def plan_reframe(width: int, height: int, faces: tuple[Box, ...] | list[Box], as
     # Pull the window so the face core (without headroom) is always inside.
     x = _clamp(x, core.right - cw, core.x)
     y = _clamp(y, core.bottom - ch, core.y)
-    del tight
     return Reframe("crop", Box(round(x), round(y), cw, ch))
 
 
