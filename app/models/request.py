@@ -19,6 +19,9 @@ class VariantStatus(str, enum.Enum):
     RENDERING = "rendering"
     RENDERED = "rendered"
     FAILED = "failed"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
 
 
 class RenderRequest(Timestamped, db.Model):
@@ -52,7 +55,7 @@ class Variant(db.Model):
     locale: Mapped[str] = mapped_column(String(16))
     format: Mapped[str] = mapped_column(String(32))
     revision: Mapped[int] = mapped_column(default=1)
-    status: Mapped[str] = mapped_column(String(16), default=VariantStatus.QUEUED.value, index=True)
+    status: Mapped[str] = mapped_column(String(32), default=VariantStatus.QUEUED.value, index=True)
     #: {"jpeg": {"key": sha256, "bytes": n, "mime": ...}, "webp": {...}}
     assets: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     width: Mapped[int | None]
@@ -69,6 +72,11 @@ class Variant(db.Model):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    #: Review: who approved the current revision (cleared by a re-render) and when.
+    approved_by: Mapped[str | None] = mapped_column(String(120))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Re-render overrides asked in review: {"tagline", "crop_anchor", "text_zone"}.
+    overrides: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     request: Mapped[RenderRequest] = relationship(back_populates="variants")
 
     @property
