@@ -38,6 +38,15 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "JOB_MONITORING_INTERVAL_S": int(_env("MARQUEE_JOB_MONITORING_INTERVAL_S", "5")),
         "WORKER_TTL_S": int(_env("MARQUEE_WORKER_TTL_S", "20")),
         "MODEL_DIR": _env("MARQUEE_MODEL_DIR", ""),
+        # Export targets: loopback/private URLs are refused unless allowed (tests, on-premises origins).
+        "EXPORT_ALLOW_PRIVATE": _env("MARQUEE_EXPORT_ALLOW_PRIVATE", "0").lower() in ("1", "true", "yes"),
+        "EXPORT_MAX_TRIES": int(_env("MARQUEE_EXPORT_MAX_TRIES", "5")),
+        "EXPORT_BACKOFF_S": float(_env("MARQUEE_EXPORT_BACKOFF_S", "1.0")),
+        "EXPORT_BACKOFF_MAX_S": float(_env("MARQUEE_EXPORT_BACKOFF_MAX_S", "60")),
+        "EXPORT_TIMEOUT_S": float(_env("MARQUEE_EXPORT_TIMEOUT_S", "30")),
+        # A running export whose DB heartbeat is older than this is taken as lost and re-enqueued.
+        "EXPORT_STALE_S": int(_env("MARQUEE_EXPORT_STALE_S", "180")),
+        "EXPORT_JOB_TIMEOUT": int(_env("MARQUEE_EXPORT_JOB_TIMEOUT", "1800")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "API_TITLE": "Marquee",
         "API_VERSION": "v1",
