@@ -22,6 +22,9 @@ class ReconcilingWorker(Worker):
         app = get_app()
         with app.app_context():
             run_reconciler_once(app.config["RECONCILE_INTERVAL_S"])
+            from jobs.export import reconcile_exports_once
+
+            reconcile_exports_once(app.config["RECONCILE_INTERVAL_S"])
 
 
 def run_reconciler_once(lock_s: int) -> list[dict]:

@@ -8,8 +8,8 @@ from .errors import MarqueeApi
 
 def init_api(app: Flask) -> MarqueeApi:
     api = MarqueeApi(app)
-    from . import brand_kits, key_art, requests, titles, variants
+    from . import brand_kits, exports, key_art, requests, titles, variants
 
-    for module in (brand_kits, titles, key_art, requests, variants):
+    for module in (brand_kits, titles, key_art, requests, variants, exports):
         api.register_blueprint(module.blp)
     return api

@@ -1,0 +1,194 @@
+"""Export API: targets (admins), exports of a request, retry, manifests, and a pull feed for integrations.
+
+Targets never show secrets: only which secret fields are configured, not even the variable names.
+"""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import ExportManifest, WebhookDelivery
+from ..models.export import ExportStatus, TargetKind
+from ..services import export_targets as targets_svc
+from ..services import exports as svc
+
+blp = Blueprint("exports", __name__, url_prefix="/api/v1",
+                description="Export approved assets to CDNs: targets, exports, manifests, pull feed")
+
+KINDS = [k.value for k in TargetKind]
+
+
+class TargetIn(Schema):
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=80))
+    kind = fields.Str(required=True, validate=validate.OneOf(KINDS))
+    url = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=2000),
+                     metadata={"description": "S3 endpoint (omit for AWS), HTTP PUT base URL or webhook URL"})
+    options = fields.Dict(load_default=dict, metadata={
+        "description": "s3: bucket, prefix, region, public_base_url; http-put: headers, public_base_url, mode "
+                       "(put|move)"})
+    secret_refs = fields.Dict(load_default=dict, metadata={
+        "description": "NAMES of environment variables: s3 access_key_id/secret_access_key; webhook secret "
+                       "(whsec_...); http-put headers {header: VAR}. Never returned."})
+    regions = fields.List(fields.Str(), load_default=None, allow_none=True)
+    formats = fields.List(fields.Str(), load_default=None, allow_none=True)
+    enabled = fields.Bool(load_default=True)
+
+
+class TargetPatch(Schema):
+    name = fields.Str(validate=validate.Length(min=1, max=80))
+    url = fields.Str(allow_none=True, validate=validate.Length(max=2000))
+    options = fields.Dict()
+    secret_refs = fields.Dict()
+    regions = fields.List(fields.Str(), allow_none=True)
+    formats = fields.List(fields.Str(), allow_none=True)
+    enabled = fields.Bool()
+
+
+class TargetOut(Schema):
+    id = fields.Int()
+    name = fields.Str()
+    kind = fields.Str()
+    url = fields.Str(allow_none=True)
+    options = fields.Dict()
+    regions = fields.List(fields.Str(), allow_none=True)
+    formats = fields.List(fields.Str(), allow_none=True)
+    enabled = fields.Bool()
+    secrets_configured = fields.Method("_secrets")
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+    def _secrets(self, t) -> list[str]:
+        refs = t.secret_refs or {}
+        names = [k for k in refs if k != "headers"]
+        return sorted(names + [f"headers.{h}" for h in refs.get("headers") or {}])
+
+
+class ExportOut(Schema):
+    id = fields.Int()
+    target_id = fields.Int()
+    target = fields.Function(lambda e: e.target.name)
+    kind = fields.Function(lambda e: e.target.kind)
+    request_id = fields.Int()
+    variant_id = fields.Int()
+    revision = fields.Int()
+    status = fields.Str()
+    tries = fields.Int()
+    sent = fields.Int(metadata={"description": "objects actually sent (already-present ones are not)"})
+    error = fields.Str(allow_none=True)
+    result = fields.Dict(allow_none=True)
+    webhook = fields.Method("_webhook")
+    enqueued_at = fields.DateTime(allow_none=True)
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+
+    def _webhook(self, e) -> dict | None:
+        d = db.session.scalar(select(WebhookDelivery).where(WebhookDelivery.export_id == e.id))
+        if d is None:
+            return None
+        return {"id": d.id, "status": d.status, "tries": d.tries, "response_status": d.response_status,
+                "delivered_at": d.delivered_at.isoformat() if d.delivered_at else None}
+
+
+class ExportListQuery(Schema):
+    request_id = fields.Int(load_default=None)
+    target_id = fields.Int(load_default=None)
+    status = fields.Str(load_default=None, validate=validate.OneOf([s.value for s in ExportStatus]))
+    limit = fields.Int(load_default=100, validate=validate.Range(min=1, max=1000))
+    offset = fields.Int(load_default=0, validate=validate.Range(min=0))
+
+
+class ExportRequestIn(Schema):
+    rerun = fields.Bool(load_default=False, metadata={
+        "description": "also re-run done and failed exports; objects already at the target are not re-sent"})
+
+
+class FeedQuery(Schema):
+    cursor = fields.Int(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Int(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+@blp.route("/export-targets")
+class Targets(MethodView):
+    @blp.response(200, TargetOut(many=True))
+    def get(self):
+        return targets_svc.list_targets()
+
+    @blp.arguments(TargetIn)
+    @blp.response(201, TargetOut)
+    def post(self, data):
+        """Create a target. Its URL is checked (scheme, no loopback/private/link-local/metadata) now."""
+        return targets_svc.create_target(data, actor="api")
+
+
+@blp.route("/export-targets/<int:target_id>")
+class TargetDetail(MethodView):
+    @blp.response(200, TargetOut)
+    def get(self, target_id: int):
+        return targets_svc.get_target(target_id)
+
+    @blp.arguments(TargetPatch)
+    @blp.response(200, TargetOut)
+    def patch(self, data, target_id: int):
+        return targets_svc.update_target(target_id, data, actor="api")
+
+    @blp.response(204)
+    def delete(self, target_id: int):
+        targets_svc.delete_target(target_id, actor="api")
+
+
+@blp.route("/requests/<int:request_id>/export")
+class ExportRequest(MethodView):
+    @blp.arguments(ExportRequestIn)
+    @blp.response(202, ExportOut(many=True))
+    def post(self, data, request_id: int):
+        """Export every approved variant of the request to every matching target."""
+        return svc.export_request(request_id, rerun=data["rerun"], actor="api")
+
+
+@blp.route("/requests/<int:request_id>/manifests")
+class RequestManifests(MethodView):
+    @blp.response(200)
+    def get(self, request_id: int):
+        """Published manifests of the request, one per storage target, with their current contents."""
+        rows = db.session.scalars(select(ExportManifest).where(ExportManifest.request_id == request_id)
+                                  .order_by(ExportManifest.target_id)).all()
+        return [{"target_id": m.target_id, "url": m.url, "sha256": m.sha256, "entries": m.entries,
+                 "published_at": m.published_at.isoformat() if m.published_at else None,
+                 "manifest": svc.build_manifest(targets_svc.get_target(m.target_id), request_id)}
+                for m in rows if m.published_at]
+
+
+@blp.route("/exports")
+class Exports(MethodView):
+    @blp.arguments(ExportListQuery, location="query")
+    @blp.response(200, ExportOut(many=True))
+    def get(self, query):
+        return svc.list_exports(**query)
+
+
+@blp.route("/exports/<int:export_id>")
+class ExportDetail(MethodView):
+    @blp.response(200, ExportOut)
+    def get(self, export_id: int):
+        return svc.get_export(export_id)
+
+
+@blp.route("/exports/<int:export_id>/retry")
+class ExportRetry(MethodView):
+    @blp.response(202, ExportOut)
+    def post(self, export_id: int):
+        """Retry a failed export (409 otherwise)."""
+        return svc.retry_export(export_id, actor="api")
+
+
+@blp.route("/exports/feed")
+class Feed(MethodView):
+    @blp.arguments(FeedQuery, location="query")
+    @blp.response(200)
+    def get(self, query):
+        """Approved revisions since `cursor` (exclusive), with checksums and URLs; pass next_cursor next time."""
+        return svc.feed(**query)
+

@@ -1,0 +1,557 @@
+"""Exports: approved variant revisions pushed to targets, then a manifest per request, then webhooks.
+
+The database says what must be pushed where (one Export row per target, variant and revision);
+Redis only carries the work. A job claims its export with a conditional UPDATE and a token and
+keeps a heartbeat in the database, so a duplicate job or the orphan of a lost worker can never
+record twice, and the reconciler re-enqueues whatever the database says is pending or stale.
+Targets skip objects already there with the same checksum, so a re-run sends nothing twice.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any, Iterator
+
+from flask import current_app, url_for
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..export.protocol import IMMUTABLE, MUTABLE, Asset, RetryPolicy, TargetError
+from ..export.urlguard import UrlRefused
+from ..extensions import db
+from ..models import (AuditEvent, Export, ExportManifest, ExportStatus, ExportTarget, FeedEntry, RenderRequest,
+                      Variant, WebhookDelivery)
+from ..models.base import utcnow
+from ..models.export import STORAGE_KINDS
+from . import Conflict, NotFound, ServiceError, blob_store
+from .export_targets import SecretMissing, build_target
+
+log = logging.getLogger("marquee.export")
+
+APPROVED = "approved"
+EVENT_TYPE = "asset.exported"
+_ACTIVE = (ExportStatus.PENDING.value, ExportStatus.RUNNING.value)
+
+
+class LostClaim(Exception):
+    """The export was taken from this attempt (re-enqueued as stale); stop without recording."""
+
+
+# ---------------------------------------------------------------- scheduling
+
+
+def job_id(export_id: int) -> str:
+    """One RQ job per export; the queue prefix keeps test runs sharing one Redis apart."""
+    prefix = re.sub(r"[^A-Za-z0-9_-]", "-", current_app.config["QUEUE_PREFIX"])
+    return f"{prefix}export-{export_id}"
+
+
+def _enqueue(exports: list[Export]) -> int:
+    """Put exports on the `export` queue; Redis being down is not an error: the reconciler retries."""
+    from redis.exceptions import RedisError
+
+    from jobs.queues import EXPORT, enqueue_once
+
+    n = 0
+    for exp in exports:
+        exp.enqueued_at = utcnow()
+        db.session.commit()
+        try:
+            n += enqueue_once(EXPORT, "jobs.export.export_job", job_id(exp.id), exp.id,
+                              timeout=current_app.config["EXPORT_JOB_TIMEOUT"])
+        except RedisError as exc:
+            log.warning("export %s not enqueued (%s); the reconciler will", exp.id, type(exc).__name__)
+    return n
+
+
+def _get_or_create_export(target: ExportTarget, variant: Variant) -> tuple[Export, bool]:
+    where = (Export.target_id == target.id, Export.variant_id == variant.id, Export.revision == variant.revision)
+    found = db.session.scalar(select(Export).where(*where))
+    if found is not None:
+        return found, False
+    status = ExportStatus.PENDING.value if target.is_storage else ExportStatus.WAITING.value
+    exp = Export(target_id=target.id, variant_id=variant.id, revision=variant.revision,
+                 request_id=variant.request_id, status=status, tries=0, sent=0)
+    try:
+        with db.session.begin_nested():
+            db.session.add(exp)
+    except IntegrityError:  # scheduled at the same moment by another process
+        return db.session.scalars(select(Export).where(*where)).one(), False
+    return exp, True
+
+
+def schedule_variant(variant: Variant, *, rerun: bool = False, actor: str = "system") -> list[Export]:
+    """Create the exports of the variant's approved revision (one per matching target) and enqueue them.
+
+    `rerun` puts done or failed storage exports back to pending: the targets' checksum check then
+    sends only what is missing.
+    """
+    if variant.status != APPROVED:
+        raise Conflict(f"variant {variant.id} is {variant.status}, not approved; only approved revisions are exported")
+    targets = db.session.scalars(select(ExportTarget).where(ExportTarget.enabled.is_(True))
+                                 .order_by(ExportTarget.id)).all()
+    exports = []
+    for target in targets:
+        if not target.matches(variant.locale, variant.format):
+            continue
+        exp, created = _get_or_create_export(target, variant)
+        if not created and rerun and target.is_storage and exp.status in (ExportStatus.DONE.value,
+                                                                          ExportStatus.FAILED.value):
+            _audit(exp, actor, "export.rerun", exp.status, ExportStatus.PENDING.value)
+            exp.status, exp.error, exp.attempt, exp.tries = ExportStatus.PENDING.value, None, None, 0
+        exports.append(exp)
+    db.session.commit()
+    _enqueue([e for e in exports if e.status == ExportStatus.PENDING.value])
+    release_webhooks(variant.id, variant.revision)
+    return exports
+
+
+def on_variant_approved(variant: Variant) -> None:
+    """Hook for review: a revision was approved. Records it in the pull feed and schedules its exports.
+
+    Call after the approval is committed. Never raises for Redis trouble: the rows are in the
+    database and the reconciler enqueues them.
+    """
+    exists = db.session.scalar(select(FeedEntry.id).where(FeedEntry.variant_id == variant.id,
+                                                          FeedEntry.revision == variant.revision))
+    if exists is None:
+        db.session.add(FeedEntry(variant_id=variant.id, revision=variant.revision))
+        db.session.commit()
+    schedule_variant(variant, actor=getattr(variant, "approved_by", None) or "review")
+
+
+def export_request(request_id: int, *, rerun: bool = False, actor: str = "api") -> list[Export]:
+    """Export every approved variant of a request (on demand)."""
+    req = db.session.get(RenderRequest, request_id)
+    if req is None:
+        raise NotFound(f"render request {request_id} does not exist")
+    approved = [v for v in req.variants if v.status == APPROVED]
+    if not approved:
+        raise Conflict(f"render request {request_id} has no approved variants to export")
+    out: list[Export] = []
+    for v in approved:
+        out.extend(schedule_variant(v, rerun=rerun, actor=actor))
+    return out
+
+
+def retry_export(export_id: int, actor: str = "api") -> Export:
+    """A failed export goes back to pending (webhooks keep their id and body) and is enqueued."""
+    exp = get_export(export_id)
+    if exp.status != ExportStatus.FAILED.value:
+        raise Conflict(f"export {export_id} is {exp.status}; only failed exports can be retried")
+    _audit(exp, actor, "export.retried", exp.status, ExportStatus.PENDING.value, {"error": exp.error})
+    exp.status, exp.attempt, exp.tries = ExportStatus.PENDING.value, None, 0
+    delivery = db.session.scalar(select(WebhookDelivery).where(WebhookDelivery.export_id == exp.id))
+    if delivery is not None:
+        delivery.status = "pending"
+    db.session.commit()
+    _enqueue([exp])
+    return exp
+
+
+def get_export(export_id: int) -> Export:
+    exp = db.session.get(Export, export_id)
+    if exp is None:
+        raise NotFound(f"export {export_id} does not exist")
+    return exp
+
+
+def list_exports(*, request_id: int | None = None, status: str | None = None, target_id: int | None = None,
+                 limit: int = 100, offset: int = 0) -> list[Export]:
+    q = select(Export).order_by(Export.id)
+    if request_id is not None:
+        q = q.where(Export.request_id == request_id)
+    if status is not None:
+        q = q.where(Export.status == status)
+    if target_id is not None:
+        q = q.where(Export.target_id == target_id)
+    return list(db.session.scalars(q.limit(limit).offset(offset)))
+
+
+def _audit(exp: Export, actor: str, action: str, before: str | None, after: str | None,
+           detail: dict | None = None) -> None:
+    db.session.add(AuditEvent(actor=actor, action=action, entity_type="export", entity_id=exp.id,
+                              revision=exp.revision, state_before=before, state_after=after, detail=detail))
+
+
+# ---------------------------------------------------------------- running
+
+
+def _claim(export_id: int) -> str | None:
+    token = uuid.uuid4().hex
+    now = utcnow()
+    res = db.session.execute(update(Export).where(Export.id == export_id, Export.status == ExportStatus.PENDING.value)
+                             .values(status=ExportStatus.RUNNING.value, attempt=token, started_at=now,
+                                     heartbeat_at=now, error=None))
+    db.session.commit()
+    return token if res.rowcount == 1 else None
+
+
+def _owned(export_id: int, token: str) -> tuple:
+    return (Export.id == export_id, Export.attempt == token, Export.status == ExportStatus.RUNNING.value)
+
+
+def _beat(export_id: int, token: str, **values: Any) -> None:
+    """Heartbeat in the database (and any values); raises LostClaim if the export is no longer ours."""
+    res = db.session.execute(update(Export).where(*_owned(export_id, token)).values(heartbeat_at=utcnow(), **values))
+    db.session.commit()
+    if res.rowcount != 1:
+        raise LostClaim(f"export {export_id} was taken from attempt {token}")
+
+
+def _policy(export_id: int, token: str) -> RetryPolicy:
+    cfg = current_app.config
+
+    def sleep(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            time.sleep(min(1.0, left))
+            _beat(export_id, token)
+
+    return RetryPolicy(attempts=int(cfg["EXPORT_MAX_TRIES"]), base_delay=float(cfg["EXPORT_BACKOFF_S"]),
+                       max_delay=float(cfg["EXPORT_BACKOFF_MAX_S"]), sleep=sleep)
+
+
+def _finish(exp_id: int, token: str, status: str, error: str | None = None, **values: Any) -> bool:
+    res = db.session.execute(update(Export).where(*_owned(exp_id, token)).values(
+        status=status, error=error, finished_at=utcnow(), heartbeat_at=utcnow(), **values))
+    if res.rowcount != 1:
+        db.session.rollback()
+        return False
+    exp = db.session.get(Export, exp_id)
+    _audit(exp, "worker", f"export.{status}", ExportStatus.RUNNING.value, status, {"error": error} if error else None)
+    db.session.commit()
+    return True
+
+
+def run_export(export_id: int) -> str:
+    """Run one export; returns 'done', 'failed' or 'skipped' (not ours to run)."""
+    token = _claim(export_id)
+    if token is None:
+        return "skipped"
+    exp = db.session.get(Export, export_id)
+    db.session.refresh(exp)
+    try:
+        target = build_target(exp.target)
+        if exp.target.kind in STORAGE_KINDS:
+            _push_assets(exp, target, token)
+            _publish_manifest(exp, target, token)
+            done = _finish(exp.id, token, ExportStatus.DONE.value)
+            if done:
+                release_webhooks(exp.variant_id, exp.revision)
+        else:
+            done = _deliver_webhook(exp, target, token)
+        return "done" if done else "skipped"
+    except LostClaim:
+        db.session.rollback()
+        return "skipped"
+    except (TargetError, UrlRefused, SecretMissing, ExportImpossible) as exc:
+        db.session.rollback()
+        prefix = "url refused: " if isinstance(exc, UrlRefused) else ""
+        _finish(export_id, token, ExportStatus.FAILED.value, f"{exp.target.kind} target {exp.target.name!r}: "
+                f"{prefix}{exc}")
+        return "failed"
+    except Exception as exc:  # a bug: record it on the export, and let RQ see the job fail too
+        db.session.rollback()
+        _finish(export_id, token, ExportStatus.FAILED.value, f"{type(exc).__name__}: {exc}")
+        raise
+
+
+class ExportImpossible(Exception):
+    """The revision can no longer be exported (superseded, or no longer approved)."""
+
+
+def asset_key(slug: str, locale: str, fmt: str, sha256: str, ext: str) -> str:
+    """Content-addressed: a new revision gets new keys, so caching forever is safe."""
+    return f"{slug}/{locale}/{fmt}/{sha256[:16]}.{ext}"
+
+
+def _push_assets(exp: Export, target, token: str) -> None:
+    variant = exp.variant
+    db.session.refresh(variant)
+    if variant.revision != exp.revision:
+        raise ExportImpossible(f"variant {variant.id} moved on to revision {variant.revision}; "
+                               f"revision {exp.revision}'s files are no longer kept")
+    if variant.status != APPROVED:
+        raise ExportImpossible(f"variant {variant.id} is {variant.status}, no longer approved")
+    slug = variant.request.title.slug
+    store = blob_store()
+    policy = _policy(exp.id, token)
+    pushed: dict[str, dict] = {}
+    tries = exp.tries
+    sent = exp.sent
+    for kind, meta in sorted((variant.assets or {}).items()):
+        _beat(exp.id, token)
+        asset = Asset(key=asset_key(slug, variant.locale, variant.format, meta["sha256"], meta.get("ext", kind)),
+                      data=store.get(meta["key"]), sha256=meta["sha256"], content_type=meta["mime"],
+                      cache_control=IMMUTABLE)
+        failures: list[TargetError] = []
+        try:
+            res, n = policy.call(lambda: target.put(asset), on_error=lambda _n, e: failures.append(e))
+        finally:
+            tries += len(failures)
+        tries += 1
+        sent += int(res.sent)
+        pushed[kind] = {"key": asset.key, "url": res.url, "sha256": asset.sha256, "bytes": len(asset.data),
+                        "mime": asset.content_type, "sent": res.sent}
+        result = {"locale": variant.locale, "format": variant.format, "width": variant.width,
+                  "height": variant.height, "approved_by": getattr(variant, "approved_by", None),
+                  "approved_at": _iso(getattr(variant, "approved_at", None)), "assets": dict(pushed)}
+        _beat(exp.id, token, tries=tries, sent=sent, result=result)
+    if not pushed:
+        raise ExportImpossible(f"variant {variant.id} has no encoded files")
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+# ---------------------------------------------------------------- manifests
+
+
+def manifest_key(slug: str, request_id: int) -> str:
+    return f"{slug}/manifests/request-{request_id}.json"
+
+
+def build_manifest(target: ExportTarget, request_id: int, extra: Export | None = None) -> dict[str, Any]:
+    """The request's manifest at one target, from the database: the latest exported revision per variant."""
+    req = db.session.get(RenderRequest, request_id)
+    rows = list(db.session.scalars(select(Export).where(Export.target_id == target.id, Export.request_id == request_id,
+                                                        Export.status == ExportStatus.DONE.value)))
+    if extra is not None and all(r.id != extra.id for r in rows):
+        rows.append(extra)
+    latest: dict[int, Export] = {}
+    for r in rows:
+        if r.result and (r.variant_id not in latest or r.revision > latest[r.variant_id].revision):
+            latest[r.variant_id] = r
+    assets = []
+    for r in latest.values():
+        res = r.result
+        for encoding, a in sorted(res["assets"].items()):
+            assets.append({"variant_id": r.variant_id, "revision": r.revision, "locale": res["locale"],
+                           "format": res["format"], "encoding": encoding,
+                           "size": f"{res['width']}x{res['height']}", "width": res["width"], "height": res["height"],
+                           "mime": a["mime"], "bytes": a["bytes"], "sha256": a["sha256"], "url": a["url"],
+                           "approved_by": res["approved_by"], "approved_at": res["approved_at"]})
+    assets.sort(key=lambda a: (a["locale"], a["format"], a["encoding"]))
+    return {"manifest_version": 1, "request_id": request_id, "title": req.title.slug, "target": target.name,
+            "assets": assets}
+
+
+@contextmanager
+def manifest_lock(target_id: int, request_id: int, holder: str, wait_s: float = 120.0) -> Iterator[ExportManifest]:
+    """A lock in the database (not Redis, which may be restarting): one publisher per manifest at a time."""
+    where = (ExportManifest.target_id == target_id, ExportManifest.request_id == request_id)
+    if db.session.scalar(select(ExportManifest.id).where(*where)) is None:
+        try:
+            db.session.add(ExportManifest(target_id=target_id, request_id=request_id, entries=0))
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+    deadline = time.monotonic() + wait_s
+    while True:
+        now = utcnow()
+        res = db.session.execute(update(ExportManifest).where(
+            *where, or_(ExportManifest.lock_holder.is_(None), ExportManifest.lock_expires < now))
+            .values(lock_holder=holder, lock_expires=now + timedelta(seconds=wait_s)))
+        db.session.commit()
+        if res.rowcount == 1:
+            break
+        if time.monotonic() > deadline:
+            raise TargetError("timed out waiting for the manifest lock", retryable=True)
+        time.sleep(0.1)
+    try:
+        yield db.session.scalars(select(ExportManifest).where(*where)).one()
+    finally:
+        db.session.rollback()
+        db.session.execute(update(ExportManifest).where(*where, ExportManifest.lock_holder == holder)
+                           .values(lock_holder=None, lock_expires=None))
+        db.session.commit()
+
+
+def _publish_manifest(exp: Export, target, token: str) -> None:
+    """Under the lock, read every done export of the request and publish; the last writer is complete."""
+    import hashlib
+
+    with manifest_lock(exp.target_id, exp.request_id, token) as row:
+        db.session.refresh(exp)
+        manifest = build_manifest(exp.target, exp.request_id, extra=exp)
+        body = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False).encode()
+        asset = Asset(key=manifest_key(manifest["title"], exp.request_id), data=body,
+                      sha256=hashlib.sha256(body).hexdigest(), content_type="application/json",
+                      cache_control=MUTABLE)
+        _beat(exp.id, token)
+        res, _ = _policy(exp.id, token).call(lambda: target.put(asset))
+        row.key, row.url, row.sha256 = asset.key, res.url, asset.sha256
+        row.entries, row.published_at = len(manifest["assets"]), utcnow()
+        db.session.commit()
+
+
+# ---------------------------------------------------------------- webhooks
+
+
+def _event_body(variant_id: int, revision: int) -> str:
+    """What a webhook announces: one approved revision, its files and where each target put them."""
+    exports = db.session.scalars(select(Export).join(ExportTarget).where(
+        Export.variant_id == variant_id, Export.revision == revision,
+        ExportTarget.kind.in_(STORAGE_KINDS), Export.status == ExportStatus.DONE.value)).all()
+    variant = db.session.get(Variant, variant_id)
+    files: dict[str, dict] = {}
+    manifests = {}
+    for e in exports:
+        for encoding, a in e.result["assets"].items():
+            entry = files.setdefault(encoding, {"encoding": encoding, "mime": a["mime"], "bytes": a["bytes"],
+                                                "sha256": a["sha256"], "urls": {}})
+            entry["urls"][e.target.name] = a["url"]
+        m = db.session.scalar(select(ExportManifest).where(ExportManifest.target_id == e.target_id,
+                                                           ExportManifest.request_id == e.request_id))
+        if m is not None and m.url:
+            manifests[e.target.name] = m.url
+    if not files:  # no storage target matched: announce the files themselves
+        for encoding, a in sorted((variant.assets or {}).items()):
+            files[encoding] = {"encoding": encoding, "mime": a["mime"], "bytes": a["bytes"], "sha256": a["sha256"],
+                               "urls": {}}
+    data = {"variant_id": variant.id, "request_id": variant.request_id, "title": variant.request.title.slug,
+            "locale": variant.locale, "format": variant.format, "revision": revision,
+            "size": f"{variant.width}x{variant.height}", "approved_by": getattr(variant, "approved_by", None),
+            "approved_at": _iso(getattr(variant, "approved_at", None)),
+            "files": [files[k] for k in sorted(files)], "manifests": manifests}
+    return json.dumps({"type": EVENT_TYPE, "timestamp": utcnow().isoformat(), "data": data}, sort_keys=True)
+
+
+def release_webhooks(variant_id: int, revision: int) -> int:
+    """Webhooks fire after the assets: once every storage export of the revision is done, the waiting
+    webhook exports become pending, each with a delivery whose id and body are fixed from now on."""
+    storage = db.session.scalars(select(Export.status).join(ExportTarget).where(
+        Export.variant_id == variant_id, Export.revision == revision, ExportTarget.kind.in_(STORAGE_KINDS))).all()
+    if any(s != ExportStatus.DONE.value for s in storage):
+        return 0
+    waiting = db.session.scalars(select(Export).where(Export.variant_id == variant_id, Export.revision == revision,
+                                                      Export.status == ExportStatus.WAITING.value)).all()
+    released = []
+    for w in waiting:
+        res = db.session.execute(update(Export).where(Export.id == w.id, Export.status == ExportStatus.WAITING.value)
+                                 .values(status=ExportStatus.PENDING.value))
+        if res.rowcount != 1:
+            db.session.rollback()
+            continue
+        db.session.add(WebhookDelivery(id=f"msg_{uuid.uuid4().hex}", export_id=w.id, event_type=EVENT_TYPE,
+                                       body=_event_body(variant_id, revision), status="pending", tries=0))
+        db.session.commit()
+        db.session.refresh(w)
+        released.append(w)
+    _enqueue(released)
+    return len(released)
+
+
+def _deliver_webhook(exp: Export, target, token: str) -> bool:
+    delivery = db.session.scalars(select(WebhookDelivery).where(WebhookDelivery.export_id == exp.id)).one()
+    failures: list[TargetError] = []
+
+    def record(_n: int, err: TargetError) -> None:
+        failures.append(err)
+        delivery.tries += 1
+        delivery.response_status, delivery.error = err.status, str(err)
+        _beat(exp.id, token)
+
+    try:
+        status, _ = _policy(exp.id, token).call(lambda: target.send(delivery.id, delivery.body.encode()),
+                                                on_error=record)
+    except TargetError:
+        delivery.status = "failed"
+        db.session.commit()
+        raise
+    delivery.tries += 1
+    delivery.status, delivery.response_status, delivery.error = "delivered", status, None
+    delivery.delivered_at = utcnow()
+    db.session.commit()
+    return _finish(exp.id, token, ExportStatus.DONE.value, tries=delivery.tries, sent=1)
+
+
+# ---------------------------------------------------------------- reconciler
+
+
+def reconcile_exports() -> list[dict]:
+    """Make Redis agree with the database: enqueue pending exports whose job is gone, take back running
+    exports whose heartbeat went stale (their worker died), release webhooks whose assets are done."""
+    from rq.job import JobStatus
+
+    from jobs.queues import fetch_job
+
+    cfg = current_app.config
+    now = utcnow()
+    done: list[dict] = []
+    pending = db.session.scalars(select(Export).where(
+        Export.status == ExportStatus.PENDING.value,
+        or_(Export.enqueued_at.is_(None), Export.enqueued_at < now - timedelta(seconds=cfg["RECONCILE_GRACE_S"])))).all()
+    requeue = []
+    for exp in pending:
+        job = fetch_job(job_id(exp.id))
+        status = job.get_status(refresh=False) if job is not None else None
+        if status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED):
+            continue
+        requeue.append(exp)
+        done.append({"export": exp.id, "reason": "job missing from Redis" if job is None else f"job {status.value}"})
+    stale = db.session.scalars(select(Export).where(
+        Export.status == ExportStatus.RUNNING.value,
+        Export.heartbeat_at < now - timedelta(seconds=cfg["EXPORT_STALE_S"]))).all()
+    for exp in stale:
+        res = db.session.execute(update(Export).where(Export.id == exp.id, Export.attempt == exp.attempt,
+                                                      Export.status == ExportStatus.RUNNING.value)
+                                 .values(status=ExportStatus.PENDING.value, attempt=None))
+        if res.rowcount == 1:
+            _audit(exp, "reconciler", "export.requeued", ExportStatus.RUNNING.value, ExportStatus.PENDING.value,
+                   {"reason": "heartbeat stale"})
+            db.session.commit()
+            old = fetch_job(job_id(exp.id))
+            if old is not None and old.get_status(refresh=False) != JobStatus.STARTED:
+                old.delete()
+            requeue.append(exp)
+            done.append({"export": exp.id, "reason": "heartbeat stale"})
+    db.session.commit()
+    _enqueue(requeue)
+    waiting = db.session.execute(select(Export.variant_id, Export.revision).where(
+        Export.status == ExportStatus.WAITING.value).distinct()).all()
+    for variant_id, revision in waiting:
+        if release_webhooks(variant_id, revision):
+            done.append({"variant": variant_id, "revision": revision, "reason": "webhooks released"})
+    return done
+
+
+# ---------------------------------------------------------------- pull feed
+
+
+def feed(cursor: int = 0, limit: int = 100) -> dict[str, Any]:
+    """Approved revisions recorded after `cursor`, oldest first, with their files' checksums and URLs."""
+    if cursor < 0 or not 1 <= limit <= 1000:
+        raise ServiceError("cursor must be >= 0 and limit between 1 and 1000", status=422)
+    rows = db.session.scalars(select(FeedEntry).where(FeedEntry.id > cursor).order_by(FeedEntry.id).limit(limit)).all()
+    items = []
+    for row in rows:
+        v = row.variant
+        exports = db.session.scalars(select(Export).join(ExportTarget).where(
+            Export.variant_id == v.id, Export.revision == row.revision, Export.status == ExportStatus.DONE.value,
+            ExportTarget.kind.in_(STORAGE_KINDS))).all()
+        current = v.revision == row.revision and v.status == APPROVED
+        files: dict[str, dict] = {}
+        if current:
+            for encoding, a in (v.assets or {}).items():
+                files[encoding] = {"encoding": encoding, "mime": a["mime"], "bytes": a["bytes"], "sha256": a["sha256"],
+                                   "download_url": url_for("variants.VariantImage", variant_id=v.id, kind=encoding,
+                                                           _external=True), "urls": {}}
+        for e in exports:
+            for encoding, a in e.result["assets"].items():
+                files.setdefault(encoding, {"encoding": encoding, "mime": a["mime"], "bytes": a["bytes"],
+                                            "sha256": a["sha256"], "download_url": None, "urls": {}})
+                files[encoding]["urls"][e.target.name] = a["url"]
+        items.append({"cursor": row.id, "variant_id": v.id, "request_id": v.request_id,
+                      "title": v.request.title.slug, "locale": v.locale, "format": v.format,
+                      "revision": row.revision, "current": current, "approved_at": _iso(row.created_at),
+                      "approved_by": getattr(v, "approved_by", None) if current else None,
+                      "files": [files[k] for k in sorted(files)]})
+    return {"items": items, "next_cursor": rows[-1].id if rows else cursor}
