@@ -21,6 +21,12 @@ def _hex(value: str) -> tuple[int, int, int]:
     return (int(v[0:2], 16), int(v[2:4], 16), int(v[4:6], 16))
 
 
+def _treatment(value: str) -> str:
+    if value not in ("scrim", "shadow", "plate"):
+        raise ValueError(f"legibility.treatment {value!r} is not one of scrim, shadow, plate")
+    return value
+
+
 @dataclass(frozen=True)
 class KitSpec:
     name: str
@@ -35,6 +41,11 @@ class KitSpec:
     logo_png: bytes | None = None
     logo_width: float = 0.16             # fraction of canvas width
     mirror_rtl: bool = True
+    tagline_size: tuple[float, float] = (0.018, 0.045)  # font size range, fraction of canvas height
+    badge_size: float = 0.022            # rating badge font size, fraction of canvas height
+    treatment: str = "scrim"             # first legibility treatment: scrim | shadow | plate
+    contrast_target: float = 4.5         # WCAG ratio aimed for behind every text element
+    vertical: tuple[str, ...] = ()       # scripts set top-to-bottom on the poster, e.g. ("Jpan",)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], logo_png: bytes | None = None) -> "KitSpec":
@@ -56,4 +67,10 @@ class KitSpec:
             logo_png=logo_png,
             logo_width=float(data.get("logo", {}).get("width", 0.16)) if isinstance(data.get("logo"), dict) else 0.16,
             mirror_rtl=bool(data.get("mirror_rtl", True)),
+            tagline_size=(float(data.get("tagline", {}).get("min_size", 0.018)),
+                          float(data.get("tagline", {}).get("max_size", 0.045))),
+            badge_size=float(data.get("badge", {}).get("size", 0.022)),
+            treatment=_treatment(data.get("legibility", {}).get("treatment", "scrim")),
+            contrast_target=float(data.get("legibility", {}).get("contrast", 4.5)),
+            vertical=tuple(data.get("vertical", {}).get("poster", ()) or ()),
         )

@@ -5,19 +5,20 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from PIL import Image
 
 from .analyze import Analysis
-from .compose import gradient_scrim, place_logo
+from .compose import place_logo
 from .encode import Encoded, encode_all
 from .formats import Format
 from .geometry import Box
 from .kit import KitSpec
 from .locales import LocaleInfo
-from .reframe import apply_reframe, faces_on_canvas, plan_reframe
-from .text import draw_block, fit_title
+from .reframe import Expander, faces_on_canvas, generated_touches, plan_reframe, reframe_canvas
+from .text import TextInputs, layout_text, render_text
+from .text.placement import canvas_maps
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class VariantSpec:
     title: str
     kit: KitSpec
     rating: str | None = None
+    tagline: str | None = None
+    kicker: str | None = None    # localized copy line beside the rating ("Coming 5 March")
 
 
 @dataclass
@@ -45,49 +48,47 @@ def safe_area(fmt: Format, margin_frac: float) -> Box:
     return Box(left, top, fmt.width - left - right, fmt.height - top - bottom)
 
 
-def candidate_zones(fmt: Format, safe: Box) -> list[tuple[str, Box]]:
-    """Bands where a title may go, in order of preference for the format."""
-    band_h = round(safe.h * (0.34 if fmt.aspect < 1.2 else 0.42))
-    zones = [("bottom", Box(safe.x, safe.bottom - band_h, safe.w, band_h)),
-             ("top", Box(safe.x, safe.y + round(safe.h * 0.12), safe.w, band_h))]
-    if fmt.aspect >= 1.5:
-        side_w = round(safe.w * 0.42)
-        zones.insert(0, ("left", Box(safe.x, safe.y, side_w, safe.h)))
-        zones.insert(1, ("right", Box(safe.right - side_w, safe.y, side_w, safe.h)))
-    return zones
+def text_inputs(spec: VariantSpec) -> TextInputs:
+    """The text stage's plain inputs from a variant spec (shared with preflight)."""
+    kit, loc, fmt = spec.kit, spec.locale, spec.format
+    return TextInputs(
+        title=spec.title, tagline=spec.tagline, badge=spec.rating, kicker=spec.kicker,
+        locale_tag=loc.tag, script=loc.script, language=loc.language, rtl=loc.rtl, fonts=kit.fonts,
+        title_size=kit.title_size, tagline_size=kit.tagline_size, badge_size=kit.badge_size,
+        max_lines=kit.title_max_lines, min_text_px=fmt.min_text_px, text_color=kit.text_color,
+        scrim_color=kit.scrim_color, treatment=kit.treatment, contrast_target=kit.contrast_target,
+        mirror_rtl=kit.mirror_rtl, vertical=fmt.key == "poster" and loc.script in kit.vertical)
 
 
-def choose_zone(zones: list[tuple[str, Box]], faces: list[Box]) -> tuple[str, Box]:
-    """The first zone in preference order that touches no face, else the least overlapping."""
-    scored = [(sum(z.intersection(f) for f in faces), i, name, z) for i, (name, z) in enumerate(zones)]
-    scored.sort(key=lambda t: (t[0] > 0, t[0], t[1]))
-    _, _, name, zone = scored[0]
-    return name, zone
-
-
-def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec) -> RenderResult:
+def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *,
+                   expander: Expander | None = None) -> RenderResult:
+    """`expander` fills the new canvas of an expand plan (a generator backend or the canvas a
+    GPU job already made); without one the classical backend does it in-process."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     fmt = spec.format
-    plan = plan_reframe(source.width, source.height, analysis.faces, fmt.aspect)
-    canvas, scale, offset = apply_reframe(source, plan, (fmt.width, fmt.height))
+    plan = plan_reframe(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency)
+    framed = reframe_canvas(source, plan, (fmt.width, fmt.height), expander)
+    canvas, scale, offset = framed.canvas, framed.scale, framed.offset
     faces = faces_on_canvas(analysis.faces, scale, offset)
+    touched = generated_touches(faces, framed.placement, (fmt.width, fmt.height))
+    reframe_report = {"mode": plan.mode, "crop": plan.crop.as_list(),
+                      "placement": framed.placement.as_list() if framed.placement else None,
+                      "generated_fraction": round(1 - framed.placement.area / (fmt.width * fmt.height), 4)
+                      if framed.placement else 0.0,
+                      "generator": framed.provenance or None, "faces_touching_generated": len(touched)}
     timings["reframe_ms"] = (time.perf_counter() - t0) * 1000
 
     t1 = time.perf_counter()
     safe = safe_area(fmt, spec.kit.margin)
-    zone_name, zone = choose_zone(candidate_zones(fmt, safe), faces)
-    block = fit_title(spec.title, spec.locale, spec.kit, zone, fmt.height, fmt.min_text_px)
-    if zone_name == "top":  # fit_title bottom-aligns the block; a top band hangs it from its top
-        block = replace(block, box=Box(block.box.x, zone.y, block.box.w, block.box.h))
+    inputs = text_inputs(spec)
+    layout = layout_text(inputs, (fmt.width, fmt.height), safe, list(faces), canvas_maps(canvas), fmt.key)
     timings["layout_ms"] = (time.perf_counter() - t1) * 1000
 
     t2 = time.perf_counter()
-    gradient_scrim(canvas, block.box, spec.kit.scrim_color, from_edge=zone_name)
-    align = "center"
-    if zone_name in ("left", "right"):
-        align = zone_name
-    draw_block(canvas, block, spec.kit.text_color, spec.locale, align)
+    text_report = render_text(canvas, layout, inputs)
+    timings["text_ms"] = timings["layout_ms"] + (time.perf_counter() - t2) * 1000
+    zone_name = layout.zone_name
     margin = round(min(fmt.width, fmt.height) * spec.kit.margin)
     logo_corner = "top-right" if (spec.locale.rtl and spec.kit.mirror_rtl) else "top-left"
     if zone_name == "top":
@@ -99,18 +100,26 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec) -
     encodings = encode_all(canvas)
     timings["encode_ms"] = (time.perf_counter() - t3) * 1000
 
-    overlap = sum(block.box.intersection(f) for f in faces)
+    title = text_report["elements"][0]
+    boxes = [Box.from_list(e["box"]) for e in text_report["elements"]]
+    overlap = sum(b.intersection(f) for b in boxes for f in faces)
+    fits = all(e["fits"] for e in text_report["elements"])
+    overflow = sum(e["overflow_px"] or 0 for e in text_report["elements"])
     report = {
         "format": fmt.key, "locale": spec.locale.tag, "size": [fmt.width, fmt.height],
-        "reframe": {"mode": plan.mode, "crop": plan.crop.as_list()},
+        "reframe": reframe_report,
         "faces": [f.as_list() for f in faces],
         "faces_whole": all(Box(0, 0, fmt.width, fmt.height).contains(f) for f in faces),
-        "text": {"zone": zone_name, "box": block.box.as_list(), "lines": list(block.lines),
-                 "font": block.font.family, "font_file": block.font.path, "size_px": block.size,
-                 "cap_height_px": block.cap_height, "fits": block.fits,
-                 "face_overlap_px": overlap},
+        "text": {"zone": zone_name, "zone_scores": layout.scores, "box": title["box"],
+                 "lines": title["lines"], "font": title["fonts"][0]["font"] if title["fonts"] else None,
+                 "size_px": title["size_px"], "cap_height_px": title["text_height_px"], "fits": fits,
+                 "face_overlap_px": overlap, "overflow_px": overflow, "missing_glyphs": layout.missing,
+                 **text_report},
         "logo": logo_box.as_list() if logo_box else None,
         "timings": {k: round(v, 2) for k, v in timings.items()},
-        "flags": ([] if block.fits else ["text_does_not_fit"]) + (["text_over_face"] if overlap else []),
+        "flags": ([] if fits else ["text_does_not_fit"]) + (["text_over_face"] if overlap else [])
+                 + (["missing_glyph"] if layout.missing else [])
+                 + ([] if text_report["legible"] else ["low_contrast"])
+                 + (["generated_touches_face"] if touched else []),
     }
     return RenderResult(canvas, encodings, report)

@@ -1,0 +1,310 @@
+"""The text stage of a variant: choose a zone, fit title + tagline + badge, make them legible, draw.
+
+Pure: takes a canvas and plain data, returns the report's "text" section. Every element is
+measured after drawing (contrast behind its glyphs, ink height, overflow), never assumed.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from ..fonts import load_font
+from ..geometry import Box
+from . import legibility
+from .fit import Plan, measure, plan
+from .placement import Maps, candidate_zones, face_overlap, score_zone
+from .shaping import Shaper, draw_line, fonts_used, line_width, metrics
+from .vertical import VerticalPlan, draw_vertical, plan_vertical
+
+GAP = 0.28  # gap between stacked elements, fraction of the title's line height
+
+
+@dataclass(frozen=True)
+class TextInputs:
+    """Everything the text stage needs, free of the pipeline's types."""
+    title: str
+    tagline: str | None
+    badge: str | None          # the region's age rating, drawn boxed
+    kicker: str | None         # localized copy line next to the badge ("Coming 5 March")
+    locale_tag: str
+    script: str
+    language: str
+    rtl: bool
+    fonts: dict[str, list[str]]
+    title_size: tuple[float, float]
+    tagline_size: tuple[float, float]
+    badge_size: float
+    max_lines: int
+    min_text_px: int
+    text_color: tuple[int, int, int]
+    scrim_color: tuple[int, int, int]
+    treatment: str = "scrim"
+    contrast_target: float = 4.5
+    mirror_rtl: bool = True
+    vertical: bool = False
+
+
+@dataclass
+class Element:
+    role: str
+    text: str
+    plan: Plan | VerticalPlan
+    box: Box = Box(0, 0, 0, 0)
+    align: str = "center"
+    vertical: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class TextLayout:
+    zone_name: str
+    zone: Box
+    elements: list[Element]
+    scores: dict
+    shaper: Shaper
+    missing: list[str]
+
+
+def _shaper(t: TextInputs) -> Shaper:
+    return Shaper.create(t.script, t.language, t.rtl, t.fonts)
+
+
+def _fit(shaper: Shaper, t: TextInputs, text: str, w: int, h: int, size_frac: tuple[float, float],
+         canvas_h: int, max_lines: int, min_px: int, hi_cap: int | None = None, verify: bool = True) -> Plan:
+    m = measure(shaper, text, t.locale_tag)
+    lo, hi = math.ceil(size_frac[0] * canvas_h), math.floor(size_frac[1] * canvas_h)
+    if hi_cap is not None:
+        hi = max(1, min(hi, hi_cap))
+        lo = min(lo, hi)
+    return plan(m, w, h, lo, hi, max_lines, min_px, shaper if verify else None)
+
+
+def small_min_px(min_text_px: int, role: str) -> int:
+    """Minimum ink height for the secondary lines, from the format's title minimum."""
+    return max(9, round(min_text_px * (0.42 if role == "tagline" else 0.36)))
+
+
+def fit_elements(t: TextInputs, zone: Box, canvas_h: int, verify: bool = True) -> list[Element]:
+    """Fit badge row, tagline and title into a zone (title gets what the others leave)."""
+    shaper = _shaper(t)
+    out: list[Element] = []
+    used_h = 0
+    badge_text = "  ".join(x for x in (t.badge, t.kicker) if x)
+    if badge_text:
+        size = max(round(t.badge_size * canvas_h), 1)
+        p = _fit(shaper, t, badge_text, round(zone.w * 0.9), round(size * 3), (t.badge_size * 0.6, t.badge_size),
+                 canvas_h, 1, small_min_px(t.min_text_px, "badge"), verify=verify)
+        out.append(Element("badge", badge_text, p))
+        used_h += round(p.height * 1.5)
+    tag = None
+    if t.tagline:
+        tag = _fit(shaper, t, t.tagline, zone.w, round(zone.h * 0.26), t.tagline_size, canvas_h, 2,
+                   small_min_px(t.min_text_px, "tagline"), verify=verify)
+        used_h += tag.height
+    title_h = max(1, zone.h - used_h - (len(out) + (1 if tag else 0)) * round(zone.h * 0.04))
+    title = _fit(shaper, t, t.title, zone.w, title_h, t.title_size, canvas_h, t.max_lines, t.min_text_px,
+                 verify=verify)
+    if tag is not None and tag.size > title.size * 0.5:
+        tag = _fit(shaper, t, t.tagline, zone.w, round(zone.h * 0.26), t.tagline_size, canvas_h, 2,
+                   small_min_px(t.min_text_px, "tagline"), hi_cap=round(title.size * 0.5), verify=verify)
+    elements = [Element("title", t.title, title)]
+    if tag is not None:
+        elements.append(Element("tagline", t.tagline or "", tag))
+    return elements + out
+
+
+def _stack(elements: list[Element], zone: Box, zone_name: str, align: str) -> None:
+    """Position elements top to bottom (title, tagline, badge) inside the zone."""
+    gap = round(elements[0].plan.line_h * GAP) if elements else 0
+    heights = [e.plan.height + (round(e.plan.height * 0.5) if e.role == "badge" else 0) for e in elements]
+    total = sum(heights) + gap * (len(elements) - 1)
+    if zone_name == "bottom":
+        y = zone.bottom - total
+    elif zone_name == "top":
+        y = zone.y
+    else:
+        y = zone.y + (zone.h - total) // 2
+    for e, h in zip(elements, heights):
+        w = e.plan.width + (round(e.plan.height * 0.6) if e.role == "badge" else 0)
+        x = zone.x if align == "left" else zone.right - w if align == "right" else zone.x + (zone.w - w) // 2
+        e.box, e.align = Box(x, y, w, h), align
+        y += h + gap
+
+
+def layout_text(t: TextInputs, canvas_size: tuple[int, int], safe: Box, faces: list[Box],
+                maps: Maps | None, fmt_key: str) -> TextLayout:
+    """Score zones on the canvas, fit in the best ones, keep the first that fits clear of faces."""
+    w, h = canvas_size
+    shaper = _shaper(t)
+    rtl_first = t.rtl and t.mirror_rtl
+    zones = candidate_zones(w / h, safe, rtl_first)
+    scored = sorted(((score_zone(i, z, faces, maps), name, z) for i, (name, z) in enumerate(zones)),
+                    key=lambda s: s[0]["score"])
+    scores = {name: s for s, name, _ in scored}
+    choice = None
+    for s, name, zone in scored:
+        elements = fit_elements(t, zone, h)
+        align = "center" if name in ("top", "bottom") else name
+        _stack(elements, zone, name, align)
+        overlap = sum(face_overlap(e.box, faces) for e in elements)
+        ok = all(e.plan.fits for e in elements) and overlap == 0
+        key = (not ok, overlap, not all(e.plan.fits for e in elements))
+        if choice is None or key < choice[0]:
+            choice = (key, name, zone, elements)
+        if ok:
+            break
+    _, name, zone, elements = choice
+    if t.vertical:
+        _verticalize(t, shaper, elements, safe, faces, h)
+    missing = sorted({c for e in elements for c in measure(shaper, e.text, t.locale_tag).missing})
+    return TextLayout(name, zone, elements, scores, shaper, missing)
+
+
+def _verticalize(t: TextInputs, shaper: Shaper, elements: list[Element], safe: Box, faces: list[Box],
+                 canvas_h: int) -> None:
+    """Move the title into a top-to-bottom column block at the right (or left) of the safe area."""
+    title = elements[0]
+    col = Box(safe.right - round(safe.w * 0.3), safe.y, round(safe.w * 0.3), round(safe.h * 0.58))
+    if face_overlap(col, faces):
+        col = Box(safe.x, safe.y, col.w, col.h)
+    lo = max(math.ceil(t.title_size[0] * canvas_h), math.ceil(t.min_text_px / 0.75))
+    hi = math.floor(t.title_size[1] * canvas_h)
+    vp = plan_vertical(shaper, t.title, t.locale_tag, col.w, col.h, lo, max(lo, hi), t.max_lines)
+    right = col.right if col.x > safe.x else col.x + vp.width
+    title.plan, title.vertical = vp, True
+    title.box = Box(right - vp.width, col.y, vp.width, vp.height)
+
+
+def _draw_element(draw: ImageDraw.ImageDraw, layout: TextLayout, e: Element, dx: int, dy: int, fill) -> None:
+    shaper = layout.shaper
+    if e.vertical:
+        draw_vertical(draw, shaper, e.plan, e.box.right - dx, e.box.y - dy, fill)
+        return
+    p: Plan = e.plan
+    size = p.size
+    if e.role == "badge":
+        _draw_badge(draw, layout, e, dx, dy, fill)
+        return
+    for i, line in enumerate(p.lines):
+        lw = line_width(shaper, line, size)
+        x = e.box.x if e.align == "left" else e.box.right - lw if e.align == "right" else e.box.x + (e.box.w - lw) / 2
+        a, d = metrics(shaper.primary, size)
+        baseline = e.box.y + i * p.line_h + p.line_h * a / (a + d)
+        draw_line(draw, shaper, line, x - dx, baseline - dy, size, fill)
+
+
+def _draw_badge(draw: ImageDraw.ImageDraw, layout: TextLayout, e: Element, dx: int, dy: int, fill) -> None:
+    """Rating in an outlined box, then the copy line; order mirrors for right-to-left locales."""
+    shaper, p = layout.shaper, e.plan
+    ltr = replace(shaper, rtl=False)  # a rating mark ("12+") reads left to right everywhere
+    rating, _, kicker = e.text.partition("  ")
+    pad = round(p.size * 0.3)
+    stroke = max(1, round(p.size / 14))
+    parts = [("rating", rating), ("kicker", kicker)] if kicker else [("rating", rating)]
+    if shaper.rtl:
+        parts.reverse()
+    widths = [line_width(ltr, s, p.size) + 2 * pad if k == "rating" else line_width(shaper, s, p.size)
+              for k, s in parts]
+    gap = round(p.size * 0.6)
+    total = sum(widths) + gap * (len(parts) - 1)
+    x = e.box.x if e.align == "left" else e.box.right - total if e.align == "right" else e.box.x + (e.box.w - total) / 2
+    top = e.box.y
+    h = e.box.h
+    baseline = top + h / 2 + p.size * 0.36
+    for (kind, s), wdt in zip(parts, widths):
+        if kind == "rating":
+            draw.rounded_rectangle((x - dx, top - dy, x + wdt - dx, top + h - dy), radius=max(2, pad // 2),
+                                   outline=fill, width=stroke)
+            draw_line(draw, ltr, s, x + pad - dx, baseline - dy, p.size, fill)
+        else:
+            draw_line(draw, shaper, s, x - dx, baseline - dy, p.size, fill)
+        x += wdt + gap
+
+
+def _region(layout: TextLayout, w: int, h: int) -> tuple[Box, Box]:
+    """The union of element boxes, and the canvas region a treatment may touch."""
+    boxes = [e.box for e in layout.elements]
+    union = boxes[0]
+    for b in boxes[1:]:
+        union = union.union(b)
+    pad = max(8, union.h // 3)
+    if layout.zone_name == "bottom":
+        reg = Box(0, max(0, union.y - union.h - pad), w, h - max(0, union.y - union.h - pad))
+    elif layout.zone_name == "top":
+        reg = Box(0, 0, w, min(h, union.bottom + union.h + pad))
+    elif layout.zone_name == "left":
+        reg = Box(0, 0, min(w, union.right + union.w + pad), h)
+    else:
+        reg = Box(max(0, union.x - union.w - pad), 0, w - max(0, union.x - union.w - pad), h)
+    return union, reg
+
+
+def render_text(canvas: Image.Image, layout: TextLayout, t: TextInputs) -> dict:
+    """Treat the art until every element is legible, draw, and measure: the report's text section.
+
+    Glyph masks and measurements live in a window around the text; only the chosen treatment
+    touches the wider region (the scrim's fade), pasted once with a mask.
+    """
+    w, h = canvas.size
+    union, reg = _region(layout, w, h)
+    sizes = [e.plan.size for e in layout.elements]
+    pad = max(8, sizes[0] // 4)
+    win = Box(max(reg.x, union.x - pad), max(reg.y, union.y - pad), 0, 0)
+    win = Box(win.x, win.y, min(reg.right, union.right + pad) - win.x, min(reg.bottom, union.bottom + pad) - win.y)
+    masks = []
+    for e in layout.elements:
+        m = Image.new("L", (win.w, win.h), 0)
+        _draw_element(ImageDraw.Draw(m), layout, e, win.x, win.y, 255)
+        masks.append(np.asarray(m))
+    mask_all = np.maximum.reduce(masks)
+    art_w = np.asarray(canvas.crop((win.x, win.y, win.right, win.bottom)), dtype=np.float32)
+    text_lum = float(legibility.luminance(np.array(t.text_color)))
+    treat_color = t.scrim_color if text_lum > 0.4 else (250, 250, 250)
+    targets = [max(t.contrast_target, legibility.wcag_threshold(s)) for s in sizes]
+    union_r = union.shifted(-reg.x, -reg.y)
+    boxes_r = [e.box.shifted(-reg.x, -reg.y) for e in layout.elements]
+    origin = (win.x - reg.x, win.y - reg.y)
+    sels = [legibility.footprint(m, s) for m, s in zip(masks, sizes)]
+    chosen, contrasts, alpha_w = None, [], None
+    ladder = legibility.LADDERS.get(t.treatment, legibility.LADDERS["scrim"])
+    for step in ladder:
+        alpha_w = legibility.treatment_alpha(step, (win.h, win.w), layout.zone_name, union_r, boxes_r, mask_all,
+                                             sizes[0], full=(reg.h, reg.w), origin=origin)
+        contrasts = [legibility.measure(legibility.blend(art_w[sel], alpha_w[sel], treat_color), None,
+                                        t.text_color, s, np.ones(int(sel.sum()), bool))
+                     for s, sel in zip(sizes, sels)]
+        chosen = step
+        if all(c >= tg for c, tg in zip(contrasts, targets)):
+            break
+    if chosen.scrim or chosen.plate or chosen.shadow:
+        alpha = np.zeros((reg.h, reg.w), np.float32)
+        if chosen.scrim:
+            alpha[:] = legibility.scrim_alpha(reg.h, reg.w, union_r, layout.zone_name, chosen.scrim)[..., 0]
+        ox, oy = origin
+        alpha[oy:oy + win.h, ox:ox + win.w] = alpha_w
+        canvas.paste(treat_color, (reg.x, reg.y, reg.right, reg.bottom),
+                     Image.fromarray((alpha * 255 + 0.5).astype(np.uint8), "L"))
+    canvas.paste(t.text_color, (win.x, win.y, win.right, win.bottom), Image.fromarray(mask_all, "L"))
+    elements = []
+    for e, c, tg in zip(layout.elements, contrasts, targets):
+        p = e.plan
+        item = {"role": e.role, "text": e.text, "box": e.box.as_list(), "size_px": p.size,
+                "text_height_px": p.text_height, "fits": p.fits,
+                "contrast": round(c, 2) if math.isfinite(c) else None,
+                "contrast_required": legibility.wcag_threshold(p.size), "contrast_target": tg,
+                "fonts": fonts_used(layout.shaper, e.text)}
+        if e.vertical:
+            item.update({"lines": list(p.columns), "vertical": True, "overflow_px": 0 if p.fits else None})
+        else:
+            item.update({"lines": list(p.lines), "overflow_px": p.overflow_px, "min_size_px": p.min_size})
+        elements.append(item)
+    finite = [c for c in contrasts if math.isfinite(c)]
+    return {"treatment": chosen.name if chosen else "none",
+            "treatment_levels": {"scrim": chosen.scrim, "shadow": chosen.shadow, "plate": chosen.plate} if chosen else {},
+            "elements": elements,
+            "min_contrast": round(min(finite), 2) if finite else None,
+            "legible": all(c >= legibility.wcag_threshold(s) for c, s in zip(contrasts, sizes)),
+            "min_text_height_px": min(e["text_height_px"] for e in elements)}

@@ -1,0 +1,117 @@
+"""Legibility measured on the real pixels behind the glyphs (WCAG 2 contrast ratio).
+
+The glyph footprint (coverage, dilated by a pixel or two so edges count) selects the pixels the
+text sits on; the ratio reported is the 5th percentile over them, so a bright patch behind
+one letter is not averaged away. Treatments (gradient scrim, shadow, plate) are tried in the
+kit's order, each on a fresh copy of the art, until every element meets its target.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..geometry import Box
+
+WORST_PERCENTILE = 5
+
+
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    """WCAG relative luminance of sRGB values 0..255 (any shape ending in 3)."""
+    c = np.asarray(rgb, dtype=np.float32) / 255.0
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return lin[..., 0] * 0.2126 + lin[..., 1] * 0.7152 + lin[..., 2] * 0.0722
+
+
+def contrast_ratio(l1: np.ndarray | float, l2: np.ndarray | float) -> np.ndarray:
+    hi, lo = np.maximum(l1, l2), np.minimum(l1, l2)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def wcag_threshold(size_px: int, bold: bool = True) -> float:
+    """3:1 for large text (>= 24 px, or >= 18.67 px bold), else 4.5:1."""
+    return 3.0 if size_px >= 24 or (bold and size_px >= 18.67) else 4.5
+
+
+def footprint(mask: np.ndarray, size_px: int) -> np.ndarray:
+    r = max(1, size_px // 30)
+    grown = cv2.dilate(mask, np.ones((2 * r + 1, 2 * r + 1), np.uint8))
+    return grown > 64
+
+
+def measure(background: np.ndarray, mask: np.ndarray, color: tuple[int, int, int], size_px: int,
+            sel: np.ndarray | None = None) -> float:
+    """Worst-5% contrast between the text colour and the pixels behind the glyphs."""
+    sel = footprint(mask, size_px) if sel is None else sel
+    if not sel.any():
+        return float("inf")
+    ratios = contrast_ratio(luminance(background[sel]), float(luminance(np.array(color))))
+    return float(np.percentile(ratios, WORST_PERCENTILE))
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    scrim: float = 0.0     # max alpha of the gradient scrim
+    shadow: float = 0.0    # alpha of the soft shadow
+    plate: float = 0.0     # alpha of the plate behind each element
+
+
+LADDERS: dict[str, tuple[Step, ...]] = {
+    "scrim": (Step("none"), Step("scrim", scrim=0.45), Step("scrim", scrim=0.62), Step("scrim", scrim=0.78),
+              Step("scrim+shadow", scrim=0.78, shadow=0.8), Step("scrim+plate", scrim=0.78, plate=0.85)),
+    "shadow": (Step("none"), Step("shadow", shadow=0.85), Step("shadow+scrim", shadow=0.85, scrim=0.55),
+               Step("shadow+scrim", shadow=0.85, scrim=0.75), Step("shadow+plate", shadow=0.85, plate=0.85)),
+    "plate": (Step("none"), Step("plate", plate=0.55), Step("plate", plate=0.72), Step("plate", plate=0.9)),
+}
+
+
+def scrim_alpha(h: int, w: int, blocks: Box, edge: str, max_alpha: float) -> np.ndarray:
+    """Alpha (h, w, 1) of a gradient that is full behind the text and fades towards the art."""
+    def ramp(n_total: int, full_from: int, fade: int) -> np.ndarray:
+        idx = np.arange(n_total, dtype=np.float32)
+        t = np.clip((idx - (full_from - fade)) / max(1, fade), 0, 1)
+        return (t * t * (3 - 2 * t)) * max_alpha
+    if edge in ("bottom", "top"):
+        fade = max(8, round(blocks.h * 0.9))
+        a = ramp(h, blocks.y, fade) if edge == "bottom" else ramp(h, h - blocks.bottom, fade)[::-1]
+        return np.broadcast_to(a[:, None, None], (h, w, 1))
+    fade = max(8, round(blocks.w * 0.6))
+    a = ramp(w, blocks.x, fade) if edge == "right" else ramp(w, w - blocks.right, fade)[::-1]
+    return np.broadcast_to(a[None, :, None], (h, w, 1))
+
+
+def treatment_alpha(step: Step, shape: tuple[int, int], edge: str, union: Box, boxes: list[Box],
+                    mask_all: np.ndarray, size_px: int, full: tuple[int, int] | None = None,
+                    origin: tuple[int, int] = (0, 0)) -> np.ndarray:
+    """Combined alpha (h, w) of a treatment's layers, all in the scrim colour: 1 - prod(1 - a_i).
+
+    The window of shape `shape` may lie at `origin` (x, y) inside a region of shape `full`;
+    `union`, `boxes` are region coordinates, `mask_all` is the window's glyph mask.
+    """
+    h, w = shape
+    fh, fw = full or shape
+    ox, oy = origin
+    keep = np.ones((h, w), np.float32)
+    if step.scrim:
+        keep = keep * (1 - scrim_alpha(fh, fw, union, edge, step.scrim)[oy:oy + h, ox:ox + w, 0])
+    if step.plate:
+        plate = np.zeros((h, w), np.uint8)
+        for b in boxes:
+            pad = max(4, round(b.h * 0.18))
+            cv2.rectangle(plate, (b.x - ox - pad, b.y - oy - pad // 2), (b.right - ox + pad, b.bottom - oy + pad // 2),
+                          255, -1)
+        plate = cv2.GaussianBlur(plate, (0, 0), max(1.0, size_px / 40))
+        keep = keep * (1 - plate.astype(np.float32) * (step.plate / 255.0))
+    if step.shadow:
+        r = max(2, size_px // 14)
+        halo = cv2.GaussianBlur(cv2.dilate(mask_all, np.ones((r, r), np.uint8)), (0, 0), r * 0.8)
+        keep = keep * (1 - halo.astype(np.float32) * (step.shadow / 255.0))
+    return 1 - keep
+
+
+def blend(art: np.ndarray, alpha: np.ndarray, color: tuple[int, int, int]) -> np.ndarray:
+    """art * (1 - alpha) + color * alpha, for (n, 3) or (h, w, 3) art."""
+    a = alpha[..., None]
+    return art * (1 - a) + np.array(color, np.float32) * a
