@@ -38,6 +38,15 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "JOB_MONITORING_INTERVAL_S": int(_env("MARQUEE_JOB_MONITORING_INTERVAL_S", "5")),
         "WORKER_TTL_S": int(_env("MARQUEE_WORKER_TTL_S", "20")),
         "MODEL_DIR": _env("MARQUEE_MODEL_DIR", ""),
+        # Generative work (app.generate): a diffusers inpainting model dir turns the gpu queue on.
+        "CLIP_DIR": _env("MARQUEE_CLIP_DIR", ""),
+        "GENERATE_DEVICE": _env("MARQUEE_GENERATE_DEVICE", ""),  # "" = cuda when present, else cpu
+        "GENERATE_STEPS": int(_env("MARQUEE_GENERATE_STEPS", "30")),
+        "GENERATE_BATCH": int(_env("MARQUEE_GENERATE_BATCH", "4")),
+        "GENERATE_PROMPT": _env("MARQUEE_GENERATE_PROMPT",
+                                "seamless continuation of the scene, same lighting and colours, cinematic, no text"),
+        "GENERATE_JOB_TIMEOUT": int(_env("MARQUEE_GENERATE_JOB_TIMEOUT", "1800")),
+        "SCREEN_THRESHOLD": float(_env("MARQUEE_SCREEN_THRESHOLD", "0.5")),
         # Export targets: loopback/private URLs are refused unless allowed (tests, on-premises origins).
         "EXPORT_ALLOW_PRIVATE": _env("MARQUEE_EXPORT_ALLOW_PRIVATE", "0").lower() in ("1", "true", "yes"),
         "EXPORT_MAX_TRIES": int(_env("MARQUEE_EXPORT_MAX_TRIES", "5")),

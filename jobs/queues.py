@@ -5,7 +5,7 @@ from flask import current_app
 from redis import Redis
 from rq import Queue
 from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
+from rq.job import Dependency, Job, JobStatus
 
 RENDER = "render"
 GPU = "gpu"
@@ -36,14 +36,19 @@ def fetch_job(job_id: str) -> Job | None:
         return None
 
 
-def enqueue_once(queue: str, func: str, job_id: str, *args: object, timeout: int | None = None) -> bool:
-    """Enqueue unless a job with this id is already waiting or running. True if enqueued."""
+def enqueue_once(queue: str, func: str, job_id: str, *args: object, timeout: int | None = None,
+                 depends_on: str | None = None) -> bool:
+    """Enqueue unless a job with this id is already waiting or running. True if enqueued.
+
+    `depends_on` (a job id) defers the job until that one ends, finished or failed: a render
+    waits for its GPU job and then decides itself what a failure means."""
     job = fetch_job(job_id)
     if job is not None:
         status = job.get_status(refresh=False)
         if status in _ACTIVE:
             return False
         job.delete()
+    dep = Dependency(jobs=[depends_on], allow_failure=True) if depends_on else None
     get_queue(queue).enqueue(func, *args, job_id=job_id, job_timeout=timeout or current_app.config["RENDER_JOB_TIMEOUT"],
-                             result_ttl=3600, failure_ttl=86400)
+                             result_ttl=3600, failure_ttl=86400, depends_on=dep)
     return True

@@ -1,13 +1,17 @@
 """Reframe a key art to a format's aspect ratio, keeping every face whole.
 
-Crop when a window at the target ratio can hold all faces with headroom; otherwise fit the
-source inside the canvas and extend it (a classical blur extension here; the generator
-backends replace that step with generative expand).
+Crop when a window at the target ratio holds every face with its headroom; among such
+windows take the one with the most saliency. When none does, expand: take the widest (or
+tallest) window that still holds the subjects, place it on the canvas and let a generator
+fill the rest. The generator is passed in (`expander`), so this module stays pure; without
+one, the classical backend of app.generate fills the canvas.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
+import numpy as np
 from PIL import Image, ImageFilter
 
 from .geometry import Box
@@ -15,61 +19,128 @@ from .geometry import Box
 # Space kept around the union of faces, as a fraction of the face height.
 HEADROOM = 0.6
 SIDE_ROOM = 0.35
+FOOTROOM = 0.4
+
+#: expander(image at placement size, canvas (w, h), placement) -> (canvas image, provenance dict)
+Expander = Callable[[Image.Image, tuple[int, int], Box], tuple[Image.Image, dict]]
 
 
 @dataclass(frozen=True)
 class Reframe:
     mode: str            # "crop" or "expand"
-    crop: Box            # window in source pixels (whole source for "expand")
-    placement: Box | None = None  # where the source lands on the canvas, for "expand"
+    crop: Box            # window in source pixels (for "expand": the part of the source placed)
+    placement: Box | None = None  # unused by plan_reframe; see expand_placement
+
+
+@dataclass
+class Framed:
+    canvas: Image.Image
+    scale: float                  # source px -> canvas px
+    offset: Box                   # canvas position of source (0, 0)
+    placement: Box | None = None  # where the source window lies on the canvas, for "expand"
+    provenance: dict = field(default_factory=dict)
 
 
 def _clamp(v: float, lo: float, hi: float) -> float:
     return max(lo, min(hi, v))
 
 
+def _union(boxes) -> Box:
+    u = boxes[0]
+    for b in boxes[1:]:
+        u = u.union(b)
+    return u
+
+
 def _subject_box(faces: tuple[Box, ...] | list[Box]) -> Box | None:
     if not faces:
         return None
-    u = faces[0]
-    for f in faces[1:]:
-        u = u.union(f)
+    u = _union(list(faces))
     fh = max(f.h for f in faces)
-    pad_x, pad_top, pad_bottom = round(fh * SIDE_ROOM), round(fh * HEADROOM), round(fh * 0.4)
+    pad_x, pad_top, pad_bottom = round(fh * SIDE_ROOM), round(fh * HEADROOM), round(fh * FOOTROOM)
     return Box(u.x - pad_x, u.y - pad_top, u.w + 2 * pad_x, u.h + pad_top + pad_bottom)
 
 
-def plan_reframe(width: int, height: int, faces: tuple[Box, ...] | list[Box], aspect: float) -> Reframe:
-    """Choose the largest window at `aspect` that keeps the faces (with headroom) inside."""
+def _clip(b: Box, width: int, height: int) -> Box:
+    x0, y0 = max(0, b.x), max(0, b.y)
+    x1, y1 = min(width, b.right), min(height, b.bottom)
+    return Box(x0, y0, max(0, x1 - x0), max(0, y1 - y0))
+
+
+def _best_offset(profile: np.ndarray, length: int, lo: int, hi: int, prefer: float) -> int:
+    """Start of the window of `length` along a 1-D saliency profile with the most mass, within
+    [lo, hi]; ties (and flat maps) go to the start closest to `prefer`."""
+    if hi <= lo:
+        return lo
+    csum = np.concatenate([[0.0], np.cumsum(profile)])
+    starts = np.arange(lo, hi + 1)
+    mass = csum[starts + length] - csum[starts]
+    total = max(float(csum[-1]), 1e-6)
+    score = mass / total - 0.02 * np.abs(starts - prefer) / max(1, len(profile))
+    return int(starts[int(np.argmax(score))])
+
+
+def plan_reframe(width: int, height: int, faces: tuple[Box, ...] | list[Box], aspect: float,
+                 saliency: object | None = None) -> Reframe:
+    """The window at `aspect` that keeps the faces (with headroom) and the most saliency, or an
+    expand plan when no such window exists. `saliency` is an analyze.SaliencyMap or None."""
     if width / height > aspect:
         cw, ch = round(height * aspect), height
     else:
         cw, ch = width, round(width / aspect)
     cw, ch = min(cw, width), min(ch, height)
+    sal = saliency.resized(width, height) if saliency is not None else None
     subject = _subject_box(faces)
     if subject is None:
-        # No faces: centre horizontally, keep the upper part vertically (titles sit low).
-        x = (width - cw) // 2
-        y = round((height - ch) * 0.35)
+        # No faces: the window with the most saliency; without a map, centred, upper part kept.
+        x, y = (width - cw) // 2, round((height - ch) * 0.35)
+        if sal is not None:
+            x = _best_offset(sal.sum(axis=0), cw, 0, width - cw, x)
+            y = _best_offset(sal.sum(axis=1), ch, 0, height - ch, y)
         return Reframe("crop", Box(x, y, cw, ch))
-    core = faces[0]
-    for f in faces[1:]:
-        core = core.union(f)
-    if core.w > cw or core.h > ch:
-        return Reframe("expand", Box(0, 0, width, height))
-    # Centre the window on the subject, faces in the upper part of the frame.
-    cx = subject.x + subject.w / 2
-    cy = subject.y + subject.h / 2
-    x = _clamp(cx - cw / 2, 0, width - cw)
-    y = _clamp(cy - ch * 0.42, 0, height - ch)
-    # Pull the window so the face core (without headroom) is always inside.
+    core = _union(list(faces))
+    need = _clip(subject, width, height)  # headroom that would lie outside the art cannot be asked for
+    if need.w > cw or need.h > ch:
+        return Reframe("expand", _expand_window(width, height, need, aspect))
+    # Windows holding the subject with headroom; faces sit in the upper part of the frame.
+    cx, cy = subject.x + subject.w / 2, subject.y + subject.h / 2
+    x_lo, x_hi = max(0, need.right - cw), min(width - cw, need.x)
+    y_lo, y_hi = max(0, need.bottom - ch), min(height - ch, need.y)
+    x = _clamp(round(cx - cw / 2), x_lo, x_hi)
+    y = _clamp(round(cy - ch * 0.42), y_lo, y_hi)
+    if sal is not None:
+        x = _best_offset(sal.sum(axis=0), cw, int(x_lo), int(x_hi), x)
+        y = _best_offset(sal.sum(axis=1), ch, int(y_lo), int(y_hi), y)
+    # The face core (without headroom) is inside whatever the saliency said.
     x = _clamp(x, core.right - cw, core.x)
     y = _clamp(y, core.bottom - ch, core.y)
     return Reframe("crop", Box(round(x), round(y), cw, ch))
 
 
+def _expand_window(width: int, height: int, need: Box, aspect: float) -> Box:
+    """The largest window with the subject that is no wider (or taller) than the source allows,
+    so as little as possible is generated."""
+    if width / height < aspect:   # target wider than the art: keep full width, trim height
+        h = min(height, max(need.h, round(width / aspect)))
+        y = round(_clamp(need.y - (h - need.h) * 0.3, 0, height - h))
+        return Box(0, y, width, h)
+    w = min(width, max(need.w, round(height * aspect)))
+    x = round(_clamp(need.x + need.w / 2 - w / 2, 0, width - w))
+    return Box(x, 0, w, height)
+
+
+def expand_placement(window: Box, size: tuple[int, int]) -> Box:
+    """Where `window` lands on a canvas of `size`: as large as fits, centred."""
+    tw, th = size
+    s = min(tw / window.w, th / window.h)
+    pw, ph = min(tw, max(1, round(window.w * s))), min(th, max(1, round(window.h * s)))
+    return Box((tw - pw) // 2, (th - ph) // 2, pw, ph)
+
+
 def expand_classical(source: Image.Image, size: tuple[int, int]) -> tuple[Image.Image, Box]:
-    """Fit the whole source in `size` and fill the rest with a blurred, enlarged copy."""
+    """Fit the whole source in `size` and fill the rest with a blurred, enlarged copy.
+
+    Kept for the sample key art (a simple, fast backdrop); reframing uses app.generate."""
     tw, th = size
     scale = min(tw / source.width, th / source.height)
     pw, ph = max(1, round(source.width * scale)), max(1, round(source.height * scale))
@@ -83,18 +154,55 @@ def expand_classical(source: Image.Image, size: tuple[int, int]) -> tuple[Image.
     return bg, placement
 
 
-def apply_reframe(source: Image.Image, plan: Reframe, size: tuple[int, int]) -> tuple[Image.Image, float, Box]:
-    """Return the canvas at `size`, the source->canvas scale and the canvas offset of source (0,0)."""
-    if plan.mode == "expand":
-        canvas, placement = expand_classical(source, size)
-        scale = placement.w / source.width
-        return canvas, scale, Box(placement.x, placement.y, 0, 0)
+def classical_expander(image: Image.Image, size: tuple[int, int], placement: Box) -> tuple[Image.Image, dict]:
+    from app.generate.classical import ClassicalGenerator
+
+    out = ClassicalGenerator().expand(image, size, placement)
+    return out.image, out.provenance
+
+
+def placed_window(source: Image.Image, window: Box, placement: Box) -> Image.Image:
+    """The source window resampled to the placement size: the exact pixels the canvas keeps."""
+    return source.resize((placement.w, placement.h), Image.Resampling.LANCZOS,
+                         box=(window.x, window.y, window.right, window.bottom), reducing_gap=3.0)
+
+
+def reframe_canvas(source: Image.Image, plan: Reframe, size: tuple[int, int],
+                   expander: Expander | None = None) -> Framed:
+    """The canvas at `size` for a plan; an expand plan's new area comes from `expander`."""
     c = plan.crop
-    out = source.resize(size, Image.Resampling.LANCZOS, box=(c.x, c.y, c.right, c.bottom),
-                        reducing_gap=3.0)
+    if plan.mode == "expand":
+        placement = expand_placement(c, size)
+        canvas, prov = (expander or classical_expander)(placed_window(source, c, placement), size, placement)
+        if canvas.size != tuple(size):
+            raise ValueError(f"expander returned {canvas.size}, expected {tuple(size)}")
+        scale = placement.w / c.w
+        return Framed(canvas.convert("RGB"), scale,
+                      Box(round(placement.x - c.x * scale), round(placement.y - c.y * scale), 0, 0), placement, prov)
+    out = source.resize(size, Image.Resampling.LANCZOS, box=(c.x, c.y, c.right, c.bottom), reducing_gap=3.0)
     scale = size[0] / c.w
-    return out, scale, Box(round(-c.x * scale), round(-c.y * scale), 0, 0)
+    return Framed(out, scale, Box(round(-c.x * scale), round(-c.y * scale), 0, 0))
+
+
+def apply_reframe(source: Image.Image, plan: Reframe, size: tuple[int, int],
+                  expander: Expander | None = None) -> tuple[Image.Image, float, Box]:
+    """Return the canvas at `size`, the source->canvas scale and the canvas offset of source (0,0)."""
+    f = reframe_canvas(source, plan, size, expander)
+    return f.canvas, f.scale, f.offset
 
 
 def faces_on_canvas(faces: tuple[Box, ...] | list[Box], scale: float, offset: Box) -> list[Box]:
     return [f.scaled(scale).shifted(offset.x, offset.y) for f in faces]
+
+
+def generated_touches(boxes: list[Box], placement: Box | None, size: tuple[int, int], margin: int = 2) -> list[Box]:
+    """Boxes (on the canvas) that reach into, or within `margin` px of, the generated area."""
+    if placement is None:
+        return []
+    w, h = size
+    inner = Box(placement.x + (margin if placement.x > 0 else 0),
+                placement.y + (margin if placement.y > 0 else 0), 0, 0)
+    right = placement.right - (margin if placement.right < w else 0)
+    bottom = placement.bottom - (margin if placement.bottom < h else 0)
+    inner = Box(inner.x, inner.y, right - inner.x, bottom - inner.y)
+    return [b for b in boxes if not inner.contains(b)]

@@ -23,6 +23,7 @@ from ..render.locales import get_locale
 from ..render.pipeline import RenderResult, VariantSpec, render_variant
 from . import blob_store
 from .brand_kits import kit_spec
+from .generation import expander_for
 
 
 @lru_cache(maxsize=2)
@@ -56,6 +57,19 @@ def build_spec(variant: Variant) -> VariantSpec:
                        kit=kit_spec(req.brand_kit), rating=release.age_rating if release else None)
 
 
+def _attach_screen(result: RenderResult, variant: Variant) -> None:
+    """CLIP pre-screen of the finished image for the variant's region: scores and pre-flags."""
+    from flask import current_app
+
+    from ..generate.screen import screen_image
+
+    cfg = current_app.config
+    screen = screen_image(result.image, get_locale(variant.locale).region, cfg["CLIP_DIR"] or None,
+                          cfg["SCREEN_THRESHOLD"])
+    result.report["screen"] = screen
+    result.report.setdefault("flags", []).extend(screen["pre_flags"])
+
+
 def _claim(variant_id: int, revision: int) -> str | None:
     token = uuid.uuid4().hex
     res = db.session.execute(
@@ -85,7 +99,8 @@ def render_variant_revision(variant_id: int, revision: int) -> str:
     t0 = time.perf_counter()
     try:
         source, analysis = load_source(variant.request.key_art)
-        result = render_variant(source, analysis, build_spec(variant))
+        result = render_variant(source, analysis, build_spec(variant), expander=expander_for(variant))
+        _attach_screen(result, variant)
         assets = _store(result)
     except Exception as exc:  # the variant records the error; the job itself then fails too
         db.session.rollback()
@@ -93,8 +108,9 @@ def render_variant_revision(variant_id: int, revision: int) -> str:
             status=VariantStatus.FAILED.value, error=f"{type(exc).__name__}: {exc}", finished_at=utcnow()))
         db.session.commit()
         raise
-    generator = {"backend": "classical", "reframe": result.report["reframe"]["mode"],
-                 "ms": round((time.perf_counter() - t0) * 1000, 1)}
+    made = result.report["reframe"].get("generator") or {}
+    generator = {**made, "revision": revision, "backend": made.get("backend"),
+                 "reframe": result.report["reframe"]["mode"], "ms": round((time.perf_counter() - t0) * 1000, 1)}
     res = db.session.execute(update(Variant).where(*owned).values(
         status=VariantStatus.RENDERED.value, assets=assets, report=result.report, generator=generator,
         width=result.image.width, height=result.image.height, finished_at=utcnow(),

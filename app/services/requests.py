@@ -67,9 +67,13 @@ def enqueue_variants(variants: list[Variant]) -> int:
     """Put each variant's current revision on the render queue (no-op if already there)."""
     from jobs.queues import RENDER, enqueue_once
 
+    from .generation import enqueue_generation
+
+    gpu_jobs = enqueue_generation(variants)  # {} unless a model is configured and a format expands
     n = 0
     for v in variants:
-        if enqueue_once(RENDER, "jobs.render.render_variant_job", v.job_id, v.id, v.revision):
+        if enqueue_once(RENDER, "jobs.render.render_variant_job", v.job_id, v.id, v.revision,
+                        depends_on=gpu_jobs.get(v.id)):
             n += 1
         v.enqueued_at = utcnow()
     db.session.commit()

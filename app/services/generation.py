@@ -1,0 +1,165 @@
+"""Generative expand for variants: decide, enqueue on `gpu`, run in the GPU worker, hand to render.
+
+Only a configured model (MARQUEE_MODEL_DIR) sends work to the `gpu` queue; the classical
+backend is cheap and runs inside the render job. The GPU job writes its canvas and mask as
+content-addressed blobs and a record in Variant.generator, keyed by revision; the render job
+(an RQ dependent of the GPU job) uses that canvas only if its placed pixels are exactly the
+ones it would place itself, else it generates in-process, so a lost GPU job never blocks.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+
+import numpy as np
+from flask import current_app
+from PIL import Image
+from sqlalchemy import update
+
+from ..extensions import db
+from ..models import Variant, VariantStatus
+from ..render.formats import get_format
+from ..render.geometry import Box
+from ..render.reframe import Expander, expand_placement, placed_window, plan_reframe
+from . import blob_store
+
+
+def generator():
+    """The process's resident backend for the configured model (classical without one)."""
+    from ..generate import get_generator
+
+    cfg = current_app.config
+    return get_generator(cfg["MODEL_DIR"] or None, cfg["GENERATE_DEVICE"] or None,
+                         steps=cfg["GENERATE_STEPS"], max_batch=cfg["GENERATE_BATCH"])
+
+
+def uses_gpu_queue() -> bool:
+    return bool(current_app.config["MODEL_DIR"])
+
+
+def seed_for(art_sha256: str, format_key: str) -> int:
+    """One seed per key art and format, so every locale of a format shares one background."""
+    return int(hashlib.sha256(f"{art_sha256}:{format_key}".encode()).hexdigest()[:8], 16)
+
+
+def expand_inputs(variant: Variant, source: Image.Image, analysis) -> dict | None:
+    """What the reframe of this variant would ask a generator for, or None if it just crops."""
+    fmt = get_format(variant.format)
+    plan = plan_reframe(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency)
+    if plan.mode != "expand":
+        return None
+    placement = expand_placement(plan.crop, (fmt.width, fmt.height))
+    art = variant.request.key_art
+    return {"image": placed_window(source, plan.crop, placement), "size": (fmt.width, fmt.height),
+            "placement": placement, "window": plan.crop, "seed": seed_for(art.sha256, fmt.key),
+            "prompt": current_app.config["GENERATE_PROMPT"]}
+
+
+def _png(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, "PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def _record_for(variant_id: int, revision: int, record: dict) -> None:
+    db.session.execute(update(Variant).where(
+        Variant.id == variant_id, Variant.revision == revision,
+        Variant.status == VariantStatus.QUEUED.value).values(generator=record))
+
+
+def generate_variants(pairs: list[tuple[int, int]]) -> dict:
+    """The GPU job's work: expand every listed variant revision that needs it, in batches,
+    each distinct (art, format, seed, prompt) once. Returns counts for the job result."""
+    from ..generate import ExpandRequest
+    from .rendering import load_source
+
+    todo: list[tuple[Variant, dict]] = []
+    for vid, rev in pairs:
+        v = db.session.get(Variant, vid)
+        if v is None or v.revision != rev or v.status != VariantStatus.QUEUED.value:
+            continue
+        source, analysis = load_source(v.request.key_art)
+        spec = expand_inputs(v, source, analysis)
+        if spec is not None:
+            todo.append((v, spec))
+    unique: dict[tuple, dict] = {}
+    for v, s in todo:
+        key = (v.request.key_art.sha256, s["size"], s["placement"], s["seed"], s["prompt"])
+        unique.setdefault(key, s)
+    gen = generator()
+    keys = list(unique)
+    try:
+        outs = gen.expand_batch([ExpandRequest(unique[k]["image"], unique[k]["size"], unique[k]["placement"],
+                                               unique[k]["prompt"], unique[k]["seed"]) for k in keys])
+    except Exception as exc:
+        db.session.rollback()
+        for v, _ in todo:
+            _record_for(v.id, v.revision, {"revision": v.revision, "op": "expand",
+                                           "error": f"{type(exc).__name__}: {exc}"})
+        db.session.commit()
+        raise
+    store = blob_store()
+    made = {k: {"canvas_key": store.put(_png(o.image)), "mask_key": store.put(_png(o.mask)), **o.provenance}
+            for k, o in zip(keys, outs)}
+    for v, s in todo:
+        key = (v.request.key_art.sha256, s["size"], s["placement"], s["seed"], s["prompt"])
+        _record_for(v.id, v.revision, {"revision": v.revision, "op": "expand", "queue": "gpu",
+                                       "placement": s["placement"].as_list(), "window": s["window"].as_list(),
+                                       **made[key]})
+    db.session.commit()
+    return {"variants": len(todo), "generated": len(keys), "backend": gen.name}
+
+
+def _placed_matches(canvas: Image.Image, image: Image.Image, placement: Box) -> bool:
+    region = canvas.crop((placement.x, placement.y, placement.right, placement.bottom))
+    return np.array_equal(np.asarray(region.convert("RGB")), np.asarray(image.convert("RGB")))
+
+
+class GenerationFailed(RuntimeError):
+    pass
+
+
+def expander_for(variant: Variant) -> Expander:
+    """The render job's expander: the GPU job's canvas for this revision when it fits exactly,
+    else the configured backend run here (classical, or diffusers when the GPU job was lost)."""
+    rec = variant.generator if (variant.generator or {}).get("revision") == variant.revision else None
+    art_sha, fmt_key = variant.request.key_art.sha256, variant.format
+
+    def expand(image: Image.Image, size: tuple[int, int], placement: Box) -> tuple[Image.Image, dict]:
+        store = blob_store()
+        if rec and rec.get("error"):
+            raise GenerationFailed(f"generative expand failed on the gpu queue: {rec['error']}")
+        if rec and rec.get("canvas_key") and rec.get("placement") == placement.as_list():
+            canvas = Image.open(io.BytesIO(store.get(rec["canvas_key"]))).convert("RGB")
+            if canvas.size == tuple(size) and _placed_matches(canvas, image, placement):
+                return canvas, {k: v for k, v in rec.items() if k != "revision"}
+        out = generator().expand(image, size, placement, current_app.config["GENERATE_PROMPT"],
+                                 seed_for(art_sha, fmt_key))
+        return out.image, {**out.provenance, "op": "expand", "queue": "render", "placement": placement.as_list(),
+                           "canvas_key": None, "mask_key": store.put(_png(out.mask))}
+
+    return expand
+
+
+def enqueue_generation(variants: list[Variant]) -> dict[int, str]:
+    """Put the variants that need generative expand on the gpu queue as one batched job.
+    Returns {variant id: gpu job id} for the render jobs to depend on."""
+    if not uses_gpu_queue() or not variants:
+        return {}
+    from jobs.queues import GPU, enqueue_once
+
+    from .rendering import load_source
+
+    need: list[Variant] = []
+    for v in variants:
+        source, analysis = load_source(v.request.key_art)
+        fmt = get_format(v.format)
+        if plan_reframe(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency).mode == "expand":
+            need.append(v)
+    if not need:
+        return {}
+    pairs = sorted((v.id, v.revision) for v in need)
+    job_id = "gen-" + hashlib.sha256(repr(pairs).encode()).hexdigest()[:20]
+    enqueue_once(GPU, "jobs.generate.generate_job", job_id, pairs,
+                 timeout=current_app.config["GENERATE_JOB_TIMEOUT"])
+    return {v.id: job_id for v in need}

@@ -1,0 +1,55 @@
+"""GPU worker entry point: `python -m jobs.gpu_worker [queue ...]` (default queue: gpu).
+
+RQ's non-forking SimpleWorker: jobs run inside this process, so the diffusers pipeline
+loaded at start-up (warm) stays resident on the device across jobs; a forking worker would
+reload the weights in every work horse. Its maintenance step also runs the reconciler, like
+the render workers do.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+
+from rq import SimpleWorker
+
+from .context import get_app, set_app
+
+log = logging.getLogger("marquee.gpu_worker")
+
+
+class ResidentModelWorker(SimpleWorker):
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()
+        from .worker import run_reconciler_once
+
+        app = get_app()
+        with app.app_context():
+            run_reconciler_once(app.config["RECONCILE_INTERVAL_S"])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Marquee GPU worker (model kept resident)")
+    parser.add_argument("queues", nargs="*", default=["gpu"])
+    parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from app import create_app
+    from jobs.queues import get_queue, redis_conn
+
+    app = create_app()
+    set_app(app)
+    with app.app_context():
+        from app.services.generation import generator
+
+        gen = generator()  # load the weights once, before the first job
+        log.info("generator resident: %s", gen.describe())
+        cfg = app.config
+        worker = ResidentModelWorker([get_queue(q) for q in args.queues], connection=redis_conn(),
+                                     maintenance_interval=cfg["RECONCILE_INTERVAL_S"],
+                                     job_monitoring_interval=cfg["JOB_MONITORING_INTERVAL_S"],
+                                     worker_ttl=cfg["WORKER_TTL_S"])
+    worker.work(burst=args.burst, with_scheduler=False)
+
+
+if __name__ == "__main__":
+    main()
