@@ -26,6 +26,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_api(app)
 
+    from .auth import init_auth
+    from .web import init_web
+
+    init_auth(app)
+    init_web(app)
+
     from .cli import register_cli
 
     register_cli(app)

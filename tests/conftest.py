@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,7 +111,38 @@ def make_stack(tmp_path: Path, database_url: str, **extra: str) -> Stack:
                 os.environ[k] = v
     with app.app_context():
         upgrade()
+        app.config["TEST_ADMIN_TOKEN"] = _make_admin_token()
+    app.test_client_class = AdminTokenClient
     return Stack(env, app)
+
+
+def _make_admin_token() -> str:
+    """Every /api/v1 route needs a token: tests that predate auth act as this admin."""
+    from app.extensions import db
+    from app.models import ApiToken, User
+
+    admin = User(username="test-admin", role="admin", locales=[], regions=[])
+    admin.set_password("test-admin-password")
+    tok, raw = ApiToken.issue(admin, "tests")
+    db.session.add_all([admin, tok])
+    db.session.commit()
+    return raw
+
+
+class AdminTokenClient(FlaskClient):
+    """A test client that sends the admin bearer token unless told otherwise (as_user=None
+    for an anonymous client, or pass an explicit Authorization header)."""
+
+    def __init__(self, *args, as_token: str | None | bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.token = self.application.config.get("TEST_ADMIN_TOKEN") if as_token is True else as_token or None
+
+    def open(self, *args, **kwargs):
+        headers = kwargs.pop("headers", None) or {}
+        headers = dict(headers) if not isinstance(headers, dict) else headers
+        if self.token and "Authorization" not in headers:
+            headers = {**headers, "Authorization": f"Bearer {self.token}"}
+        return super().open(*args, headers=headers, **kwargs)
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from .errors import MarqueeApi
 
 def init_api(app: Flask) -> MarqueeApi:
     api = MarqueeApi(app)
-    from . import brand_kits, exports, key_art, requests, titles, variants
+    from . import auth, brand_kits, exports, key_art, requests, review, titles, variants
 
-    for module in (brand_kits, titles, key_art, requests, variants, exports):
+    for module in (brand_kits, titles, key_art, requests, variants, exports, auth, review):
         api.register_blueprint(module.blp)
     return api

@@ -1,0 +1,155 @@
+"""People and API tokens (admin), and who am I. A token's clear value is returned once."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..auth import current_user
+from ..extensions import db
+from ..models import ApiToken, AuditEvent, User
+from ..models.people import ROLES
+from ..services import Conflict, NotFound, ServiceError
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="People, roles and API tokens")
+ALL = frozenset(ROLES)
+ADMIN = frozenset({"admin"})
+UI_LOCALES = ("en", "ja", "ar", "pt_BR", "de", "fr", "ko", "hi")
+
+
+class UserIn(Schema):
+    username = fields.Str(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.@-]{2,120}$"))
+    display_name = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    password = fields.Str(load_default=None, allow_none=True, validate=validate.Length(min=8, max=200))
+    role = fields.Str(required=True, validate=validate.OneOf(ROLES))
+    locales = fields.List(fields.Str(validate=validate.Length(min=2, max=16)), load_default=list)
+    regions = fields.List(fields.Str(validate=validate.Regexp(r"^[A-Za-z]{2}$")), load_default=list)
+    ui_locale = fields.Str(load_default=None, allow_none=True, validate=validate.OneOf(UI_LOCALES))
+
+
+class UserPatch(Schema):
+    display_name = fields.Str(allow_none=True, validate=validate.Length(max=200))
+    password = fields.Str(validate=validate.Length(min=8, max=200))
+    role = fields.Str(validate=validate.OneOf(ROLES))
+    locales = fields.List(fields.Str(validate=validate.Length(min=2, max=16)))
+    regions = fields.List(fields.Str(validate=validate.Regexp(r"^[A-Za-z]{2}$")))
+    ui_locale = fields.Str(allow_none=True, validate=validate.OneOf(UI_LOCALES))
+    active = fields.Bool()
+
+
+class TokenIn(Schema):
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
+
+
+def _user(user_id: int) -> User:
+    u = db.session.get(User, user_id)
+    if u is None:
+        raise NotFound(f"user {user_id} does not exist")
+    return u
+
+
+def _audit(action: str, entity_type: str, entity_id: int, **detail) -> None:
+    db.session.add(AuditEvent(actor=current_user().username, action=action, entity_type=entity_type,
+                              entity_id=entity_id, detail=detail or None))
+
+
+@blp.route("/me")
+class Me(MethodView):
+    roles = ALL
+
+    @blp.response(200)
+    def get(self):
+        """The caller: role, scope and UI language."""
+        return current_user().to_dict()
+
+
+@blp.route("/users")
+class Users(MethodView):
+    roles = ADMIN
+
+    @blp.response(200)
+    def get(self):
+        return [u.to_dict() for u in db.session.scalars(select(User).order_by(User.id))]
+
+    @blp.arguments(UserIn)
+    @blp.response(201)
+    def post(self, data):
+        """Create a person (password required except for integrations, which use tokens only)."""
+        if data["role"] != "integration" and not data.get("password"):
+            raise ServiceError("a password (8+ characters) is required for this role", status=422)
+        if data["role"] == "reviewer" and not (data["locales"] or data["regions"]):
+            raise ServiceError("a reviewer needs at least one locale or region in scope", status=422)
+        pw = data.pop("password", None)
+        u = User(**{**data, "regions": [r.upper() for r in data["regions"]]})
+        if pw:
+            u.set_password(pw)
+        db.session.add(u)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            raise Conflict(f"user {data['username']!r} already exists") from None
+        _audit("user.created", "user", u.id, role=u.role)
+        db.session.commit()
+        return u.to_dict()
+
+
+@blp.route("/users/<int:user_id>")
+class UserDetail(MethodView):
+    roles = ADMIN
+
+    @blp.response(200)
+    def get(self, user_id: int):
+        return _user(user_id).to_dict()
+
+    @blp.arguments(UserPatch)
+    @blp.response(200)
+    def patch(self, data, user_id: int):
+        u = _user(user_id)
+        if "password" in data:
+            u.set_password(data.pop("password"))
+        if "regions" in data:
+            data["regions"] = [r.upper() for r in data["regions"]]
+        for k, v in data.items():
+            setattr(u, k, v)
+        _audit("user.updated", "user", u.id, fields=sorted(data))
+        db.session.commit()
+        return u.to_dict()
+
+
+@blp.route("/users/<int:user_id>/tokens")
+class UserTokens(MethodView):
+    roles = ADMIN
+
+    @blp.response(200)
+    def get(self, user_id: int):
+        return [t.to_dict() for t in _user(user_id).tokens]
+
+    @blp.arguments(TokenIn)
+    @blp.response(201)
+    def post(self, data, user_id: int):
+        """Issue a token. The response carries the token itself; it is never shown again."""
+        tok, raw = ApiToken.issue(_user(user_id), data["name"])
+        db.session.add(tok)
+        db.session.flush()
+        _audit("token.issued", "api_token", tok.id, user_id=user_id)
+        db.session.commit()
+        return {**tok.to_dict(), "token": raw}
+
+
+@blp.route("/tokens/<int:token_id>")
+class TokenDetail(MethodView):
+    roles = ADMIN
+
+    @blp.response(204)
+    def delete(self, token_id: int):
+        """Revoke (kept for the record, never accepted again)."""
+        tok = db.session.get(ApiToken, token_id)
+        if tok is None:
+            raise NotFound(f"token {token_id} does not exist")
+        tok.revoke()
+        _audit("token.revoked", "api_token", tok.id, user_id=tok.user_id)
+        db.session.commit()
+        return ""

@@ -1,0 +1,164 @@
+"""Review API: the queue, a variant's review record, and decisions on one revision."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from ..auth import current_user
+from ..models.review import CATEGORIES, SCOPES
+from ..services import review as svc
+from ..services.requests import get_request, get_variant
+
+blp = Blueprint("review", __name__, url_prefix="/api/v1", description="Regional review")
+DECIDERS = frozenset({"admin", "reviewer"})
+FIXERS = frozenset({"admin", "marketing"})
+READERS = frozenset({"admin", "marketing", "reviewer"})
+
+
+class RectIn(Schema):
+    x = fields.Float(required=True)
+    y = fields.Float(required=True)
+    w = fields.Float(required=True)
+    h = fields.Float(required=True)
+
+
+class ApproveIn(Schema):
+    revision = fields.Int(required=True, metadata={"description": "the revision you looked at"})
+
+
+class FlagIn(Schema):
+    revision = fields.Int(required=True)
+    categories = fields.List(fields.Str(validate=validate.OneOf(CATEGORIES)), required=True,
+                             validate=validate.Length(min=1))
+    comment = fields.Str(load_default="", validate=validate.Length(max=4000))
+    rect = fields.Nested(RectIn, load_default=None, allow_none=True)
+    scope = fields.Str(load_default="variant", validate=validate.OneOf(SCOPES))
+
+
+class OverridesIn(Schema):
+    tagline = fields.Str(validate=validate.Length(min=1, max=300))
+    crop_anchor = fields.Str(validate=validate.OneOf(svc.CROP_ANCHORS))
+    text_zone = fields.Str(validate=validate.OneOf(svc.TEXT_ZONES))
+
+
+class RerenderIn(Schema):
+    revision = fields.Int(load_default=None, allow_none=True)
+    overrides = fields.Nested(OverridesIn, load_default=dict)
+    flag_id = fields.Int(load_default=None, allow_none=True)
+
+
+class GeneratorIn(Schema):
+    op = fields.Str(required=True, validate=validate.OneOf(svc.GENERATOR_OPS))
+    rect = fields.Nested(RectIn, load_default=None, allow_none=True)
+    prompt = fields.Str(load_default="", validate=validate.Length(max=1000))
+    flag_id = fields.Int(load_default=None, allow_none=True)
+
+
+def _summary(v) -> dict:
+    return {"id": v.id, "request_id": v.request_id, "locale": v.locale, "format": v.format,
+            "revision": v.revision, "status": v.status, "approved_by": v.approved_by,
+            "approved_at": v.approved_at.isoformat() if v.approved_at else None,
+            "overrides": v.overrides, "report_flags": (v.report or {}).get("flags", [])}
+
+
+@blp.route("/review/categories")
+class Categories(MethodView):
+    roles = READERS | {"integration"}
+
+    @blp.response(200)
+    def get(self):
+        return {"categories": list(CATEGORIES), "scopes": list(SCOPES), "crop_anchors": list(svc.CROP_ANCHORS),
+                "text_zones": list(svc.TEXT_ZONES), "generator_ops": list(svc.GENERATOR_OPS)}
+
+
+@blp.route("/review/queue")
+class Queue(MethodView):
+    roles = READERS
+
+    @blp.response(200)
+    def get(self):
+        """Variants waiting for a decision, in the caller's regions."""
+        return [_summary(v) for v in svc.queue(current_user())]
+
+
+@blp.route("/review/requests/<int:request_id>")
+class RequestMatrix(MethodView):
+    roles = READERS | {"integration"}
+
+    @blp.response(200)
+    def get(self, request_id: int):
+        """The caller's part of a request's matrix, with counts per state (poll it for progress)."""
+        req = get_request(request_id)
+        items = svc.visible_variants(current_user(), request_id=req.id)
+        counts: dict[str, int] = {}
+        for v in items:
+            counts[v.status] = counts.get(v.status, 0) + 1
+        return {"request_id": req.id, "total": len(items), "counts": counts,
+                "variants": [_summary(v) for v in items]}
+
+
+@blp.route("/variants/<int:variant_id>/review")
+class VariantReview(MethodView):
+    roles = READERS
+
+    @blp.response(200)
+    def get(self, variant_id: int):
+        """State, flags, fix requests and history; a reviewer opening it moves it to in_review."""
+        v = svc.open_for_review(get_variant(variant_id), current_user())
+        return {**_summary(v), "flags": [f.to_dict() for f in svc.flags_for(v.id)],
+                "fixes": [f.to_dict() for f in svc.fixes_for(v.id)],
+                "history": [{"id": e.id, "actor": e.actor, "action": e.action, "revision": e.revision,
+                             "state_before": e.state_before, "state_after": e.state_after, "detail": e.detail,
+                             "at": e.created_at.isoformat()} for e in svc.history(v.id)]}
+
+
+@blp.route("/variants/<int:variant_id>/approve")
+class Approve(MethodView):
+    roles = DECIDERS
+
+    @blp.arguments(ApproveIn)
+    @blp.response(200)
+    def post(self, data, variant_id: int):
+        """Approve this revision; 409 with the current state if someone decided first."""
+        return _summary(svc.approve(variant_id, data["revision"], current_user()))
+
+
+@blp.route("/variants/<int:variant_id>/flags")
+class Flags(MethodView):
+    roles = {"GET": READERS, "POST": DECIDERS}
+
+    @blp.response(200)
+    def get(self, variant_id: int):
+        return [f.to_dict() for f in svc.flags_for(variant_id)]
+
+    @blp.arguments(FlagIn)
+    @blp.response(201)
+    def post(self, data, variant_id: int):
+        """Flag this revision with categories, a comment and optionally a marked rectangle."""
+        return svc.flag(variant_id, data["revision"], current_user(), categories=data["categories"],
+                        comment=data["comment"], rect=data["rect"], scope=data["scope"]).to_dict()
+
+
+@blp.route("/variants/<int:variant_id>/rerender")
+class Rerender(MethodView):
+    roles = FIXERS
+
+    @blp.arguments(RerenderIn)
+    @blp.response(202)
+    def post(self, data, variant_id: int):
+        """New revision with overrides (tagline, crop anchor, text zone); it goes back to review."""
+        return _summary(svc.rerender(variant_id, current_user(), overrides=data["overrides"],
+                                     revision=data["revision"], flag_id=data["flag_id"]))
+
+
+@blp.route("/variants/<int:variant_id>/generator")
+class GeneratorEdit(MethodView):
+    roles = FIXERS
+
+    @blp.arguments(GeneratorIn)
+    @blp.response(201)
+    def post(self, data, variant_id: int):
+        """Send the marked area to the generator's remove or restyle."""
+        return svc.generator_edit(variant_id, current_user(), op=data["op"], rect=data["rect"],
+                                  prompt=data["prompt"], flag_id=data["flag_id"]).to_dict()

@@ -1,0 +1,316 @@
+"""Review decisions on one variant revision.
+
+Every decision is a conditional UPDATE on (id, revision, status): two reviewers deciding on the
+same revision at once cannot both win; the loser gets 409 with the current state and nothing is
+overwritten. Every decision writes a Decision row and an AuditEvent (who, when, which revision,
+state before and after) in the same transaction as the state change.
+"""
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models import AuditEvent, Decision, FixRequest, Flag, RenderRequest, User, Variant, VariantStatus
+from ..models.base import utcnow
+from ..models.review import CATEGORIES, SCOPES, FlagScope
+from . import Conflict, NotFound, ServiceError
+
+S = VariantStatus
+#: States a reviewer can decide on. A rendered variant is "in review" from the moment it is
+#: rendered; opening it makes that explicit (see open_for_review).
+DECIDABLE = (S.RENDERED.value, S.IN_REVIEW.value)
+#: States that hold a finished image, i.e. that a shared flag or a re-render can send back.
+FINISHED = (S.RENDERED.value, S.IN_REVIEW.value, S.APPROVED.value, S.CHANGES_REQUESTED.value)
+CROP_ANCHORS = ("center", "left", "right", "top", "bottom")
+TEXT_ZONES = ("bottom", "top", "left", "right")
+GENERATOR_OPS = ("remove", "restyle")
+
+
+def _state(v: Variant) -> dict[str, Any]:
+    return {"variant_id": v.id, "revision": v.revision, "status": v.status,
+            "approved_by": v.approved_by}
+
+
+def _record(actor: str, v: Variant, revision: int, decision: str, before: str, after: str,
+            flag_id: int | None = None, **detail: Any) -> None:
+    db.session.add(Decision(variant_id=v.id, revision=revision, decision=decision, actor=actor,
+                            state_before=before, state_after=after, flag_id=flag_id))
+    db.session.add(AuditEvent(actor=actor, action=f"review.{decision}", entity_type="variant", entity_id=v.id,
+                              revision=revision, state_before=before, state_after=after,
+                              detail={k: val for k, val in detail.items() if val is not None} or None))
+
+
+def _transition(variant_id: int, revision: int, from_states: tuple[str, ...], values: dict[str, Any]) -> Variant:
+    """Conditional UPDATE; on a lost race raise 409 carrying the state that won."""
+    res = db.session.execute(
+        update(Variant)
+        .where(Variant.id == variant_id, Variant.revision == revision, Variant.status.in_(from_states))
+        .values(**values)
+        .execution_options(synchronize_session=False))
+    if res.rowcount != 1:
+        db.session.rollback()
+        v = db.session.get(Variant, variant_id)
+        if v is None:
+            raise NotFound(f"variant {variant_id} does not exist")
+        db.session.refresh(v)
+        raise Conflict(f"variant {variant_id} revision {revision} cannot be decided: it is now "
+                       f"revision {v.revision}, {v.status}", current=_state(v))
+    v = db.session.get(Variant, variant_id)
+    db.session.refresh(v)
+    return v
+
+
+def open_for_review(variant: Variant, user: User) -> Variant:
+    """A reviewer opening a rendered variant moves it to in_review (recorded once)."""
+    if user.role != "reviewer" or variant.status != S.RENDERED.value:
+        return variant
+    res = db.session.execute(update(Variant).where(
+        Variant.id == variant.id, Variant.revision == variant.revision, Variant.status == S.RENDERED.value)
+        .values(status=S.IN_REVIEW.value).execution_options(synchronize_session=False))
+    if res.rowcount == 1:
+        db.session.add(AuditEvent(actor=user.username, action="review.opened", entity_type="variant",
+                                  entity_id=variant.id, revision=variant.revision,
+                                  state_before=S.RENDERED.value, state_after=S.IN_REVIEW.value))
+    db.session.commit()
+    db.session.refresh(variant)
+    return variant
+
+
+def approve(variant_id: int, revision: int, user: User) -> Variant:
+    before = _current_status(variant_id)
+    v = _transition(variant_id, revision, DECIDABLE, dict(status=S.APPROVED.value, approved_by=user.username,
+                                                          approved_at=utcnow()))
+    _record(user.username, v, revision, "approve", before, S.APPROVED.value)
+    db.session.commit()
+    return v
+
+
+def _current_status(variant_id: int) -> str:
+    status = db.session.scalar(select(Variant.status).where(Variant.id == variant_id))
+    if status is None:
+        raise NotFound(f"variant {variant_id} does not exist")
+    return status
+
+
+def _validate_rect(rect: dict[str, Any] | None) -> dict[str, float] | None:
+    if rect in (None, {}):
+        return None
+    try:
+        r = {k: float(rect[k]) for k in ("x", "y", "w", "h")}
+    except (KeyError, TypeError, ValueError):
+        raise ServiceError("rect needs numbers x, y, w, h (fractions of the image, 0..1)", status=422) from None
+    if not (0 <= r["x"] < 1 and 0 <= r["y"] < 1 and 0 < r["w"] <= 1 and 0 < r["h"] <= 1
+            and r["x"] + r["w"] <= 1.0001 and r["y"] + r["h"] <= 1.0001):
+        raise ServiceError(f"rect {r} is not inside the image (fractions 0..1, w and h > 0)", status=422)
+    return {k: round(v, 4) for k, v in r.items()}
+
+
+def _validate_flag(categories: list[str], scope: str) -> list[str]:
+    cats = list(dict.fromkeys(c for c in categories or [] if c))
+    if not cats:
+        raise ServiceError(f"a flag needs at least one category; known: {', '.join(CATEGORIES)}", status=422)
+    unknown = [c for c in cats if c not in CATEGORIES]
+    if unknown:
+        raise ServiceError(f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(map(repr, unknown))};"
+                           f" known: {', '.join(CATEGORIES)}", status=422)
+    if scope not in SCOPES:
+        raise ServiceError(f"unknown scope {scope!r}; known: {', '.join(SCOPES)}", status=422)
+    return cats
+
+
+def shared_with(v: Variant, scope: str) -> list[Variant]:
+    """Other variants built from the same shared input: same key art, or same title+locale."""
+    if scope == FlagScope.KEY_ART.value:
+        cond = RenderRequest.key_art_id == v.request.key_art_id
+    elif scope == FlagScope.LOCALIZATION.value:
+        cond = (RenderRequest.title_id == v.request.title_id) & (Variant.locale == v.locale)
+    else:
+        return []
+    return list(db.session.scalars(select(Variant).join(RenderRequest).where(cond, Variant.id != v.id)
+                                   .order_by(Variant.id)))
+
+
+def flag(variant_id: int, revision: int, user: User, *, categories: list[str], comment: str = "",
+         rect: dict[str, Any] | None = None, scope: str = "variant") -> Flag:
+    """Flag one revision (-> changes_requested). A shared-scope flag marks every variant built
+    from that input too: each gets its own copy of the flag and, if finished, changes_requested."""
+    cats = _validate_flag(categories, scope)
+    box = _validate_rect(rect)
+    comment = (comment or "").strip()
+    if len(comment) > 4000:
+        raise ServiceError("the comment is longer than 4000 characters", status=422)
+    before = _current_status(variant_id)
+    v = _transition(variant_id, revision, DECIDABLE, dict(status=S.CHANGES_REQUESTED.value,
+                                                          approved_by=None, approved_at=None))
+    origin = Flag(variant_id=v.id, revision=revision, categories=cats, comment=comment, rect=box, scope=scope,
+                  author=user.username)
+    db.session.add(origin)
+    db.session.flush()
+    _record(user.username, v, revision, "flag", before, S.CHANGES_REQUESTED.value, flag_id=origin.id,
+            categories=cats, scope=scope, rect=box)
+    for other in shared_with(v, scope):
+        copy = Flag(variant_id=other.id, revision=other.revision, categories=cats, comment=comment, rect=None,
+                    scope=scope, origin_flag_id=origin.id, author=user.username)
+        db.session.add(copy)
+        db.session.flush()
+        prior = other.status
+        if prior in FINISHED and prior != S.CHANGES_REQUESTED.value:
+            res = db.session.execute(update(Variant).where(
+                Variant.id == other.id, Variant.revision == other.revision, Variant.status == prior)
+                .values(status=S.CHANGES_REQUESTED.value, approved_by=None, approved_at=None)
+                .execution_options(synchronize_session=False))
+            after = S.CHANGES_REQUESTED.value if res.rowcount == 1 else prior
+        else:
+            after = prior
+        _record(user.username, other, other.revision, "flag_shared", prior, after, flag_id=copy.id,
+                origin_flag_id=origin.id, origin_variant_id=v.id, scope=scope)
+    db.session.commit()
+    return origin
+
+
+def _validate_overrides(raw: dict[str, Any] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    raw = {k: v for k, v in (raw or {}).items() if v not in (None, "")}
+    unknown = set(raw) - {"tagline", "crop_anchor", "text_zone"}
+    if unknown:
+        raise ServiceError(f"unknown override(s) {', '.join(sorted(unknown))}; "
+                           "known: tagline, crop_anchor, text_zone", status=422)
+    if "tagline" in raw:
+        tag = str(raw["tagline"]).strip()
+        if not 0 < len(tag) <= 300:
+            raise ServiceError("tagline must be 1 to 300 characters", status=422)
+        out["tagline"] = tag
+    for key, allowed in (("crop_anchor", CROP_ANCHORS), ("text_zone", TEXT_ZONES)):
+        if key in raw:
+            if raw[key] not in allowed:
+                raise ServiceError(f"{key} {raw[key]!r} is not one of {', '.join(allowed)}", status=422)
+            out[key] = raw[key]
+    return out
+
+
+def rerender(variant_id: int, user: User, *, overrides: dict[str, Any] | None = None,
+             revision: int | None = None, flag_id: int | None = None) -> Variant:
+    """New revision with overrides, back to the queue and then to review; approval is cleared."""
+    from .requests import enqueue_variants
+
+    ov = _validate_overrides(overrides)
+    v = db.session.get(Variant, variant_id)
+    if v is None:
+        raise NotFound(f"variant {variant_id} does not exist")
+    rev = v.revision if revision is None else revision
+    before = v.status
+    merged = {**(v.overrides or {}), **ov}
+    nv = _transition(variant_id, rev, FINISHED + (S.FAILED.value,), dict(
+        revision=rev + 1, status=S.QUEUED.value, overrides=merged or None, approved_by=None, approved_at=None,
+        error=None, attempt=None))
+    fix = FixRequest(variant_id=nv.id, flag_id=flag_id, kind="rerender", from_revision=rev, to_revision=rev + 1,
+                     overrides=ov or None, actor=user.username, status="submitted")
+    db.session.add(fix)
+    if flag_id:
+        db.session.execute(update(Flag).where(Flag.id == flag_id).values(status="addressed"))
+    _record(user.username, nv, rev, "rerender", before, S.QUEUED.value, flag_id=flag_id,
+            overrides=ov or None, new_revision=rev + 1)
+    db.session.commit()
+    enqueue_variants([nv])
+    return nv
+
+
+def generator_edit(variant_id: int, user: User, *, op: str, rect: dict[str, Any] | None,
+                   prompt: str = "", flag_id: int | None = None) -> FixRequest:
+    """Send the marked area to the generator (remove or restyle). The result is a proposal
+    image kept with the fix request; with no generator available the request is recorded."""
+    if op not in GENERATOR_OPS:
+        raise ServiceError(f"op must be one of {', '.join(GENERATOR_OPS)}", status=422)
+    box = _validate_rect(rect)
+    if box is None and flag_id:
+        f = db.session.get(Flag, flag_id)
+        box = f.rect if f is not None and f.variant_id == variant_id else None
+    if box is None:
+        raise ServiceError("mark an area (rect) to send to the generator", status=422)
+    if op == "restyle" and not (prompt or "").strip():
+        raise ServiceError("restyle needs a prompt", status=422)
+    v = db.session.get(Variant, variant_id)
+    if v is None:
+        raise NotFound(f"variant {variant_id} does not exist")
+    fix = FixRequest(variant_id=v.id, flag_id=flag_id, kind=op, from_revision=v.revision, rect=box,
+                     prompt=(prompt or "").strip() or None, actor=user.username, status="recorded")
+    db.session.add(fix)
+    db.session.flush()
+    fix.result = _run_generator(v, op, box, fix.prompt or "")
+    fix.status = "failed" if fix.result.get("error") else ("done" if fix.result.get("key") else "recorded")
+    _record(user.username, v, v.revision, f"generator_{op}", v.status, v.status, flag_id=flag_id,
+            fix_request_id=fix.id, rect=box)
+    db.session.commit()
+    return fix
+
+
+def _run_generator(v: Variant, op: str, box: dict[str, float], prompt: str) -> dict[str, Any]:
+    """Call the generator helper (app.generate) on the rendered image if it is installed."""
+    try:
+        from ..generate import get_generator
+    except ImportError:
+        return {"note": "no generator installed; request recorded"}
+    from flask import current_app
+    from PIL import Image, ImageDraw
+
+    from . import blob_store
+
+    asset = (v.assets or {}).get("png") or (v.assets or {}).get("jpeg") or next(iter((v.assets or {}).values()), None)
+    if asset is None:
+        return {"note": "variant has no rendered image yet; request recorded"}
+    store = blob_store()
+    try:
+        image = Image.open(io.BytesIO(store.get(asset["key"]))).convert("RGB")
+        W, H = image.size
+        rect = (round(box["x"] * W), round(box["y"] * H), round((box["x"] + box["w"]) * W),
+                round((box["y"] + box["h"]) * H))
+        gen = get_generator(current_app.config.get("MODEL_DIR") or None)
+        if op == "remove":
+            mask = Image.new("L", image.size, 0)
+            ImageDraw.Draw(mask).rectangle(rect, fill=255)
+            out = gen.remove(image, mask).image
+        else:
+            region = image.crop(rect)
+            styled = gen.restyle(region, prompt).image.resize(region.size)
+            out = image.copy()
+            out.paste(styled, rect[:2])
+        buf = io.BytesIO()
+        out.convert("RGB").save(buf, "PNG")
+        return {"key": store.put(buf.getvalue()), "mime": "image/png", "backend": gen.describe()}
+    except Exception as exc:  # the fix request records the failure; the review goes on
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def visible_variants(user: User, request_id: int | None = None, statuses: tuple[str, ...] | None = None
+                     ) -> list[Variant]:
+    q = select(Variant).order_by(Variant.request_id, Variant.locale, Variant.format)
+    if request_id is not None:
+        q = q.where(Variant.request_id == request_id)
+    if statuses:
+        q = q.where(Variant.status.in_(statuses))
+    return [v for v in db.session.scalars(q) if user.sees_locale(v.locale)]
+
+
+def queue(user: User) -> list[Variant]:
+    """What waits for a decision in the user's scope, oldest first."""
+    items = visible_variants(user, statuses=DECIDABLE)
+    return sorted(items, key=lambda v: (v.finished_at or v.updated_at, v.id))
+
+
+def flags_for(variant_id: int) -> list[Flag]:
+    return list(db.session.scalars(select(Flag).where(Flag.variant_id == variant_id).order_by(Flag.id.desc())))
+
+
+def history(variant_id: int) -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).where(
+        AuditEvent.entity_type == "variant", AuditEvent.entity_id == variant_id).order_by(AuditEvent.id.desc())))
+
+
+def fixes_for(variant_id: int) -> list[FixRequest]:
+    return list(db.session.scalars(select(FixRequest).where(FixRequest.variant_id == variant_id)
+                                   .order_by(FixRequest.id.desc())))

@@ -1,0 +1,280 @@
+"""Pages and form posts of the review UI. Role and scope are enforced by app.auth before these
+run; each view still declares its roles so the policy reads next to the code."""
+from __future__ import annotations
+
+import io
+
+from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..auth import current_user, login_user, logout_user, roles
+from ..extensions import db
+from ..models import AuditEvent, FixRequest, RenderRequest, User, Variant
+from ..models.review import CATEGORIES, SCOPES
+from ..services import ServiceError, blob_store
+from ..services import review as svc
+from ..services.requests import get_request, get_variant
+from . import UI_LANGUAGES
+
+bp = Blueprint("web", __name__, url_prefix="/ui")
+PEOPLE = ("admin", "marketing", "reviewer")
+FIXERS = ("admin", "marketing")
+DECIDERS = ("admin", "reviewer")
+
+
+def category_labels() -> dict[str, str]:
+    return {"gesture": _("Gesture or body language"), "religious_symbol": _("Religious or cultural symbol"),
+            "colour": _("Colour meaning"), "substances": _("Alcohol, tobacco or drugs"),
+            "violence": _("Violence or weapons"), "nudity_attire": _("Nudity or attire"),
+            "politics": _("Politics, maps or flags"), "translation": _("Translation"),
+            "spelling": _("Spelling or grammar"), "rating_legal": _("Rating or legal line"), "other": _("Other")}
+
+
+def status_labels() -> dict[str, str]:
+    return {"queued": _("Queued"), "rendering": _("Rendering"), "rendered": _("Rendered"),
+            "failed": _("Failed"), "in_review": _("In review"), "approved": _("Approved"),
+            "changes_requested": _("Changes requested")}
+
+
+def scope_labels() -> dict[str, str]:
+    return {"variant": _("This variant only"), "key_art": _("The key art (all variants built from it)"),
+            "localization": _("The localized title (all formats of this locale)")}
+
+
+@bp.app_context_processor
+def _labels():
+    return {"category_labels": category_labels, "status_labels": status_labels, "scope_labels": scope_labels}
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        user = db.session.scalar(select(User).where(User.username == request.form.get("username", "")))
+        if user is None or not user.active or user.role == "integration" \
+                or not user.check_password(request.form.get("password", "")):
+            error = _("Wrong user name or password.")
+        else:
+            login_user(user)
+            nxt = request.args.get("next") or ""
+            return redirect(nxt if nxt.startswith("/") and not nxt.startswith("//") else url_for("web.home"))
+    return render_template("web/login.html", error=error), (401 if error else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+@roles(*PEOPLE)
+def logout():
+    logout_user()
+    return redirect(url_for("web.login"))
+
+
+@bp.route("/profile", methods=["POST"])
+@roles(*PEOPLE)
+def profile():
+    lang = request.form.get("ui_locale") or None
+    if lang is not None and lang not in UI_LANGUAGES:
+        abort(400, "unknown language")
+    current_user().ui_locale = lang
+    db.session.commit()
+    return redirect(request.referrer or url_for("web.home"))
+
+
+@bp.route("/")
+@roles(*PEOPLE)
+def home():
+    return redirect(url_for("web.queue" if current_user().role == "reviewer" else "web.campaigns"))
+
+
+@bp.route("/campaigns")
+@roles(*PEOPLE)
+def campaigns():
+    user = current_user()
+    reqs = [r for r in db.session.scalars(select(RenderRequest).order_by(RenderRequest.id.desc()))
+            if any(user.sees_locale(l) for l in r.locales)]
+    return render_template("web/campaigns.html", requests=reqs)
+
+
+def _matrix(req: RenderRequest):
+    items = svc.visible_variants(current_user(), request_id=req.id)
+    locales = [l for l in req.locales if any(v.locale == l for v in items)]
+    formats = [f for f in req.formats if any(v.format == f for v in items)]
+    cells = {(v.locale, v.format): v for v in items}
+    return items, locales, formats, cells
+
+
+@bp.route("/campaigns/<int:request_id>")
+@roles(*PEOPLE)
+def campaign(request_id: int):
+    req = get_request(request_id)
+    items, locales, formats, cells = _matrix(req)
+    return render_template("web/campaign.html", req=req, locales=locales, formats=formats, cells=cells,
+                           counts=_counts(items))
+
+
+def _counts(items) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for v in items:
+        out[v.status] = out.get(v.status, 0) + 1
+    return out
+
+
+@bp.route("/campaigns/<int:request_id>/progress.json")
+@roles(*PEOPLE)
+def campaign_progress(request_id: int):
+    """Polled by the campaign page: states, revisions and thumbnail URLs of the visible cells."""
+    items, _l, _f, _c = _matrix(get_request(request_id))
+    labels = status_labels()
+    return jsonify({"counts": _counts(items), "total": len(items),
+                    "done": sum(v.status not in ("queued", "rendering") for v in items),
+                    "variants": [{"id": v.id, "status": v.status, "label": labels.get(v.status, v.status),
+                                  "revision": v.revision,
+                                  "thumb": _thumb(v)} for v in items]})
+
+
+def _thumb(v: Variant) -> str | None:
+    if not (v.assets or {}).get("jpeg"):
+        return None
+    return url_for("web.variant_image", variant_id=v.id, r=v.revision, sha=v.assets["jpeg"]["sha256"][:12])
+
+
+@bp.route("/queue")
+@roles(*PEOPLE)
+def queue():
+    return render_template("web/queue.html", items=svc.queue(current_user()))
+
+
+@bp.route("/variants/<int:variant_id>")
+@roles(*PEOPLE)
+def variant(variant_id: int):
+    user = current_user()
+    v = svc.open_for_review(get_variant(variant_id), user)
+    q = [x.id for x in svc.queue(user) if x.id != v.id]
+    fixes = svc.fixes_for(v.id)
+    return render_template("web/variant.html", v=v, req=v.request, flags=svc.flags_for(v.id),
+                           history=svc.history(v.id), fixes=fixes, next_id=q[0] if q else None,
+                           thumb=_thumb(v), categories=CATEGORIES, scopes=SCOPES,
+                           crop_anchors=svc.CROP_ANCHORS, text_zones=svc.TEXT_ZONES,
+                           can_decide=user.role in DECIDERS and v.status in svc.DECIDABLE,
+                           can_fix=user.role in FIXERS)
+
+
+@bp.route("/variants/<int:variant_id>/image.jpg")
+@roles(*PEOPLE)
+def variant_image(variant_id: int):
+    v = get_variant(variant_id)
+    asset = (v.assets or {}).get("jpeg")
+    if asset is None:
+        abort(404)
+    resp = Response(blob_store().get(asset["key"]), mimetype=asset["mime"])
+    resp.set_etag(asset["sha256"])
+    resp.headers["Cache-Control"] = "private, max-age=3600"  # the URL carries revision and sha
+    return resp.make_conditional(request)
+
+
+@bp.route("/variants/<int:variant_id>/source.jpg")
+@roles(*PEOPLE)
+def variant_source(variant_id: int):
+    """The key art working copy, downscaled for display next to the variant."""
+    from PIL import Image
+
+    art = get_variant(variant_id).request.key_art
+    img = Image.open(io.BytesIO(blob_store().get(art.working_key))).convert("RGB")
+    img.thumbnail((900, 900))
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=85)
+    resp = Response(buf.getvalue(), mimetype="image/jpeg")
+    resp.headers["Cache-Control"] = "private, max-age=3600"
+    return resp
+
+
+@bp.route("/variants/<int:variant_id>/fixes/<int:fix_id>.png")
+@roles(*PEOPLE)
+def fix_image(variant_id: int, fix_id: int):
+    fix = db.session.get(FixRequest, fix_id)
+    if fix is None or fix.variant_id != variant_id or not (fix.result or {}).get("key"):
+        abort(404)
+    return Response(blob_store().get(fix.result["key"]), mimetype="image/png")
+
+
+def _rect_from_form() -> dict | None:
+    vals = [request.form.get(f"rect_{k}", "") for k in "xywh"]
+    if not all(vals):
+        return None
+    return dict(zip("xywh", vals))
+
+
+def _decide(variant_id: int, fn, ok_message: str):
+    try:
+        fn()
+        flash(ok_message, "ok")
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("web.variant", variant_id=variant_id)), exc.status
+    return None
+
+
+@bp.route("/variants/<int:variant_id>/approve", methods=["POST"])
+@roles(*DECIDERS)
+def approve(variant_id: int):
+    rev = request.form.get("revision", type=int) or 0
+    res = _decide(variant_id, lambda: svc.approve(variant_id, rev, current_user()), _("Approved."))
+    if res:
+        return _conflict_page(variant_id, res[1])
+    nxt = request.form.get("next_id", type=int)
+    return redirect(url_for("web.variant", variant_id=nxt) if nxt else url_for("web.variant", variant_id=variant_id))
+
+
+def _conflict_page(variant_id: int, status: int):
+    return redirect(url_for("web.variant", variant_id=variant_id)) if status != 409 else \
+        (render_template("web/conflict.html", v=get_variant(variant_id)), 409)
+
+
+@bp.route("/variants/<int:variant_id>/flag", methods=["POST"])
+@roles(*DECIDERS)
+def flag(variant_id: int):
+    rev = request.form.get("revision", type=int) or 0
+    res = _decide(variant_id, lambda: svc.flag(
+        variant_id, rev, current_user(), categories=request.form.getlist("categories"),
+        comment=request.form.get("comment", ""), rect=_rect_from_form(),
+        scope=request.form.get("scope", "variant")), _("Flagged; marketing has been asked for changes."))
+    if res:
+        return _conflict_page(variant_id, res[1])
+    return redirect(url_for("web.variant", variant_id=variant_id))
+
+
+@bp.route("/variants/<int:variant_id>/rerender", methods=["POST"])
+@roles(*FIXERS)
+def rerender(variant_id: int):
+    overrides = {k: request.form.get(k, "").strip() for k in ("tagline", "crop_anchor", "text_zone")}
+    _decide(variant_id, lambda: svc.rerender(variant_id, current_user(), overrides=overrides,
+                                             revision=request.form.get("revision", type=int),
+                                             flag_id=request.form.get("flag_id", type=int)),
+            _("A new revision is being rendered."))
+    return redirect(url_for("web.variant", variant_id=variant_id))
+
+
+@bp.route("/variants/<int:variant_id>/generator", methods=["POST"])
+@roles(*FIXERS)
+def generator(variant_id: int):
+    _decide(variant_id, lambda: svc.generator_edit(
+        variant_id, current_user(), op=request.form.get("op", ""), rect=_rect_from_form(),
+        prompt=request.form.get("prompt", ""), flag_id=request.form.get("flag_id", type=int)),
+        _("Sent to the generator."))
+    return redirect(url_for("web.variant", variant_id=variant_id))
+
+
+@bp.route("/variants/<int:variant_id>/status.json")
+@roles(*PEOPLE)
+def variant_status(variant_id: int):
+    v = get_variant(variant_id)
+    return jsonify({"id": v.id, "status": v.status, "revision": v.revision, "thumb": _thumb(v)})
+
+
+@bp.route("/audit")
+@roles(*FIXERS)
+def audit():
+    events = list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(300)))
+    return render_template("web/audit.html", events=events)

@@ -1,0 +1,72 @@
+"""Shared setup for review tests: people of every role, a seeded and really rendered campaign."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conftest import seed_campaign
+
+
+@dataclass
+class People:
+    tokens: dict[str, str]
+    ids: dict[str, int]
+
+
+PEOPLE = {
+    "admin2": {"role": "admin"},
+    "marketing": {"role": "marketing"},
+    "reviewer_jp": {"role": "reviewer", "regions": ["JP"], "ui_locale": "ja"},
+    "reviewer_jp2": {"role": "reviewer", "locales": ["ja-JP"]},
+    "reviewer_br": {"role": "reviewer", "regions": ["BR"], "ui_locale": "pt_BR"},
+    "reviewer_sa": {"role": "reviewer", "regions": ["SA"], "ui_locale": "ar"},
+    "integration": {"role": "integration"},
+}
+PASSWORD = "correct horse battery"
+
+
+def make_people(admin_client) -> People:
+    tokens, ids = {}, {}
+    for name, spec in PEOPLE.items():
+        body = {"username": name, "locales": [], "regions": [], **spec}
+        if spec["role"] != "integration":
+            body["password"] = PASSWORD
+        r = admin_client.post("/api/v1/users", json=body)
+        assert r.status_code == 201, r.get_data(as_text=True)
+        ids[name] = r.get_json()["id"]
+        t = admin_client.post(f"/api/v1/users/{ids[name]}/tokens", json={"name": "t"})
+        assert t.status_code == 201
+        tokens[name] = t.get_json()["token"]
+    return People(tokens, ids)
+
+
+def client_for(app, token: str | None):
+    return app.test_client(as_token=token)
+
+
+def create_request(client, seeded, locales, formats, key: str | None = None) -> dict:
+    r = client.post("/api/v1/requests", json={
+        "title_id": seeded["title"]["id"], "key_art_id": seeded["art"]["id"],
+        "brand_kit_id": seeded["kit"]["id"], "locales": locales, "formats": formats},
+        headers={"Idempotency-Key": key} if key else {})
+    assert r.status_code == 202, r.get_data(as_text=True)
+    return r.get_json()
+
+
+def render_inline(app, variant_ids) -> None:
+    """Render with the real rendering service in this process (no worker needed)."""
+    from app.extensions import db
+    from app.models import Variant
+    from app.services.rendering import render_variant_revision
+
+    with app.app_context():
+        for vid in variant_ids:
+            v = db.session.get(Variant, vid)
+            assert render_variant_revision(v.id, v.revision) == "rendered"
+
+
+def seeded_campaign(app, locales=("ja-JP", "pt-BR"), formats=("thumbnail-small", "square")):
+    admin = app.test_client()
+    seeded = seed_campaign(admin)
+    req = create_request(admin, seeded, list(locales), list(formats))
+    render_inline(app, [v["id"] for v in req["variants"]])
+    return seeded, req

@@ -1,0 +1,158 @@
+"""Review decisions on real renders: 409 on concurrent decisions, shared-flag propagation,
+re-render to a new revision, and the audit trail of every decision."""
+from __future__ import annotations
+
+import threading
+
+from review_helpers import client_for, create_request, make_people, render_inline, seeded_campaign
+
+
+def _by(req, locale, fmt):
+    return next(v for v in req["variants"] if v["locale"] == locale and v["format"] == fmt)
+
+
+def test_concurrent_decisions_second_gets_409(stack):
+    app = stack.app
+    people = make_people(app.test_client())
+    _seeded, req = seeded_campaign(app, locales=("ja-JP",), formats=("thumbnail-small",))
+    vid = req["variants"][0]["id"]
+    a, b = client_for(app, people.tokens["reviewer_jp"]), client_for(app, people.tokens["reviewer_jp2"])
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def approve():
+        barrier.wait()
+        results["approve"] = a.post(f"/api/v1/variants/{vid}/approve", json={"revision": 1})
+
+    def flag():
+        barrier.wait()
+        results["flag"] = b.post(f"/api/v1/variants/{vid}/flags",
+                                 json={"revision": 1, "categories": ["gesture"], "comment": "rude hand sign"})
+
+    threads = [threading.Thread(target=approve), threading.Thread(target=flag)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    codes = sorted(r.status_code for r in results.values())
+    assert codes in ([200, 409], [201, 409]), {k: (r.status_code, r.get_json()) for k, r in results.items()}
+    loser = next(r for r in results.values() if r.status_code == 409).get_json()["error"]
+    winner_state = "approved" if results["approve"].status_code == 200 else "changes_requested"
+    assert loser["details"]["current"]["status"] == winner_state
+    review = a.get(f"/api/v1/variants/{vid}/review").get_json()
+    assert review["status"] == winner_state
+    decisions = [e for e in review["history"] if e["action"] in ("review.approve", "review.flag")]
+    assert len(decisions) == 1 and decisions[0]["revision"] == 1
+    # the loser's decision left nothing behind
+    assert len(review["flags"]) == (1 if winner_state == "changes_requested" else 0)
+
+    # A stale revision is a conflict too, even sequentially.
+    again = b.post(f"/api/v1/variants/{vid}/approve", json={"revision": 1})
+    assert again.status_code == 409 and again.get_json()["error"]["details"]["current"]["status"] == winner_state
+
+
+def test_shared_flag_marks_every_variant_built_from_it(sqlite_stack):
+    app = sqlite_stack.app
+    people = make_people(app.test_client())
+    seeded, req = seeded_campaign(app, locales=("ja-JP", "pt-BR"), formats=("thumbnail-small", "square"))
+    admin = app.test_client()
+    # a second campaign built from the same key art
+    req2 = create_request(admin, seeded, ["pt-BR"], ["link-card"])
+    render_inline(app, [v["id"] for v in req2["variants"]])
+    jp = client_for(app, people.tokens["reviewer_jp"])
+    br = client_for(app, people.tokens["reviewer_br"])
+    jp_thumb, jp_square = _by(req, "ja-JP", "thumbnail-small"), _by(req, "ja-JP", "square")
+    br_thumb, br_square = _by(req, "pt-BR", "thumbnail-small"), _by(req, "pt-BR", "square")
+    br_card = req2["variants"][0]
+
+    # Brazil approves one of its variants first; the key-art flag from Japan must send it back.
+    assert br.post(f"/api/v1/variants/{br_square['id']}/approve", json={"revision": 1}).status_code == 200
+
+    # 1) localized title: marks every format of ja-JP, nothing of pt-BR
+    r = jp.post(f"/api/v1/variants/{jp_thumb['id']}/flags", json={
+        "revision": 1, "categories": ["translation", "spelling"], "comment": "title reads wrong",
+        "scope": "localization"})
+    assert r.status_code == 201, r.get_json()
+    origin = r.get_json()
+    sq = jp.get(f"/api/v1/variants/{jp_square['id']}/review").get_json()
+    assert sq["status"] == "changes_requested"
+    assert [f["origin_flag_id"] for f in sq["flags"]] == [origin["id"]]
+    assert sq["flags"][0]["categories"] == ["translation", "spelling"]
+    assert br.get(f"/api/v1/variants/{br_thumb['id']}/flags").get_json() == []
+
+    # 2) key art: marks every variant of every request built from that key art, all regions
+    r = jp.post(f"/api/v1/variants/{jp_square['id']}/flags", json={"revision": 1, "categories": ["gesture"]})
+    assert r.status_code == 409  # already changes_requested by the shared flag
+    admin_view = admin.get(f"/api/v1/variants/{br_thumb['id']}/review").get_json()
+    assert admin_view["status"] == "rendered"
+    # a reviewer flags the key art from the one Brazilian variant still open
+    r = br.post(f"/api/v1/variants/{br_thumb['id']}/flags", json={
+        "revision": 1, "categories": ["politics"], "comment": "map shows a disputed border",
+        "rect": {"x": 0.1, "y": 0.2, "w": 0.3, "h": 0.25}, "scope": "key_art"})
+    assert r.status_code == 201, r.get_json()
+    key_flag = r.get_json()
+    for v in (jp_thumb, jp_square, br_square, br_card):
+        rev = admin.get(f"/api/v1/variants/{v['id']}/review").get_json()
+        assert rev["status"] == "changes_requested", (v, rev["status"])
+        assert any(f["origin_flag_id"] == key_flag["id"] and f["scope"] == "key_art" for f in rev["flags"])
+    sq = admin.get(f"/api/v1/variants/{br_square['id']}/review").get_json()
+    assert sq["approved_by"] is None
+    shared = [e for e in sq["history"] if e["action"] == "review.flag_shared"]
+    assert shared[0]["state_before"] == "approved" and shared[0]["state_after"] == "changes_requested"
+    assert shared[0]["detail"]["origin_variant_id"] == br_thumb["id"]
+
+
+def test_rerender_makes_new_revision_that_goes_back_to_review(sqlite_stack):
+    app = sqlite_stack.app
+    people = make_people(app.test_client())
+    _seeded, req = seeded_campaign(app, locales=("ja-JP",), formats=("thumbnail-small",))
+    vid = req["variants"][0]["id"]
+    jp = client_for(app, people.tokens["reviewer_jp"])
+    mk = client_for(app, people.tokens["marketing"])
+    assert jp.post(f"/api/v1/variants/{vid}/approve", json={"revision": 1}).status_code == 200
+    # a change to the inputs of an approved variant sends it back to review
+    bad = mk.post(f"/api/v1/variants/{vid}/rerender", json={"overrides": {"text_zone": "middle"}})
+    assert bad.status_code == 422 and "text_zone" in bad.get_json()["error"]["message"]
+    r = mk.post(f"/api/v1/variants/{vid}/rerender", json={"overrides": {"tagline": "故郷は、すぐそこ。",
+                                                                        "text_zone": "top"}})
+    assert r.status_code == 202, r.get_json()
+    body = r.get_json()
+    assert body["revision"] == 2 and body["status"] == "queued" and body["approved_by"] is None
+    assert body["overrides"] == {"tagline": "故郷は、すぐそこ。", "text_zone": "top"}
+    # deciding on the old revision now is a conflict
+    assert jp.post(f"/api/v1/variants/{vid}/approve", json={"revision": 1}).status_code == 409
+    render_inline(app, [vid])
+    rev = jp.get(f"/api/v1/variants/{vid}/review").get_json()
+    assert rev["status"] == "in_review" and rev["revision"] == 2  # opened by the reviewer
+    assert jp.post(f"/api/v1/variants/{vid}/approve", json={"revision": 2}).status_code == 200
+    hist = jp.get(f"/api/v1/variants/{vid}/review").get_json()["history"]
+    actions = [(e["action"], e["revision"], e["state_before"], e["state_after"], e["actor"]) for e in reversed(hist)]
+    assert ("review.approve", 1, "rendered", "approved", "reviewer_jp") in actions
+    assert ("review.rerender", 1, "approved", "queued", "marketing") in actions
+    assert ("review.opened", 2, "rendered", "in_review", "reviewer_jp") in actions
+    assert ("review.approve", 2, "in_review", "approved", "reviewer_jp") in actions
+
+
+def test_flag_validation_and_generator_request(sqlite_stack):
+    app = sqlite_stack.app
+    people = make_people(app.test_client())
+    _seeded, req = seeded_campaign(app, locales=("ja-JP",), formats=("thumbnail-small",))
+    vid = req["variants"][0]["id"]
+    jp = client_for(app, people.tokens["reviewer_jp"])
+    mk = client_for(app, people.tokens["marketing"])
+    r = jp.post(f"/api/v1/variants/{vid}/flags", json={"revision": 1, "categories": []})
+    assert r.status_code == 422 and "categories" in r.get_json()["error"]["message"]
+    r = jp.post(f"/api/v1/variants/{vid}/flags", json={"revision": 1, "categories": ["weather"]})
+    assert r.status_code == 422
+    r = jp.post(f"/api/v1/variants/{vid}/flags", json={"revision": 1, "categories": ["other"],
+                                                        "rect": {"x": 0.8, "y": 0.1, "w": 0.5, "h": 0.1}})
+    assert r.status_code == 422 and "rect" in r.get_json()["error"]["message"]
+    r = jp.post(f"/api/v1/variants/{vid}/flags", json={"revision": 1, "categories": ["substances", "other"],
+                                                        "rect": {"x": 0.1, "y": 0.1, "w": 0.2, "h": 0.3}})
+    assert r.status_code == 201
+    flag = r.get_json()
+    assert jp.post(f"/api/v1/variants/{vid}/generator", json={"op": "remove"}).status_code == 403
+    g = mk.post(f"/api/v1/variants/{vid}/generator", json={"op": "remove", "flag_id": flag["id"]})
+    assert g.status_code == 201, g.get_json()
+    fix = g.get_json()
+    assert fix["rect"] == flag["rect"] and fix["status"] in ("done", "recorded"), fix
