@@ -126,6 +126,11 @@ def csrf_token() -> str:
     return session["csrf"]
 
 
+def csrf_valid() -> bool:
+    """The form (or X-CSRF-Token header) carries this session's CSRF token."""
+    return _csrf_ok()
+
+
 def _csrf_ok() -> bool:
     sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
     expected = session.get("csrf") or ""

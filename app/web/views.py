@@ -9,7 +9,7 @@ from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..auth import current_user, login_user, logout_user, roles
+from ..auth import csrf_valid, current_user, login_user, logout_user, roles
 from ..extensions import db
 from ..models import AuditEvent, FixRequest, RenderRequest, User, Variant
 from ..models.review import CATEGORIES, SCOPES
@@ -52,6 +52,8 @@ def _labels():
 def login():
     error = None
     if request.method == "POST":
+        if not csrf_valid():
+            abort(400, "the form's CSRF token is missing or wrong; reload the page")
         user = db.session.scalar(select(User).where(User.username == request.form.get("username", "")))
         if user is None or not user.active or user.role == "integration" \
                 or not user.check_password(request.form.get("password", "")):
