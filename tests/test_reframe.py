@@ -1,0 +1,102 @@
+"""Reframing: the astronaut's face lies inside every crop of every format, expand plans keep
+the source pixels, and analysis (saliency, text, palette) survives its JSON round trip."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from app.render.analyze import ANALYSIS_VERSION, Analysis, analyze
+from app.render.formats import FORMATS
+from app.render.geometry import Box
+from app.render.reframe import (expand_placement, generated_touches, placed_window, plan_reframe,
+                                reframe_canvas)
+
+
+@pytest.fixture(scope="module")
+def poster() -> Image.Image:
+    from app.sample import sample_key_art_jpeg
+
+    return Image.open(io.BytesIO(sample_key_art_jpeg(1024, 1536))).convert("RGB")
+
+
+@pytest.fixture(scope="module")
+def sources(astronaut, poster):
+    out = {}
+    for name, img in (("photo", astronaut), ("poster", poster)):
+        a = analyze(img)
+        assert len(a.faces) == 1, (name, a.faces)
+        out[name] = (img, a)
+    return out
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS.values()), ids=list(FORMATS))
+@pytest.mark.parametrize("which", ["photo", "poster"])
+def test_face_inside_every_crop_and_canvas(sources, which, fmt):
+    img, a = sources[which]
+    face = a.faces[0]
+    plan = plan_reframe(img.width, img.height, a.faces, fmt.aspect, a.saliency)
+    assert Box(0, 0, img.width, img.height).contains(plan.crop)
+    assert plan.crop.contains(face), (fmt.key, plan)
+    if plan.mode == "crop":
+        assert abs(plan.crop.w / plan.crop.h - fmt.aspect) < 0.01
+    framed = reframe_canvas(img, plan, (fmt.width, fmt.height))
+    assert framed.canvas.size == (fmt.width, fmt.height)
+    on_canvas = face.scaled(framed.scale).shifted(framed.offset.x, framed.offset.y)
+    assert Box(0, 0, fmt.width, fmt.height).contains(on_canvas)
+    if plan.mode == "expand":
+        assert framed.placement.contains(on_canvas)
+        assert not generated_touches([on_canvas], framed.placement, (fmt.width, fmt.height))
+
+
+def test_banner_from_poster_expands_and_keeps_headroom(sources):
+    img, a = sources["poster"]
+    fmt = FORMATS["banner"]
+    plan = plan_reframe(img.width, img.height, a.faces, fmt.aspect, a.saliency)
+    assert plan.mode == "expand"  # a 3:1 crop of the 2:3 poster would cut the head's headroom
+    face = a.faces[0]
+    assert plan.crop.y <= face.y - 0.5 * face.h, "headroom above the face is kept"
+    placement = expand_placement(plan.crop, (fmt.width, fmt.height))
+    framed = reframe_canvas(img, plan, (fmt.width, fmt.height))
+    kept = np.asarray(framed.canvas)[placement.y:placement.bottom, placement.x:placement.right]
+    assert np.array_equal(kept, np.asarray(placed_window(img, plan.crop, placement)))
+    assert framed.provenance["backend"] == "classical"
+
+
+def test_without_faces_the_crop_follows_saliency():
+    from PIL import ImageDraw
+
+    img = Image.new("RGB", (1200, 400), (120, 120, 128))
+    ImageDraw.Draw(img).ellipse((960, 160, 1090, 240), fill=(230, 40, 30))  # one object, far right
+    a = analyze(img)
+    plan = plan_reframe(img.width, img.height, [], 1.0, a.saliency)
+    assert plan.crop.contains(Box(960, 160, 130, 80)), plan
+    centred = plan_reframe(img.width, img.height, [], 1.0, None)
+    assert not centred.crop.contains(Box(960, 160, 130, 80))
+
+
+def test_analysis_round_trip_and_version(sources):
+    _, a = sources["photo"]
+    assert a.version == ANALYSIS_VERSION == 2
+    assert a.saliency is not None and a.saliency.array().max() == 255
+    assert len(a.palette) == 5 and abs(sum(s for _, s in a.palette) - 1) < 0.01
+    assert Analysis.from_json(a.to_json()) == a
+    assert analyze(sources["photo"][0]).palette == a.palette  # seeded k-means
+    old = Analysis.from_json({"version": 1, "width": 10, "height": 10, "faces": [[1, 1, 2, 2]]})
+    assert old.saliency is None and old.text_boxes == ()
+
+
+def test_baked_in_text_is_found(astronaut):
+    from PIL import ImageDraw, ImageFont
+
+    from app.render.fonts import font_file
+
+    img = astronaut.copy()
+    font = ImageFont.truetype(font_file("Noto Sans:bold").path, 36)
+    ImageDraw.Draw(img).text((40, 300), "OPENING NIGHT", font=font, fill=(255, 255, 255))
+    boxes = analyze(img).text_boxes
+    drawn = Box(40, 300, 280, 50)
+    hit = sum(b.intersection(drawn) for b in boxes)
+    assert hit > 0.5 * drawn.area * 0.6, boxes
