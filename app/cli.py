@@ -44,7 +44,12 @@ def register_cli(app: Flask) -> None:
             fmts = [get_format(f) for f in _split(formats, list(FORMATS))]
         except (ServiceError, DecodeError, ValueError, KeyError) as exc:
             raise click.ClickException(str(getattr(exc, "message", exc))) from None
-        titles = {l["locale"]: l["title"] for l in sample_title()["localizations"]}
+        from .render import copy as marketing_copy
+
+        sample = sample_title()
+        titles = {l["locale"]: l["title"] for l in sample["localizations"]}
+        taglines = {l["locale"]: l.get("tagline") for l in sample["localizations"]}
+        releases = {r["region"]: r for r in sample.get("releases", [])}
         out_dir = Path(out)
         out_dir.mkdir(parents=True, exist_ok=True)
         analysis = analyze(source)
@@ -52,7 +57,10 @@ def register_cli(app: Flask) -> None:
         t0 = time.perf_counter()
         with click.progressbar([(l, f) for l in locs for f in fmts], label="rendering") as cells_iter:
             for loc, fmt in cells_iter:
-                result = render_variant(source, analysis, VariantSpec(fmt, loc, titles.get(loc.tag, "Untitled"), kit_spec))
+                rel = releases.get(loc.region, {})
+                result = render_variant(source, analysis, VariantSpec(
+                    fmt, loc, titles.get(loc.tag, "Untitled"), kit_spec, rating=rel.get("age_rating"),
+                    tagline=taglines.get(loc.tag), kicker=marketing_copy.kicker(rel.get("release_date"), loc.tag)))
                 (out_dir / f"{loc.tag}_{fmt.key}.jpg").write_bytes(result.encodings["jpeg"].data)
                 cells[(loc.tag, fmt.key)] = result.image
         sheet = contact_sheet(cells, [l.tag for l in locs], [f.key for f in fmts], "Marquee contact sheet")

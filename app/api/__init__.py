@@ -12,4 +12,6 @@ def init_api(app: Flask) -> MarqueeApi:
 
     for module in (brand_kits, titles, key_art, requests, variants, exports, auth, review):
         api.register_blueprint(module.blp)
+    from .preflight import blp as preflight_blp  # text preflight (issue 3)
+    api.register_blueprint(preflight_blp)
     return api

@@ -21,6 +21,7 @@ from ..render.analyze import ANALYSIS_VERSION, Analysis, analyze
 from ..render.formats import get_format
 from ..render.locales import get_locale
 from ..render.pipeline import RenderResult, VariantSpec, render_variant
+from ..render import copy as marketing_copy
 from . import blob_store
 from .brand_kits import kit_spec
 from .generation import expander_for
@@ -54,7 +55,9 @@ def build_spec(variant: Variant) -> VariantSpec:
     release = req.title.release(locale.region)
     return VariantSpec(format=get_format(variant.format), locale=locale,
                        title=loc.title if loc else req.title.original_title,
-                       kit=kit_spec(req.brand_kit), rating=release.age_rating if release else None)
+                       kit=kit_spec(req.brand_kit), rating=release.age_rating if release else None,
+                       tagline=loc.tagline if loc else None,
+                       kicker=marketing_copy.kicker(release.release_date if release else None, locale.tag))
 
 
 def _attach_screen(result: RenderResult, variant: Variant) -> None:

@@ -119,7 +119,7 @@ def fit_elements(t: TextInputs, zone: Box, canvas_h: int, verify: bool = True) -
 def _stack(elements: list[Element], zone: Box, zone_name: str, align: str) -> None:
     """Position elements top to bottom (title, tagline, badge) inside the zone."""
     gap = round(elements[0].plan.line_h * GAP) if elements else 0
-    heights = [e.plan.height + (round(e.plan.height * 0.5) if e.role == "badge" else 0) for e in elements]
+    heights = [round(e.plan.size * 1.55) if e.role == "badge" else e.plan.height for e in elements]
     total = sum(heights) + gap * (len(elements) - 1)
     if zone_name == "bottom":
         y = zone.bottom - total
@@ -128,7 +128,7 @@ def _stack(elements: list[Element], zone: Box, zone_name: str, align: str) -> No
     else:
         y = zone.y + (zone.h - total) // 2
     for e, h in zip(elements, heights):
-        w = e.plan.width + (round(e.plan.height * 0.6) if e.role == "badge" else 0)
+        w = e.plan.width + (round(e.plan.size * 0.6) + round(e.plan.size * 0.6) if e.role == "badge" else 0)
         x = zone.x if align == "left" else zone.right - w if align == "right" else zone.x + (zone.w - w) // 2
         e.box, e.align = Box(x, y, w, h), align
         y += h + gap

@@ -1,0 +1,35 @@
+"""Preflight: will this request's text fit and have glyphs in every cell? Answers before rendering."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from ..services.preflight import preflight
+
+blp = Blueprint("preflight", __name__, url_prefix="/api/v1/preflight",
+                description="Shape and fit a request's strings against every format, in milliseconds")
+
+
+class PreflightIn(Schema):
+    title_id = fields.Int(required=True)
+    brand_kit_id = fields.Int(required=True)
+    locales = fields.List(fields.Str(), required=True)
+    formats = fields.List(fields.Str(), required=True)
+
+
+class PreflightOut(Schema):
+    ok = fields.Bool()
+    checked = fields.Int()
+    problems = fields.List(fields.Dict())
+    variants = fields.List(fields.Dict())
+    elapsed_ms = fields.Float()
+
+
+@blp.route("")
+class Preflight(MethodView):
+    @blp.arguments(PreflightIn)
+    @blp.response(200, PreflightOut)
+    def post(self, data):
+        """What will not fit or lacks glyphs, per locale and format (nothing is stored or queued)."""
+        return preflight(**data)
