@@ -211,3 +211,44 @@ class WebhookReceiver:
 
     def stop(self) -> None:
         self.server.shutdown()
+
+
+class RedisServer:
+    """A private redis-server on a free loopback port, without persistence, that a test may restart:
+    a restart loses everything in it, as a real Redis restart without persistence does."""
+
+    def __init__(self, log_dir) -> None:
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.log_dir = log_dir
+        self.proc = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        import subprocess
+
+        from redis import Redis
+
+        log = open(f"{self.log_dir}/redis-{self.port}.log", "ab")
+        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "no", "--daemonize", "no"], stdout=log, stderr=log)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                Redis.from_url(self.url).ping()
+                return self
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()   # no clean shutdown: nothing is saved anyway
+            self.proc.wait(timeout=10)

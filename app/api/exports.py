@@ -19,6 +19,8 @@ blp = Blueprint("exports", __name__, url_prefix="/api/v1",
                 description="Export approved assets to CDNs: targets, exports, manifests, pull feed")
 
 KINDS = [k.value for k in TargetKind]
+#: Read by app/auth.py's policy hook: target management (URLs, secret references) is for admins only.
+ADMIN_ONLY = frozenset({"admin"})
 
 
 class TargetIn(Schema):
@@ -110,8 +112,18 @@ class FeedQuery(Schema):
     limit = fields.Int(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
+def _actor() -> str:
+    """The authenticated caller's name for the audit trail, once authentication is installed."""
+    try:
+        from ..auth import actor_name
+    except ImportError:
+        return "api"
+    return actor_name()
+
+
 @blp.route("/export-targets")
 class Targets(MethodView):
+    roles = ADMIN_ONLY
     @blp.response(200, TargetOut(many=True))
     def get(self):
         return targets_svc.list_targets()
@@ -120,11 +132,12 @@ class Targets(MethodView):
     @blp.response(201, TargetOut)
     def post(self, data):
         """Create a target. Its URL is checked (scheme, no loopback/private/link-local/metadata) now."""
-        return targets_svc.create_target(data, actor="api")
+        return targets_svc.create_target(data, actor=_actor())
 
 
 @blp.route("/export-targets/<int:target_id>")
 class TargetDetail(MethodView):
+    roles = ADMIN_ONLY
     @blp.response(200, TargetOut)
     def get(self, target_id: int):
         return targets_svc.get_target(target_id)
@@ -132,11 +145,11 @@ class TargetDetail(MethodView):
     @blp.arguments(TargetPatch)
     @blp.response(200, TargetOut)
     def patch(self, data, target_id: int):
-        return targets_svc.update_target(target_id, data, actor="api")
+        return targets_svc.update_target(target_id, data, actor=_actor())
 
     @blp.response(204)
     def delete(self, target_id: int):
-        targets_svc.delete_target(target_id, actor="api")
+        targets_svc.delete_target(target_id, actor=_actor())
 
 
 @blp.route("/requests/<int:request_id>/export")
@@ -145,7 +158,7 @@ class ExportRequest(MethodView):
     @blp.response(202, ExportOut(many=True))
     def post(self, data, request_id: int):
         """Export every approved variant of the request to every matching target."""
-        return svc.export_request(request_id, rerun=data["rerun"], actor="api")
+        return svc.export_request(request_id, rerun=data["rerun"], actor=_actor())
 
 
 @blp.route("/requests/<int:request_id>/manifests")
@@ -181,7 +194,7 @@ class ExportRetry(MethodView):
     @blp.response(202, ExportOut)
     def post(self, export_id: int):
         """Retry a failed export (409 otherwise)."""
-        return svc.retry_export(export_id, actor="api")
+        return svc.retry_export(export_id, actor=_actor())
 
 
 @blp.route("/exports/feed")

@@ -293,9 +293,10 @@ def _push_assets(exp: Export, target, token: str) -> None:
         failures: list[TargetError] = []
         try:
             res, n = policy.call(lambda: target.put(asset), on_error=lambda _n, e: failures.append(e))
-        finally:
-            tries += len(failures)
-        tries += 1
+        except TargetError:
+            _beat(exp.id, token, tries=tries + len(failures))
+            raise
+        tries += n
         sent += int(res.sent)
         pushed[kind] = {"key": asset.key, "url": res.url, "sha256": asset.sha256, "bytes": len(asset.data),
                         "mime": asset.content_type, "sent": res.sent}
@@ -305,6 +306,9 @@ def _push_assets(exp: Export, target, token: str) -> None:
         _beat(exp.id, token, tries=tries, sent=sent, result=result)
     if not pushed:
         raise ExportImpossible(f"variant {variant.id} has no encoded files")
+    # Every file is at the target now: from here on the revision belongs in the manifest, even while
+    # a later re-run of this export is pending.
+    _beat(exp.id, token, result={**result, "complete": True})
 
 
 def _iso(value) -> str | None:
@@ -318,16 +322,17 @@ def manifest_key(slug: str, request_id: int) -> str:
     return f"{slug}/manifests/request-{request_id}.json"
 
 
-def build_manifest(target: ExportTarget, request_id: int, extra: Export | None = None) -> dict[str, Any]:
-    """The request's manifest at one target, from the database: the latest exported revision per variant."""
+def build_manifest(target: ExportTarget, request_id: int) -> dict[str, Any]:
+    """The request's manifest at one target, from the database: per variant, the latest revision whose
+    files all reached the target (whatever the export's status now: a pending re-run keeps its place)."""
     req = db.session.get(RenderRequest, request_id)
     rows = list(db.session.scalars(select(Export).where(Export.target_id == target.id, Export.request_id == request_id,
-                                                        Export.status == ExportStatus.DONE.value)))
-    if extra is not None and all(r.id != extra.id for r in rows):
-        rows.append(extra)
+                                                        Export.result.is_not(None))))
     latest: dict[int, Export] = {}
     for r in rows:
-        if r.result and (r.variant_id not in latest or r.revision > latest[r.variant_id].revision):
+        if not (r.result or {}).get("complete"):
+            continue
+        if r.variant_id not in latest or r.revision > latest[r.variant_id].revision:
             latest[r.variant_id] = r
     assets = []
     for r in latest.values():
@@ -380,7 +385,7 @@ def _publish_manifest(exp: Export, target, token: str) -> None:
 
     with manifest_lock(exp.target_id, exp.request_id, token) as row:
         db.session.refresh(exp)
-        manifest = build_manifest(exp.target, exp.request_id, extra=exp)
+        manifest = build_manifest(exp.target, exp.request_id)
         body = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False).encode()
         asset = Asset(key=manifest_key(manifest["title"], exp.request_id), data=body,
                       sha256=hashlib.sha256(body).hexdigest(), content_type="application/json",
