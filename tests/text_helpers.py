@@ -21,13 +21,17 @@ from app.sample import sample_key_art_jpeg, sample_title
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@lru_cache(maxsize=4)
-def kit(**overrides) -> KitSpec:
+@lru_cache(maxsize=1)
+def _kit_folder() -> tuple[dict, bytes | None]:
     from app.services.brand_kits import read_kit_folder
 
-    spec, logo = read_kit_folder(ROOT / "brand_kits" / "marquee-default")
-    spec.update(overrides)
-    return KitSpec.from_dict(spec, logo)
+    return read_kit_folder(ROOT / "brand_kits" / "marquee-default")
+
+
+def kit(**overrides) -> KitSpec:
+    """The sample kit, with top-level keys of kit.yaml overridden."""
+    spec, logo = _kit_folder()
+    return KitSpec.from_dict({**spec, **overrides}, logo)
 
 
 @lru_cache(maxsize=1)

@@ -37,6 +37,7 @@ class RenderResult:
     image: Image.Image
     encodings: dict[str, Encoded]
     report: dict = field(default_factory=dict)
+    text_layout: object | None = None   # the text stage's TextLayout, for audits and tests
 
 
 def safe_area(fmt: Format, margin_frac: float) -> Box:
@@ -122,4 +123,4 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
                  + ([] if text_report["legible"] else ["low_contrast"])
                  + (["generated_touches_face"] if touched else []),
     }
-    return RenderResult(canvas, encodings, report)
+    return RenderResult(canvas, encodings, report, text_layout=layout)

@@ -66,6 +66,8 @@ class TextLayout:
     scores: dict
     shaper: Shaper
     missing: list[str]
+    window: Box | None = None              # set by render_text: where the text was measured ...
+    art_window: np.ndarray | None = None   # ... and the untreated art there (for audits and tests)
 
 
 def _shaper(t: TextInputs) -> Shaper:
@@ -242,6 +244,22 @@ def _region(layout: TextLayout, w: int, h: int) -> tuple[Box, Box]:
     return union, reg
 
 
+def _scrim_groups(layout: TextLayout, reg: Box, canvas_w: int) -> list[tuple[str, Box, bool]]:
+    """One scrim for the horizontal stack (from the zone's edge), one per vertical title column."""
+    flat = [e.box for e in layout.elements if not e.vertical]
+    groups: list[tuple[str, Box, bool]] = []
+    if flat:
+        u = flat[0]
+        for b in flat[1:]:
+            u = u.union(b)
+        groups.append((layout.zone_name, u.shifted(-reg.x, -reg.y), False))
+    for e in layout.elements:
+        if e.vertical:
+            edge = "right" if e.box.x + e.box.w / 2 > canvas_w / 2 else "left"
+            groups.append((edge, e.box.shifted(-reg.x, -reg.y), True))
+    return groups
+
+
 def render_text(canvas: Image.Image, layout: TextLayout, t: TextInputs) -> dict:
     """Treat the art until every element is legible, draw, and measure: the report's text section.
 
@@ -261,17 +279,19 @@ def render_text(canvas: Image.Image, layout: TextLayout, t: TextInputs) -> dict:
         masks.append(np.asarray(m))
     mask_all = np.maximum.reduce(masks)
     art_w = np.asarray(canvas.crop((win.x, win.y, win.right, win.bottom)), dtype=np.float32)
+    layout.window, layout.art_window = win, art_w
     text_lum = float(legibility.luminance(np.array(t.text_color)))
     treat_color = t.scrim_color if text_lum > 0.4 else (250, 250, 250)
     targets = [max(t.contrast_target, legibility.wcag_threshold(s)) for s in sizes]
     union_r = union.shifted(-reg.x, -reg.y)
+    groups = _scrim_groups(layout, reg, w)
     boxes_r = [e.box.shifted(-reg.x, -reg.y) for e in layout.elements]
     origin = (win.x - reg.x, win.y - reg.y)
     sels = [legibility.footprint(m, s) for m, s in zip(masks, sizes)]
     chosen, contrasts, alpha_w = None, [], None
     ladder = legibility.LADDERS.get(t.treatment, legibility.LADDERS["scrim"])
     for step in ladder:
-        alpha_w = legibility.treatment_alpha(step, (win.h, win.w), layout.zone_name, union_r, boxes_r, mask_all,
+        alpha_w = legibility.treatment_alpha(step, (win.h, win.w), groups, boxes_r, mask_all,
                                              sizes[0], full=(reg.h, reg.w), origin=origin)
         contrasts = [legibility.measure(legibility.blend(art_w[sel], alpha_w[sel], treat_color), None,
                                         t.text_color, s, np.ones(int(sel.sum()), bool))
@@ -282,7 +302,7 @@ def render_text(canvas: Image.Image, layout: TextLayout, t: TextInputs) -> dict:
     if chosen.scrim or chosen.plate or chosen.shadow:
         alpha = np.zeros((reg.h, reg.w), np.float32)
         if chosen.scrim:
-            alpha[:] = legibility.scrim_alpha(reg.h, reg.w, union_r, layout.zone_name, chosen.scrim)[..., 0]
+            alpha[:] = legibility.scrim_groups_alpha(reg.h, reg.w, groups, chosen.scrim)
         ox, oy = origin
         alpha[oy:oy + win.h, ox:ox + win.w] = alpha_w
         canvas.paste(treat_color, (reg.x, reg.y, reg.right, reg.bottom),

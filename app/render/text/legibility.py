@@ -82,20 +82,35 @@ def scrim_alpha(h: int, w: int, blocks: Box, edge: str, max_alpha: float) -> np.
     return np.broadcast_to(a[None, :, None], (h, w, 1))
 
 
-def treatment_alpha(step: Step, shape: tuple[int, int], edge: str, union: Box, boxes: list[Box],
+def scrim_groups_alpha(h: int, w: int, groups: list[tuple[str, Box, bool]], max_alpha: float) -> np.ndarray:
+    """Alpha (h, w) of one gradient scrim per group (edge, text box, local). A local group (a
+    vertical title column) also fades out above and below its box instead of spanning the canvas."""
+    out = np.zeros((h, w), np.float32)
+    for edge, box, local in groups:
+        a = np.array(scrim_alpha(h, w, box, edge, max_alpha)[..., 0])
+        if local:
+            fade = max(8, box.w // 2)
+            idx = np.arange(h, dtype=np.float32)
+            t = np.clip(np.minimum(idx - (box.y - fade), (box.bottom + fade) - idx) / fade, 0, 1)
+            a *= (t * t * (3 - 2 * t))[:, None]
+        np.maximum(out, a, out=out)
+    return out
+
+
+def treatment_alpha(step: Step, shape: tuple[int, int], groups: list[tuple[str, Box, bool]], boxes: list[Box],
                     mask_all: np.ndarray, size_px: int, full: tuple[int, int] | None = None,
                     origin: tuple[int, int] = (0, 0)) -> np.ndarray:
     """Combined alpha (h, w) of a treatment's layers, all in the scrim colour: 1 - prod(1 - a_i).
 
     The window of shape `shape` may lie at `origin` (x, y) inside a region of shape `full`;
-    `union`, `boxes` are region coordinates, `mask_all` is the window's glyph mask.
+    `groups` and `boxes` are in region coordinates, `mask_all` is the window's glyph mask.
     """
     h, w = shape
     fh, fw = full or shape
     ox, oy = origin
     keep = np.ones((h, w), np.float32)
     if step.scrim:
-        keep = keep * (1 - scrim_alpha(fh, fw, union, edge, step.scrim)[oy:oy + h, ox:ox + w, 0])
+        keep = keep * (1 - scrim_groups_alpha(fh, fw, groups, step.scrim)[oy:oy + h, ox:ox + w])
     if step.plate:
         plate = np.zeros((h, w), np.uint8)
         for b in boxes:

@@ -71,15 +71,19 @@ def cluster_script(cluster: str) -> str:
 
 
 def split_runs(text: str, locale_script: str) -> list[Run]:
-    """Runs of one font script; neutral clusters join the run before them (or after, at the start)."""
+    """Runs of one font script. Neutral clusters join the run before them, except a neutral word
+    fragment glued to the next run ("4" in "4K") which goes with that run (or all go to the
+    first run at the start of the string)."""
     runs: list[list] = []   # [script, text, start]
     pending = ""            # leading neutrals waiting for the first real script
+    tail = ""               # neutrals after the last space of the current run, glued to what follows
     pos = 0
     for cl in graphemes(text):
         iso = cluster_script(cl)
         if iso == "Zyyy":
             if runs:
                 runs[-1][1] += cl
+                tail = "" if cl.isspace() else tail + cl
             else:
                 pending += cl
         else:
@@ -90,7 +94,12 @@ def split_runs(text: str, locale_script: str) -> list[Run]:
                 runs.append([fs, pending + cl, 0])
                 pending = ""
             else:
-                runs.append([fs, cl, pos])
+                if tail and len(tail) < len(runs[-1][1]):
+                    runs[-1][1] = runs[-1][1][: -len(tail)]
+                    runs.append([fs, tail + cl, pos - len(tail)])
+                else:
+                    runs.append([fs, cl, pos])
+            tail = ""
         pos += len(cl)
     if pending:  # the whole string is neutral: digits and punctuation in the locale's script
         runs.append([locale_script, pending, 0])

@@ -50,6 +50,8 @@ class Shaper:
 
     @classmethod
     def create(cls, locale_script: str, language: str, rtl: bool, kit_fonts: dict[str, list[str]]) -> "Shaper":
+        # HarfBuzz picks Traditional vs Simplified Chinese forms (locl) from the language tag.
+        language = {"Hant": "zh-Hant", "Hans": "zh-Hans"}.get(locale_script, language) if language == "zh" else language
         return cls(locale_script, language, rtl, tuple(sorted((k, tuple(v)) for k, v in kit_fonts.items())))
 
     def lang_for(self, script: str) -> str:

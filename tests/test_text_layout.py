@@ -1,0 +1,136 @@
+"""Layout behaviour on the real sample key art: fit floors and flags, missing glyphs, balanced
+lines, faces, right-to-left mirroring, bidi order, vertical Japanese, tagline and badge."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from app.render.formats import FORMATS, get_format
+from app.render.kit import DEFAULT_FONTS
+from app.render.text.fit import REF, _span, measure, partition, plan
+from app.render.text.placement import candidate_zones
+from app.render.text.shaping import Shaper, visual_pieces
+from app.render.geometry import Box
+from text_helpers import kit, render, strings
+
+
+def test_a_title_that_cannot_fit_is_flagged_never_shrunk_below_the_floor():
+    long_title = "The Extraordinarily Long and Winding Chronicle of an Astronaut Who Would Not Come Home"
+    result = render("en-US", "thumbnail-small", title=long_title)
+    title = result.report["text"]["elements"][0]
+    assert "text_does_not_fit" in result.report["flags"]
+    assert title["fits"] is False and title["overflow_px"] > 0 or len(title["lines"]) > kit().title_max_lines
+    assert title["text_height_px"] >= get_format("thumbnail-small").min_text_px
+    assert " ".join(title["lines"]).split() == long_title.split()  # every word is there: nothing cut off
+
+
+def test_a_character_without_any_glyph_is_reported_and_not_drawn_as_a_box():
+    with_missing = render("en-US", "square", title="Beyond the Orbit \u0378")
+    clean = render("en-US", "square", title="Beyond the Orbit ")
+    assert "missing_glyph" in with_missing.report["flags"]
+    assert with_missing.report["text"]["missing_glyphs"] == ["\u0378"]
+    assert "missing_glyph" not in clean.report["flags"]
+    assert np.array_equal(np.asarray(with_missing.image), np.asarray(clean.image))  # no tofu, nothing else moved
+
+
+@pytest.mark.parametrize("tag", ["en-US", "de-DE", "ru-RU", "vi-VN", "es-MX", "th-TH"])
+def test_lines_are_balanced(tag):
+    """The split into n lines is the one with the narrowest widest line (checked by brute force),
+    so a lone short word is not left on the last line when a better split exists."""
+    loc_script = {"ru-RU": "Cyrl", "th-TH": "Thai"}.get(tag, "Latn")
+    sh = Shaper.create(loc_script, tag[:2], False, DEFAULT_FONTS)
+    for text in (strings()[tag]["title"], strings()[tag]["tagline"]):
+        m = measure(sh, text, tag)
+        k = len(m.pieces)
+        for n in range(2, min(4, k) + 1):
+            splits, widest = partition(m, n)
+            brute = min(max(_span(m, a, b) for a, b in zip((0,) + cut, cut + (k,)))
+                        for cut in itertools.combinations(range(1, k), n - 1))
+            assert widest == pytest.approx(brute)
+
+
+def test_two_line_title_is_balanced_not_greedy():
+    sh = Shaper.create("Latn", "en", False, DEFAULT_FONTS)
+    m = measure(sh, "Home is 400 km below, far from here", "en-US")
+    p = plan(m, int(sum(m.full) * 0.62 * 50 / REF), 1000, 50, 50, 2, 1, sh)
+    assert len(p.lines) == 2
+    w = [len(l) for l in p.lines]
+    assert abs(w[0] - w[1]) <= 8, p.lines  # greedy filling would give a long first and short last line
+
+
+@pytest.mark.parametrize("tag", ["en-US", "ar-SA", "ja-JP"])
+def test_text_never_covers_a_detected_face(tag):
+    for fmt in FORMATS:
+        r = render(tag, fmt)
+        assert r.report["faces"], "the sample art has a face"
+        assert r.report["text"]["face_overlap_px"] == 0, (tag, fmt)
+        assert "text_over_face" not in r.report["flags"]
+
+
+def test_right_to_left_locales_mirror_zone_preference_alignment_and_logo():
+    safe = Box(100, 60, 2200, 680)
+    assert [n for n, _ in candidate_zones(3.0, safe, True)][:2] == ["right", "left"]
+    assert [n for n, _ in candidate_zones(3.0, safe, False)][:2] == ["left", "right"]
+    r = render("ar-SA", "banner")
+    text = r.report["text"]
+    assert text["zone"] == "right"
+    rights = [e["box"][0] + e["box"][2] for e in text["elements"]]
+    assert max(rights) - min(rights) <= 2  # flush right, the start edge of Arabic
+    assert r.report["logo"][0] > r.report["size"][0] // 2  # logo in the top-right corner
+
+
+def test_mixed_arabic_line_with_latin_and_digits_is_in_reader_order():
+    sh = Shaper.create("Arab", "ar", True, DEFAULT_FONTS)
+    pieces = visual_pieces(sh, "ما وراء المدار 4K")
+    assert pieces[0].text.strip() == "4K" and pieces[0].direction == "ltr"  # ends the line, so leftmost
+    assert pieces[-1].direction == "rtl" and pieces[-1].text.startswith("ما")  # starts the line, so rightmost
+    season = visual_pieces(sh, "الموسم 2")
+    assert [p.direction for p in season] == ["ltr", "rtl"] and season[0].text == "2"
+
+
+def test_title_tagline_and_badge_are_drawn_in_descending_sizes_and_measured():
+    r = render("fr-FR", "poster")
+    text = r.report["text"]
+    roles = [e["role"] for e in text["elements"]]
+    assert roles == ["title", "tagline", "badge"]
+    title, tagline, badge = text["elements"]
+    assert title["size_px"] > tagline["size_px"] > badge["size_px"]
+    assert badge["text"].startswith("-12") and "5 mars" in badge["text"]
+    for e in text["elements"]:
+        assert e["contrast"] >= e["contrast_required"] and e["fits"] and e["fonts"]
+    assert text["min_text_height_px"] == min(e["text_height_px"] for e in text["elements"])
+    assert title["text_height_px"] >= get_format("poster").min_text_px
+    assert text["overflow_px"] == 0 and text["missing_glyphs"] == []
+
+
+def test_vertical_japanese_on_the_poster_when_the_kit_asks():
+    import pytesseract
+    from PIL import Image, ImageOps
+
+    from text_helpers import similarity
+
+    vkit = kit(vertical={"poster": ["Jpan"]})
+    r = render("ja-JP", "poster", kit_spec=vkit)
+    title = r.report["text"]["elements"][0]
+    assert title.get("vertical") is True and title["fits"]
+    x, y, w, h = title["box"]
+    assert h > 2 * w  # a column, not a line
+    assert "".join(title["lines"]) == strings()["ja-JP"]["title"]
+    assert r.report["text"]["face_overlap_px"] == 0
+    # Tesseract has no vertical Japanese model here: cut the column into its 1-em cells (the
+    # vertical advance of CJK glyphs) and lay them side by side, then read that line.
+    size = title["size_px"]
+    grey = r.image.convert("L")
+    n = len(title["lines"][0])
+    row = Image.new("L", (n * size + 60, size + 60), 255)
+    for i in range(n):
+        cell = grey.crop((x, y + i * size, x + w, y + (i + 1) * size))
+        cell = Image.fromarray(np.where(np.asarray(cell) > 200, 0, 255).astype(np.uint8))
+        row.paste(cell.crop(((w - size) // 2, 0, (w - size) // 2 + size, size)), (30 + i * size, 30))
+    row = row.resize((row.width // 3, row.height // 3), Image.Resampling.LANCZOS)
+    read = pytesseract.image_to_string(row, lang="jpn", config="--psm 7")
+    assert similarity(read, strings()["ja-JP"]["title"]) >= 0.8, read
+    # other formats and locales stay horizontal
+    assert not render("ja-JP", "square", kit_spec=vkit).report["text"]["elements"][0].get("vertical")
