@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 
 import numpy as np
 from flask import current_app
@@ -159,7 +160,10 @@ def enqueue_generation(variants: list[Variant]) -> dict[int, str]:
     if not need:
         return {}
     pairs = sorted((v.id, v.revision) for v in need)
-    job_id = "gen-" + hashlib.sha256(repr(pairs).encode()).hexdigest()[:20]
+    # Variant ids restart in every database: the queue prefix keeps deployments (and test runs)
+    # that share one Redis off each other's GPU job ids. RQ ids allow [A-Za-z0-9_-] only.
+    prefix = re.sub(r"[^A-Za-z0-9_-]", "-", current_app.config["QUEUE_PREFIX"])
+    job_id = f"{prefix}gen-" + hashlib.sha256(repr(pairs).encode()).hexdigest()[:20]
     enqueue_once(GPU, "jobs.generate.generate_job", job_id, pairs,
                  timeout=current_app.config["GENERATE_JOB_TIMEOUT"])
     return {v.id: job_id for v in need}

@@ -1,0 +1,108 @@
+"""Generative expand on the real stack: a banner request with a tiny diffusers model configured
+goes to the `gpu` queue (a resident-model SimpleWorker process), the render job waits for it
+(RQ dependency), and the variant records backend, weights fingerprint, seed and the mask blob."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from app.generate.tiny import build_tiny_inpaint_pipeline
+from tests.conftest import ROOT, make_stack, seed_campaign, wait_for, _drop_queue_keys
+
+pytestmark = pytest.mark.service
+
+
+@pytest.fixture
+def gen_stack(tmp_path):
+    model = build_tiny_inpaint_pipeline(tmp_path / "tiny-sd")
+    stack = make_stack(tmp_path, f"sqlite:///{tmp_path / 'var' / 'marquee.db'}", MARQUEE_MODEL_DIR=str(model),
+                       MARQUEE_GENERATE_STEPS="2", MARQUEE_GENERATE_DEVICE="cpu")
+    yield stack
+    stack.stop_all()
+    _drop_queue_keys(stack)
+
+
+def _start_gpu_worker(stack) -> subprocess.Popen:
+    log = open(Path(stack.env["MARQUEE_VAR_DIR"]) / f"worker-{len(stack.workers)}.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "jobs.gpu_worker"], cwd=ROOT, env={**os.environ, **stack.env},
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    stack.workers.append(proc)
+    return proc
+
+
+def _offset_ids(stack, seeded) -> None:
+    """RQ job ids are render-v{variant id}-r{revision}, the same in every fresh database, and
+    other test runs share this Redis: start this run's ids at a random offset so they never meet."""
+    import random
+
+    from app.extensions import db
+    from app.models import RenderRequest, Variant
+
+    off = random.randint(10**6, 10**9)
+    with stack.app.app_context():
+        db.session.add(RenderRequest(id=off, title_id=seeded["title"]["id"], key_art_id=seeded["art"]["id"],
+                                     brand_kit_id=seeded["kit"]["id"], locales=[], formats=[], requester="offset"))
+        db.session.add(Variant(id=off, request_id=off, locale="en-US", format="poster", status="rendered"))
+        db.session.commit()
+
+
+def test_banner_goes_through_gpu_queue(gen_stack):
+    from rq.job import Job, JobStatus
+
+    stack = gen_stack
+    client = stack.app.test_client()
+    seeded = seed_campaign(client)
+    _offset_ids(stack, seeded)
+    resp = client.post("/api/v1/requests", json={
+        "title_id": seeded["title"]["id"], "key_art_id": seeded["art"]["id"], "brand_kit_id": seeded["kit"]["id"],
+        "locales": ["en-US", "fr-FR"], "formats": ["banner", "square"]})
+    assert resp.status_code == 202, resp.get_data(as_text=True)
+    req = resp.get_json()
+    with stack.app.app_context():
+        from jobs.queues import get_queue, redis_conn
+
+        gpu_jobs = get_queue("gpu").job_ids
+        assert len(gpu_jobs) == 1  # both banners in one batched GPU job; squares just crop
+        banner = [v for v in req["variants"] if v["format"] == "banner"]
+        for v in banner:
+            job = Job.fetch(f"render-v{v['id']}-r1", connection=redis_conn())
+            assert job.get_status() == JobStatus.DEFERRED and job.dependency_ids == [gpu_jobs[0]]
+    stack.start_worker("render")
+    _start_gpu_worker(stack)
+
+    def done():
+        p = client.get(f"/api/v1/requests/{req['id']}/progress").get_json()
+        return p if p["rendered"] + p["failed"] == p["total"] else None
+
+    try:
+        prog = wait_for(done, timeout=300, what="all variants rendered")
+    except AssertionError:
+        raise AssertionError(stack.worker_logs())
+    assert prog["rendered"] == 4, (prog, stack.worker_logs())
+    with stack.app.app_context():
+        from app.extensions import db
+        from app.models import Variant
+        from app.services import blob_store
+
+        for v in db.session.scalars(db.select(Variant).where(Variant.request_id == req["id"])):
+            g = v.generator
+            if v.format == "square":
+                assert g["reframe"] == "crop" and g["backend"] is None
+                continue
+            assert g["reframe"] == "expand" and g["backend"] == "diffusers" and g["queue"] == "gpu", g
+            assert g["model_dir"] == stack.env["MARQUEE_MODEL_DIR"] and len(g["weights_sha256"]) == 64
+            assert g["steps"] == 2 and isinstance(g["seed"], int) and g["revision"] == 1
+            mask = Image.open(blob_store().path(g["mask_key"]))
+            p = g["placement"]
+            m = np.asarray(mask)
+            assert mask.size == (2400, 800) and (m[p[1]:p[1] + p[3], p[0]:p[0] + p[2]] == 0).all() and m.max() == 255
+            assert "generated_touches_face" not in v.report["flags"] and v.report["screen"]["status"] == "not screened"
+        seeds = {v.generator["seed"] for v in db.session.scalars(db.select(Variant).where(
+            Variant.request_id == req["id"])) if v.format == "banner"}
+        assert len(seeds) == 1  # one background per key art and format, shared by the locales
