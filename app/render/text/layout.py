@@ -97,7 +97,7 @@ def fit_elements(t: TextInputs, zone: Box, canvas_h: int, verify: bool = True) -
     badge_text = "  ".join(x for x in (t.badge, t.kicker) if x)
     if badge_text:
         size = max(round(t.badge_size * canvas_h), 1)
-        p = _fit(shaper, t, badge_text, round(zone.w * 0.9), round(size * 3), (t.badge_size * 0.6, t.badge_size),
+        p = _fit(shaper, t, badge_text, round(zone.w * 0.9), max(round(size * 3), zone.h // 4), (t.badge_size * 0.6, t.badge_size),
                  canvas_h, 1, small_min_px(t.min_text_px, "badge"), verify=verify)
         out.append(Element("badge", badge_text, p))
         used_h += round(p.height * 1.5)
