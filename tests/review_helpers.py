@@ -64,9 +64,41 @@ def render_inline(app, variant_ids) -> None:
             assert render_variant_revision(v.id, v.revision) == "rendered"
 
 
+def offset_ids(app, seeded) -> None:
+    """Variant.job_id is render-v{id}-r{revision} with no queue prefix, the same in every fresh
+    database, and test runs share one Redis: start this database's variant ids at a random
+    offset so a stale job of another test can never stand in for one of ours."""
+    import random
+
+    from app.extensions import db
+    from app.models import RenderRequest, Variant
+
+    off = random.randint(10**6, 10**9)
+    with app.app_context():
+        db.session.add(RenderRequest(id=off, title_id=seeded["title"]["id"], key_art_id=seeded["art"]["id"],
+                                     brand_kit_id=seeded["kit"]["id"], locales=[], formats=[], requester="offset"))
+        db.session.add(Variant(id=off, request_id=off, locale="en-US", format="poster", status="failed"))
+        db.session.commit()
+
+
+def drop_jobs(app, variant_ids) -> None:
+    """Rendered in-process: remove the queued RQ jobs so they never meet another test."""
+    from app.extensions import db
+    from app.models import Variant
+    from jobs.queues import fetch_job
+
+    with app.app_context():
+        for vid in variant_ids:
+            job = fetch_job(db.session.get(Variant, vid).job_id)
+            if job is not None:
+                job.delete()
+
+
 def seeded_campaign(app, locales=("ja-JP", "pt-BR"), formats=("thumbnail-small", "square")):
     admin = app.test_client()
     seeded = seed_campaign(admin)
+    offset_ids(app, seeded)
     req = create_request(admin, seeded, list(locales), list(formats))
     render_inline(app, [v["id"] for v in req["variants"]])
+    drop_jobs(app, [v["id"] for v in req["variants"]])
     return seeded, req

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import threading
 
-from review_helpers import client_for, create_request, make_people, render_inline, seeded_campaign
+from review_helpers import client_for, create_request, drop_jobs, make_people, render_inline, seeded_campaign
+
+
+def admin_report(app, vid):
+    return app.test_client().get(f"/api/v1/variants/{vid}").get_json()["report"]
 
 
 def _by(req, locale, fmt):
@@ -59,6 +63,7 @@ def test_shared_flag_marks_every_variant_built_from_it(sqlite_stack):
     # a second campaign built from the same key art
     req2 = create_request(admin, seeded, ["pt-BR"], ["link-card"])
     render_inline(app, [v["id"] for v in req2["variants"]])
+    drop_jobs(app, [v["id"] for v in req2["variants"]])
     jp = client_for(app, people.tokens["reviewer_jp"])
     br = client_for(app, people.tokens["reviewer_br"])
     jp_thumb, jp_square = _by(req, "ja-JP", "thumbnail-small"), _by(req, "ja-JP", "square")
@@ -122,8 +127,12 @@ def test_rerender_makes_new_revision_that_goes_back_to_review(sqlite_stack):
     # deciding on the old revision now is a conflict
     assert jp.post(f"/api/v1/variants/{vid}/approve", json={"revision": 1}).status_code == 409
     render_inline(app, [vid])
+    drop_jobs(app, [vid])
     rev = jp.get(f"/api/v1/variants/{vid}/review").get_json()
     assert rev["status"] == "in_review" and rev["revision"] == 2  # opened by the reviewer
+    report = admin_report(app, vid)
+    lines = [l for e in report["text"]["elements"] for l in e["lines"]]
+    assert any("すぐそこ" in l for l in lines), lines  # the overridden tagline was drawn
     assert jp.post(f"/api/v1/variants/{vid}/approve", json={"revision": 2}).status_code == 200
     hist = jp.get(f"/api/v1/variants/{vid}/review").get_json()["history"]
     actions = [(e["action"], e["revision"], e["state_before"], e["state_after"], e["actor"]) for e in reversed(hist)]

@@ -56,7 +56,8 @@ def build_spec(variant: Variant) -> VariantSpec:
     return VariantSpec(format=get_format(variant.format), locale=locale,
                        title=loc.title if loc else req.title.original_title,
                        kit=kit_spec(req.brand_kit), rating=release.age_rating if release else None,
-                       tagline=loc.tagline if loc else None,
+                       # a reviewer-driven re-render may override the tagline (app.services.review)
+                       tagline=(variant.overrides or {}).get("tagline") or (loc.tagline if loc else None),
                        kicker=marketing_copy.kicker(release.release_date if release else None, locale.tag))
 
 

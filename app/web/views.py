@@ -43,9 +43,17 @@ def scope_labels() -> dict[str, str]:
             "localization": _("The localized title (all formats of this locale)")}
 
 
+def preflag_labels() -> dict[str, str]:
+    """Automatic checks from the render report, in the reader's language (unknown codes shown as is)."""
+    return {"text_does_not_fit": _("Text does not fit"), "text_over_face": _("Text over a face"),
+            "missing_glyph": _("Missing glyph"), "low_contrast": _("Low text contrast"),
+            "generated_touches_face": _("Generated area touches a face")}
+
+
 @bp.app_context_processor
 def _labels():
-    return {"category_labels": category_labels, "status_labels": status_labels, "scope_labels": scope_labels}
+    return {"category_labels": category_labels, "status_labels": status_labels, "scope_labels": scope_labels,
+            "preflag_labels": preflag_labels}
 
 
 @bp.route("/login", methods=["GET", "POST"])
