@@ -1,0 +1,103 @@
+"""People, passwords, sessions, CSRF and API tokens, through the real app."""
+from __future__ import annotations
+
+import re
+
+from review_helpers import PASSWORD, client_for, make_people
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def _login(app, username, password=PASSWORD, headers=None):
+    c = client_for(app, None)
+    page = c.get("/ui/login", headers=headers or {})
+    r = c.post("/ui/login", data={"username": username, "password": password,
+                                  "csrf_token": _csrf(page.get_data(as_text=True))}, headers=headers or {})
+    return c, r
+
+
+def test_passwords_and_tokens_are_stored_hashed_and_tokens_shown_once(sqlite_stack):
+    app = sqlite_stack.app
+    admin = app.test_client()
+    people = make_people(admin)
+    with app.app_context():
+        from app.extensions import db
+        from app.models import ApiToken, User
+
+        u = db.session.scalar(db.select(User).where(User.username == "marketing"))
+        assert PASSWORD not in (u.password_hash or "") and u.password_hash.startswith(("scrypt:", "pbkdf2:"))
+        stored = [t.token_hash for t in db.session.scalars(db.select(ApiToken))]
+        assert not any(raw in stored for raw in people.tokens.values())
+    listed = admin.get(f"/api/v1/users/{people.ids['marketing']}/tokens").get_json()
+    assert listed and all("token" not in t for t in listed)
+    assert client_for(app, people.tokens["marketing"]).get("/api/v1/me").get_json()["role"] == "marketing"
+
+
+def test_revoked_or_unknown_token_gets_401(sqlite_stack):
+    app = sqlite_stack.app
+    admin = app.test_client()
+    people = make_people(admin)
+    mk = client_for(app, people.tokens["marketing"])
+    assert mk.get("/api/v1/titles").status_code == 200
+    tok_id = admin.get(f"/api/v1/users/{people.ids['marketing']}/tokens").get_json()[0]["id"]
+    assert admin.delete(f"/api/v1/tokens/{tok_id}").status_code == 204
+    r = mk.get("/api/v1/titles")
+    assert r.status_code == 401 and "revoked" in r.get_json()["error"]["message"]
+    assert client_for(app, "mq_not-a-token").get("/api/v1/titles").status_code == 401
+    anon = client_for(app, None).get("/api/v1/titles")
+    assert anon.status_code == 401 and anon.headers["WWW-Authenticate"].startswith("Bearer")
+    assert client_for(app, None).get("/api/v1/openapi.json").status_code == 200
+
+
+def test_login_session_csrf_and_logout(sqlite_stack):
+    app = sqlite_stack.app
+    make_people(app.test_client())
+    c, r = _login(app, "reviewer_jp", "wrong password")
+    # not logged in: the browser language (English), which also tells nothing about the account
+    assert r.status_code == 401 and "Wrong user name or password" in r.get_data(as_text=True)
+    c, r = _login(app, "integration", "anything-at-all")
+    assert r.status_code == 401  # integrations have tokens, not sessions
+    c, r = _login(app, "marketing")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/ui/")
+    page = c.get("/ui/campaigns")
+    assert page.status_code == 200
+    token = _csrf(page.get_data(as_text=True))
+    # a form post without the CSRF token is refused, with it accepted
+    assert c.post("/ui/profile", data={"ui_locale": "de"}).status_code == 400
+    assert c.post("/ui/profile", data={"ui_locale": "de", "csrf_token": token}).status_code == 302
+    assert 'lang="de"' in c.get("/ui/campaigns").get_data(as_text=True)
+    # the API with a session cookie also needs the CSRF header for writes
+    assert c.post("/api/v1/titles", json={}).status_code == 403
+    assert c.post("/api/v1/titles", json={}, headers={"X-CSRF-Token": token}).status_code == 422
+    c.post("/ui/logout", data={"csrf_token": token})
+    r = c.get("/ui/campaigns")
+    assert r.status_code == 302 and "/ui/login" in r.headers["Location"]
+
+
+def test_ui_language_from_profile_else_accept_language(sqlite_stack):
+    app = sqlite_stack.app
+    make_people(app.test_client())
+    c, _ = _login(app, "reviewer_sa")
+    html = c.get("/ui/queue").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in html and "قائمة مراجعتي" in html
+    c, _ = _login(app, "marketing", headers={"Accept-Language": "pt-BR,pt;q=0.9,en;q=0.5"})
+    html = c.get("/ui/campaigns", headers={"Accept-Language": "pt-BR,pt;q=0.9"}).get_data(as_text=True)
+    assert 'lang="pt-BR"' in html and "Campanhas" in html
+    for accept, word in (("ko-KR", "캠페인"), ("hi-IN", "अभियान"), ("fr-FR", "Campagnes"), ("ja", "キャンペーン")):
+        assert word in c.get("/ui/campaigns", headers={"Accept-Language": accept}).get_data(as_text=True), accept
+
+
+def test_every_ui_catalog_is_complete():
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parent.parent / "locales"
+    for code in ("ja", "ar", "pt_BR", "de", "fr", "ko", "hi"):
+        cat = read_po(open(root / code / "LC_MESSAGES" / "messages.po", "rb"))
+        missing = [m.id for m in cat if m.id and not m.string]
+        assert not missing, (code, missing)
+        assert (root / code / "LC_MESSAGES" / "messages.mo").stat().st_mtime >= \
+            (root / code / "LC_MESSAGES" / "messages.po").stat().st_mtime - 5, code
