@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 
+from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import Worker
 
 from .context import get_app, set_app
@@ -55,14 +56,38 @@ def main(argv: list[str] | None = None) -> None:
 
     app = create_app()
     set_app(app)
+    while True:
+        with app.app_context():
+            cfg = app.config
+            queues = [get_queue(q) for q in args.queues]
+            worker = ReconcilingWorker(queues, connection=redis_conn(),
+                                       maintenance_interval=cfg["RECONCILE_INTERVAL_S"],
+                                       job_monitoring_interval=cfg["JOB_MONITORING_INTERVAL_S"],
+                                       worker_ttl=cfg["WORKER_TTL_S"])
+        try:
+            worker.work(burst=args.burst, with_scheduler=False)
+        except RedisConnectionError:
+            log.warning("lost Redis while stopping", exc_info=True)
+        if args.burst or worker._stop_requested:
+            return
+        # RQ quits when Redis goes away under it (a restart). The database still says what is
+        # pending and the reconcilers re-enqueue it, so wait for Redis and work on.
+        log.warning("worker quit without being asked to (Redis restarted?); starting again when Redis answers")
+        _wait_for_redis(app, worker)
+
+
+def _wait_for_redis(app, worker: Worker) -> None:
+    import time
+
+    from jobs.queues import redis_conn
+
     with app.app_context():
-        cfg = app.config
-        queues = [get_queue(q) for q in args.queues]
-        worker = ReconcilingWorker(queues, connection=redis_conn(),
-                                   maintenance_interval=cfg["RECONCILE_INTERVAL_S"],
-                                   job_monitoring_interval=cfg["JOB_MONITORING_INTERVAL_S"],
-                                   worker_ttl=cfg["WORKER_TTL_S"])
-    worker.work(burst=args.burst, with_scheduler=False)
+        while not worker._stop_requested:
+            try:
+                redis_conn().ping()
+                return
+            except RedisConnectionError:
+                time.sleep(1.0)
 
 
 if __name__ == "__main__":

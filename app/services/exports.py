@@ -481,6 +481,19 @@ def _deliver_webhook(exp: Export, target, token: str) -> bool:
 # ---------------------------------------------------------------- reconciler
 
 
+def _forget_job(jid: str) -> None:
+    """Delete a finished, failed or abandoned job so that its id can be enqueued again."""
+    from jobs.queues import fetch_job
+
+    job = fetch_job(jid)
+    if job is None:
+        return
+    try:
+        job.delete()
+    except Exception:  # RQ 3 cannot delete a job whose execution record died with its worker
+        job.connection.delete(job.key)
+
+
 def reconcile_exports() -> list[dict]:
     """Make Redis agree with the database: enqueue pending exports whose job is gone, take back running
     exports whose heartbeat went stale (their worker died), release webhooks whose assets are done."""
@@ -500,6 +513,7 @@ def reconcile_exports() -> list[dict]:
         status = job.get_status(refresh=False) if job is not None else None
         if status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED):
             continue
+        _forget_job(job_id(exp.id))
         requeue.append(exp)
         done.append({"export": exp.id, "reason": "job missing from Redis" if job is None else f"job {status.value}"})
     stale = db.session.scalars(select(Export).where(
@@ -513,9 +527,7 @@ def reconcile_exports() -> list[dict]:
             _audit(exp, "reconciler", "export.requeued", ExportStatus.RUNNING.value, ExportStatus.PENDING.value,
                    {"reason": "heartbeat stale"})
             db.session.commit()
-            old = fetch_job(job_id(exp.id))
-            if old is not None and old.get_status(refresh=False) != JobStatus.STARTED:
-                old.delete()
+            _forget_job(job_id(exp.id))   # the dead attempt's job; its claim token no longer holds
             requeue.append(exp)
             done.append({"export": exp.id, "reason": "heartbeat stale"})
     db.session.commit()
