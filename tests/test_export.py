@@ -363,7 +363,7 @@ def test_s3_export_on_postgres(tmp_path, monkeypatch, pg_database, s3, own_redis
         s3_client(s3).create_bucket(Bucket="pg-assets")
         add_target(client, name="pg-s3", kind="s3", url=s3.url, options={"bucket": "pg-assets"},
                    secret_refs={"access_key_id": "MARQUEE_TEST_S3_KEY", "secret_access_key": "MARQUEE_TEST_S3_SECRET"})
-        req = render_request(stack, client, ["es-ES", "pt-BR"], ["square"])
+        req = render_request(stack, client, ["es-MX", "pt-BR"], ["square"])
         approve_all(stack, req["id"])
         stack.start_worker("export")
         stack.start_worker("export")   # two workers racing on one manifest
@@ -372,7 +372,7 @@ def test_s3_export_on_postgres(tmp_path, monkeypatch, pg_database, s3, own_redis
         assert len(keys) == 5
         manifest_key = next(k for k in keys if "/manifests/" in k)
         manifest = json.loads(s3_client(s3).get_object(Bucket="pg-assets", Key=manifest_key)["Body"].read())
-        assert sorted({a["locale"] for a in manifest["assets"]}) == ["es-ES", "pt-BR"] and len(manifest["assets"]) == 4
+        assert sorted({a["locale"] for a in manifest["assets"]}) == ["es-MX", "pt-BR"] and len(manifest["assets"]) == 4
         assert all(n == 1 for p, n in s3.puts("/pg-assets/").items() if "/manifests/" not in p)
     finally:
         stack.stop_all()
