@@ -61,12 +61,15 @@ def test_two_line_title_is_balanced_not_greedy():
 
 
 @pytest.mark.parametrize("tag", ["en-US", "ar-SA", "ja-JP"])
-def test_text_never_covers_a_detected_face(tag):
+def test_text_never_covers_a_detected_face_or_the_logo(tag):
     for fmt in FORMATS:
         r = render(tag, fmt)
         assert r.report["faces"], "the sample art has a face"
         assert r.report["text"]["face_overlap_px"] == 0, (tag, fmt)
         assert "text_over_face" not in r.report["flags"]
+        assert "text_over_logo" not in r.report["flags"]
+        logo = Box.from_list(r.report["logo"])
+        assert all(Box.from_list(e["box"]).intersection(logo) == 0 for e in r.report["text"]["elements"]), (tag, fmt)
 
 
 def test_right_to_left_locales_mirror_zone_preference_alignment_and_logo():
@@ -134,3 +137,20 @@ def test_vertical_japanese_on_the_poster_when_the_kit_asks():
     assert similarity(read, strings()["ja-JP"]["title"]) >= 0.8, read
     # other formats and locales stay horizontal
     assert not render("ja-JP", "square", kit_spec=vkit).report["text"]["elements"][0].get("vertical")
+
+
+def test_zones_avoid_text_already_in_the_art():
+    from app.render.pipeline import safe_area, text_inputs
+    from app.render.text.layout import layout_text
+    from text_helpers import spec_for
+
+    spec = spec_for("en-US", "poster")
+    fmt = spec.format
+    safe = safe_area(fmt, spec.kit.margin)
+    clear = layout_text(text_inputs(spec), (fmt.width, fmt.height), safe, [], None, fmt.key)
+    assert clear.zone_name == "bottom"
+    baked = [Box(0, round(fmt.height * 0.7), fmt.width, round(fmt.height * 0.3))]  # e.g. a printed credit block
+    moved = layout_text(text_inputs(spec), (fmt.width, fmt.height), safe, [], None, fmt.key, baked)
+    assert moved.zone_name != "bottom"
+    assert moved.scores["bottom"]["art_text_overlap_px"] > 0
+    assert all(e.box.intersection(baked[0]) == 0 for e in moved.elements)

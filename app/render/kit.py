@@ -37,12 +37,12 @@ class KitSpec:
     fonts: dict[str, list[str]] = field(default_factory=lambda: dict(DEFAULT_FONTS))
     margin: float = 0.06                 # fraction of the shorter side
     title_max_lines: int = 3
-    title_size: tuple[float, float] = (0.045, 0.16)  # min/max cap height, fraction of canvas height
+    title_size: tuple[float, float] = (0.045, 0.16)  # min/max font size, fraction of sqrt(w * h)
     logo_png: bytes | None = None
     logo_width: float = 0.16             # fraction of canvas width
     mirror_rtl: bool = True
-    tagline_size: tuple[float, float] = (0.018, 0.045)  # font size range, fraction of canvas height
-    badge_size: float = 0.022            # rating badge font size, fraction of canvas height
+    tagline_size: tuple[float, float] = (0.018, 0.045)  # font size range, fraction of sqrt(w * h)
+    badge_size: float = 0.022            # rating badge font size, fraction of sqrt(w * h)
     treatment: str = "scrim"             # first legibility treatment: scrim | shadow | plate
     contrast_target: float = 4.5         # WCAG ratio aimed for behind every text element
     vertical: tuple[str, ...] = ()       # scripts set top-to-bottom on the poster, e.g. ("Jpan",)

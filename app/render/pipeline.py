@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import io
 import time
 from dataclasses import dataclass, field
 
@@ -49,6 +50,21 @@ def safe_area(fmt: Format, margin_frac: float) -> Box:
     return Box(left, top, fmt.width - left - right, fmt.height - top - bottom)
 
 
+def logo_footprint(kit: KitSpec, size: tuple[int, int], margin: int, corner: str) -> Box | None:
+    """Where compose.place_logo will put the logo (same sizing), so text can keep clear of it."""
+    if not kit.logo_png:
+        return None
+    lw, lh = Image.open(io.BytesIO(kit.logo_png)).size
+    w = max(16, round(size[0] * kit.logo_width))
+    h = max(1, round(lh * w / lw))
+    if h > size[1] * 0.12:
+        h = round(size[1] * 0.12)
+        w = max(1, round(lw * h / lh))
+    x = margin if corner.endswith("left") else size[0] - margin - w
+    y = margin if corner.startswith("top") else size[1] - margin - h
+    return Box(x, y, w, h)
+
+
 def text_inputs(spec: VariantSpec) -> TextInputs:
     """The text stage's plain inputs from a variant spec (shared with preflight)."""
     kit, loc, fmt = spec.kit, spec.locale, spec.format
@@ -83,15 +99,17 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
     t1 = time.perf_counter()
     safe = safe_area(fmt, spec.kit.margin)
     inputs = text_inputs(spec)
-    layout = layout_text(inputs, (fmt.width, fmt.height), safe, list(faces), canvas_maps(canvas), fmt.key)
+    art_text = faces_on_canvas(getattr(analysis, "text_boxes", ()), scale, offset)  # same mapping as faces
+    margin = round(min(fmt.width, fmt.height) * spec.kit.margin)
+    logo_corner = "top-right" if (spec.locale.rtl and spec.kit.mirror_rtl) else "top-left"
+    layout = layout_text(inputs, (fmt.width, fmt.height), safe, list(faces), canvas_maps(canvas), fmt.key,
+                         list(art_text), logo_footprint(spec.kit, (fmt.width, fmt.height), margin, logo_corner))
     timings["layout_ms"] = (time.perf_counter() - t1) * 1000
 
     t2 = time.perf_counter()
     text_report = render_text(canvas, layout, inputs)
     timings["text_ms"] = timings["layout_ms"] + (time.perf_counter() - t2) * 1000
     zone_name = layout.zone_name
-    margin = round(min(fmt.width, fmt.height) * spec.kit.margin)
-    logo_corner = "top-right" if (spec.locale.rtl and spec.kit.mirror_rtl) else "top-left"
     if zone_name == "top":
         logo_corner = logo_corner.replace("top", "bottom")
     logo_box = place_logo(canvas, spec.kit.logo_png, spec.kit.logo_width, margin, logo_corner)
@@ -105,6 +123,7 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
     boxes = [Box.from_list(e["box"]) for e in text_report["elements"]]
     overlap = sum(b.intersection(f) for b in boxes for f in faces)
     fits = all(e["fits"] for e in text_report["elements"])
+    logo_overlap = sum(b.intersection(logo_box) for b in boxes) if logo_box else 0
     overflow = sum(e["overflow_px"] or 0 for e in text_report["elements"])
     report = {
         "format": fmt.key, "locale": spec.locale.tag, "size": [fmt.width, fmt.height],
@@ -120,6 +139,7 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
         "timings": {k: round(v, 2) for k, v in timings.items()},
         "flags": ([] if fits else ["text_does_not_fit"]) + (["text_over_face"] if overlap else [])
                  + (["missing_glyph"] if layout.missing else [])
+                 + (["text_over_logo"] if logo_overlap else [])
                  + ([] if text_report["legible"] else ["low_contrast"])
                  + (["generated_touches_face"] if touched else []),
     }

@@ -13,7 +13,7 @@ from typing import Iterable
 from .formats import Format
 from .kit import KitSpec
 from .locales import LocaleInfo
-from .text.layout import TextInputs, fit_elements
+from .text.layout import TextInputs, _clear_of_logo, fit_elements, size_basis
 from .text.placement import candidate_zones
 from .text.shaping import Shaper
 from .text.fit import measure
@@ -41,8 +41,14 @@ def preflight_variant(title: str, loc: LocaleInfo, fmt: Format, kit: KitSpec, ta
     shaper = Shaper.create(loc.script, loc.language, loc.rtl, kit.fonts)
     missing = sorted({c for s in (title, tagline, rating, kicker) if s for c in measure(shaper, s, loc.tag).missing})
     zones = {}
+    from .pipeline import logo_footprint  # the same logo keep-out the renderer uses
+
+    margin = round(min(fmt.width, fmt.height) * kit.margin)
+    logo = logo_footprint(kit, (fmt.width, fmt.height), margin,
+                          "top-right" if (loc.rtl and kit.mirror_rtl) else "top-left")
     for name, zone in candidate_zones(fmt.aspect, safe_box(fmt, kit.margin), loc.rtl and kit.mirror_rtl):
-        elements = fit_elements(t, zone, fmt.height, verify=False)
+        zone = _clear_of_logo(name, zone, logo)
+        elements = fit_elements(t, zone, size_basis(fmt.width, fmt.height), verify=False)
         zones[name] = {e.role: {"fits": e.plan.fits, "size_px": e.plan.size, "lines": list(e.plan.lines),
                                 "text_height_px": e.plan.text_height, "overflow_px": e.plan.overflow_px}
                        for e in elements}

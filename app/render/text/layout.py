@@ -75,13 +75,19 @@ def _shaper(t: TextInputs) -> Shaper:
 
 
 def _fit(shaper: Shaper, t: TextInputs, text: str, w: int, h: int, size_frac: tuple[float, float],
-         canvas_h: int, max_lines: int, min_px: int, hi_cap: int | None = None, verify: bool = True) -> Plan:
+         basis: int, max_lines: int, min_px: int, hi_cap: int | None = None, verify: bool = True) -> Plan:
     m = measure(shaper, text, t.locale_tag)
-    lo, hi = math.ceil(size_frac[0] * canvas_h), math.floor(size_frac[1] * canvas_h)
+    lo, hi = math.ceil(size_frac[0] * basis), math.floor(size_frac[1] * basis)
     if hi_cap is not None:
         hi = max(1, min(hi, hi_cap))
         lo = min(lo, hi)
     return plan(m, w, h, lo, hi, max_lines, min_px, shaper if verify else None)
+
+
+def size_basis(w: int, h: int) -> int:
+    """What the kit's size fractions are fractions of: the canvas' geometric mean side, so a 3:1
+    banner and a 9:16 story of similar area get similar type, not type scaled by height alone."""
+    return round(math.sqrt(w * h))
 
 
 def small_min_px(min_text_px: int, role: str) -> int:
@@ -89,40 +95,60 @@ def small_min_px(min_text_px: int, role: str) -> int:
     return max(9, round(min_text_px * (0.42 if role == "tagline" else 0.36)))
 
 
-def fit_elements(t: TextInputs, zone: Box, canvas_h: int, verify: bool = True) -> list[Element]:
-    """Fit badge row, tagline and title into a zone (title gets what the others leave)."""
+def fit_elements(t: TextInputs, zone: Box, basis: int, verify: bool = True) -> list[Element]:
+    """Fit badge row, tagline and title into a zone (title gets what the others leave), so that
+    the stacked block, gaps included, is no taller than the zone."""
     shaper = _shaper(t)
-    out: list[Element] = []
-    used_h = 0
+    badge: Element | None = None
     badge_text = "  ".join(x for x in (t.badge, t.kicker) if x)
     if badge_text:
-        size = max(round(t.badge_size * canvas_h), 1)
-        p = _fit(shaper, t, badge_text, round(zone.w * 0.9), max(round(size * 3), zone.h // 4), (t.badge_size * 0.6, t.badge_size),
-                 canvas_h, 1, small_min_px(t.min_text_px, "badge"), verify=verify)
-        out.append(Element("badge", badge_text, p))
-        used_h += round(p.height * 1.5)
-    tag = None
-    if t.tagline:
-        tag = _fit(shaper, t, t.tagline, zone.w, round(zone.h * 0.26), t.tagline_size, canvas_h, 2,
-                   small_min_px(t.min_text_px, "tagline"), verify=verify)
-        used_h += tag.height
-    title_h = max(1, zone.h - used_h - (len(out) + (1 if tag else 0)) * round(zone.h * 0.04))
-    title = _fit(shaper, t, t.title, zone.w, title_h, t.title_size, canvas_h, t.max_lines, t.min_text_px,
-                 verify=verify)
-    if tag is not None and tag.size > title.size * 0.5:
-        tag = _fit(shaper, t, t.tagline, zone.w, round(zone.h * 0.26), t.tagline_size, canvas_h, 2,
-                   small_min_px(t.min_text_px, "tagline"), hi_cap=round(title.size * 0.5), verify=verify)
-    elements = [Element("title", t.title, title)]
-    if tag is not None:
-        elements.append(Element("tagline", t.tagline or "", tag))
-    return elements + out
+        size = max(round(t.badge_size * basis), 1)
+        p = _fit(shaper, t, badge_text, round(zone.w * 0.9), max(round(size * 3), zone.h // 4),
+                 (t.badge_size * 0.6, t.badge_size), basis, 1, small_min_px(t.min_text_px, "badge"), verify=verify)
+        badge = Element("badge", badge_text, p)
+
+    def fit_tagline(cap: int | None = None) -> Plan | None:
+        if not t.tagline:
+            return None
+        return _fit(shaper, t, t.tagline, zone.w, round(zone.h * 0.26), t.tagline_size, basis, 2,
+                    small_min_px(t.min_text_px, "tagline"), hi_cap=cap, verify=verify)
+
+    tag = fit_tagline()
+    title_h = zone.h
+    elements: list[Element] = []
+    for _ in range(6):
+        title = _fit(shaper, t, t.title, zone.w, max(1, title_h), t.title_size, basis, t.max_lines,
+                     t.min_text_px, verify=verify)
+        tag_now = fit_tagline(round(title.size * 0.5)) if tag is not None and tag.size > title.size * 0.5 else tag
+        candidate = [Element("title", t.title, title)]
+        if tag_now is not None:
+            candidate.append(Element("tagline", t.tagline or "", tag_now))
+        if badge is not None:
+            candidate.append(badge)
+        total = _stack_height(candidate)
+        if not elements or (title.fits and total <= zone.h):
+            elements = candidate
+        if total <= zone.h or not title.fits:
+            break
+        # the gaps scale with the title, so shrink its box in proportion and try again
+        title_h = min(title.height - 1, int(title.height * zone.h / total))
+    return elements
+
+
+def _heights(elements: list[Element]) -> list[int]:
+    return [round(e.plan.size * 1.55) if e.role == "badge" else e.plan.height for e in elements]
+
+
+def _stack_height(elements: list[Element]) -> int:
+    gap = round(elements[0].plan.line_h * GAP) if elements else 0
+    return sum(_heights(elements)) + gap * (len(elements) - 1)
 
 
 def _stack(elements: list[Element], zone: Box, zone_name: str, align: str) -> None:
     """Position elements top to bottom (title, tagline, badge) inside the zone."""
     gap = round(elements[0].plan.line_h * GAP) if elements else 0
-    heights = [round(e.plan.size * 1.55) if e.role == "badge" else e.plan.height for e in elements]
-    total = sum(heights) + gap * (len(elements) - 1)
+    heights = _heights(elements)
+    total = _stack_height(elements)
     if zone_name == "bottom":
         y = zone.bottom - total
     elif zone_name == "top":
@@ -137,43 +163,53 @@ def _stack(elements: list[Element], zone: Box, zone_name: str, align: str) -> No
 
 
 def layout_text(t: TextInputs, canvas_size: tuple[int, int], safe: Box, faces: list[Box],
-                maps: Maps | None, fmt_key: str) -> TextLayout:
+                maps: Maps | None, fmt_key: str, art_text: list[Box] = (), logo: Box | None = None) -> TextLayout:
     """Score zones on the canvas, fit in the best ones, keep the first that fits clear of faces."""
     w, h = canvas_size
     shaper = _shaper(t)
     rtl_first = t.rtl and t.mirror_rtl
-    zones = candidate_zones(w / h, safe, rtl_first)
-    scored = sorted(((score_zone(i, z, faces, maps), name, z) for i, (name, z) in enumerate(zones)),
+    zones = [(name, _clear_of_logo(name, z, logo)) for name, z in candidate_zones(w / h, safe, rtl_first)]
+    scored = sorted(((score_zone(i, z, faces, maps, art_text), name, z) for i, (name, z) in enumerate(zones)),
                     key=lambda s: s[0]["score"])
     scores = {name: s for s, name, _ in scored}
     choice = None
     for s, name, zone in scored:
-        elements = fit_elements(t, zone, h)
+        elements = fit_elements(t, zone, size_basis(w, h))
         align = "center" if name in ("top", "bottom") else name
         _stack(elements, zone, name, align)
         overlap = sum(face_overlap(e.box, faces) for e in elements)
-        ok = all(e.plan.fits for e in elements) and overlap == 0
-        key = (not ok, overlap, not all(e.plan.fits for e in elements))
+        on_text = sum(face_overlap(e.box, list(art_text) + ([logo] if logo and name != "top" else []))
+                      for e in elements)
+        ok = all(e.plan.fits for e in elements) and overlap == 0 and on_text == 0
+        key = (not ok, overlap, not all(e.plan.fits for e in elements), on_text)
         if choice is None or key < choice[0]:
             choice = (key, name, zone, elements)
         if ok:
             break
     _, name, zone, elements = choice
     if t.vertical:
-        _verticalize(t, shaper, elements, safe, faces, h)
+        _verticalize(t, shaper, elements, safe, faces, size_basis(w, h))
     missing = sorted({c for e in elements for c in measure(shaper, e.text, t.locale_tag).missing})
     return TextLayout(name, zone, elements, scores, shaper, missing)
 
 
+def _clear_of_logo(name: str, zone: Box, logo: Box | None) -> Box:
+    """Start a zone below the logo it would run into (the logo moves to the bottom for "top")."""
+    if logo is None or name == "top" or zone.intersection(logo) == 0:
+        return zone
+    top = logo.bottom + max(4, logo.h // 3)
+    return Box(zone.x, top, zone.w, max(1, zone.bottom - top)) if zone.bottom - top > zone.h // 2 else zone
+
+
 def _verticalize(t: TextInputs, shaper: Shaper, elements: list[Element], safe: Box, faces: list[Box],
-                 canvas_h: int) -> None:
+                 basis: int) -> None:
     """Move the title into a top-to-bottom column block at the right (or left) of the safe area."""
     title = elements[0]
     col = Box(safe.right - round(safe.w * 0.3), safe.y, round(safe.w * 0.3), round(safe.h * 0.58))
     if face_overlap(col, faces):
         col = Box(safe.x, safe.y, col.w, col.h)
-    lo = max(math.ceil(t.title_size[0] * canvas_h), math.ceil(t.min_text_px / 0.75))
-    hi = math.floor(t.title_size[1] * canvas_h)
+    lo = max(math.ceil(t.title_size[0] * basis), math.ceil(t.min_text_px / 0.75))
+    hi = math.floor(t.title_size[1] * basis)
     vp = plan_vertical(shaper, t.title, t.locale_tag, col.w, col.h, lo, max(lo, hi), t.max_lines)
     right = col.right if col.x > safe.x else col.x + vp.width
     title.plan, title.vertical = vp, True

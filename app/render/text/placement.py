@@ -76,11 +76,13 @@ def face_overlap(box: Box, faces: list[Box]) -> int:
     return sum(box.intersection(f) for f in faces)
 
 
-def score_zone(index: int, zone: Box, faces: list[Box], maps: Maps | None) -> dict:
-    """Lower is better; a zone touching a face is only used when every zone does."""
+def score_zone(index: int, zone: Box, faces: list[Box], maps: Maps | None, art_text: list[Box] = ()) -> dict:
+    """Lower is better; a zone touching a face is only used when every zone does, and text
+    already in the art (analysis' baked-in text boxes) weighs heavily against a zone."""
     overlap = face_overlap(zone, faces)
+    on_text = face_overlap(zone, list(art_text))
     busy = busyness(maps, zone) if maps else 0.0
     sal = saliency(maps, zone) if maps else 0.0
-    score = (1000.0 * overlap / max(1, zone.area)) + 4.0 * busy + 1.5 * sal + 0.08 * index
-    return {"score": round(score, 4), "face_overlap_px": overlap, "busyness": round(busy, 4),
-            "saliency": round(sal, 4)}
+    score = (1000.0 * overlap + 40.0 * on_text) / max(1, zone.area) + 4.0 * busy + 1.5 * sal + 0.08 * index
+    return {"score": round(score, 4), "face_overlap_px": overlap, "art_text_overlap_px": on_text,
+            "busyness": round(busy, 4), "saliency": round(sal, 4)}
