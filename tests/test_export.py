@@ -384,3 +384,37 @@ def test_s3_export_on_postgres(tmp_path, monkeypatch, pg_database, s3, own_redis
             db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
             db.session.commit()
             db.engine.dispose()
+
+
+def test_reconciler_schedules_an_approval_whose_hook_died(xstack):
+    """The hook recorded the approval, then the process died before creating exports: the reconciler
+    finds the approval and exports it. A target created later does not backfill old approvals."""
+    stack, client = xstack, xstack.app.test_client()
+    origin = PutOrigin().start()
+    try:
+        add_target(client, name="origin", kind="http-put", url=origin.url)
+        req = render_request(stack, client, ["ko-KR"], ["square"])
+        with stack.app.app_context():
+            from app.extensions import db
+            from app.models import FeedEntry, Variant
+            from app.models.base import utcnow
+            from app.services.exports import reconcile_exports
+
+            v = db.session.scalars(db.select(Variant).where(Variant.request_id == req["id"])).one()
+            v.status, v.approved_by, v.approved_at = "approved", "carol@example.com", utcnow()
+            db.session.add(FeedEntry(variant_id=v.id, revision=v.revision))
+            db.session.commit()
+            assert exports(stack) == []
+            done = reconcile_exports()
+            assert [d["reason"] for d in done] == ["approved, never scheduled"]
+            assert reconcile_exports() == []   # scheduled once, not again
+        stack.start_worker("export")
+        wait_exports(stack, 1)
+        assert sum(origin.successful_puts().values()) == 3
+        add_target(client, name="late", kind="http-put", url=origin.url + "/late")
+        with stack.app.app_context():
+            from app.services.exports import reconcile_exports
+
+            assert reconcile_exports() == [] and len(exports(stack)) == 1
+    finally:
+        origin.stop()

@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Any, Iterator
 
 from flask import current_app, url_for
-from sqlalchemy import or_, select, update
+from sqlalchemy import exists, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from ..export.protocol import IMMUTABLE, MUTABLE, Asset, RetryPolicy, TargetError
@@ -494,6 +494,23 @@ def _forget_job(jid: str) -> None:
         job.connection.delete(job.key)
 
 
+def _approved_but_unscheduled() -> list[Variant]:
+    """Approvals the hook recorded (feed entry) whose exports were never created, e.g. the process died
+    in between. Only targets that existed at approval time count: a new target does not backfill."""
+    missing = ~exists().where(Export.target_id == ExportTarget.id, Export.variant_id == FeedEntry.variant_id,
+                              Export.revision == FeedEntry.revision)
+    rows = db.session.execute(
+        select(Variant, ExportTarget).select_from(FeedEntry)
+        .join(Variant, Variant.id == FeedEntry.variant_id).join(ExportTarget, true())
+        .where(ExportTarget.enabled.is_(True), Variant.status == APPROVED, Variant.revision == FeedEntry.revision,
+               FeedEntry.created_at >= ExportTarget.created_at, missing)).all()
+    found: dict[int, Variant] = {}
+    for variant, target in rows:
+        if target.matches(variant.locale, variant.format):
+            found[variant.id] = variant
+    return list(found.values())
+
+
 def reconcile_exports() -> list[dict]:
     """Make Redis agree with the database: enqueue pending exports whose job is gone, take back running
     exports whose heartbeat went stale (their worker died), release webhooks whose assets are done."""
@@ -532,6 +549,10 @@ def reconcile_exports() -> list[dict]:
             done.append({"export": exp.id, "reason": "heartbeat stale"})
     db.session.commit()
     _enqueue(requeue)
+    for variant in _approved_but_unscheduled():
+        exps = schedule_variant(variant, actor="reconciler")
+        done.append({"variant": variant.id, "revision": variant.revision, "reason": "approved, never scheduled",
+                     "exports": [e.id for e in exps]})
     waiting = db.session.execute(select(Export.variant_id, Export.revision).where(
         Export.status == ExportStatus.WAITING.value).distinct()).all()
     for variant_id, revision in waiting:
@@ -568,7 +589,8 @@ def feed(cursor: int = 0, limit: int = 100) -> dict[str, Any]:
                 files[encoding]["urls"][e.target.name] = a["url"]
         items.append({"cursor": row.id, "variant_id": v.id, "request_id": v.request_id,
                       "title": v.request.title.slug, "locale": v.locale, "format": v.format,
-                      "revision": row.revision, "current": current, "approved_at": _iso(row.created_at),
+                      "revision": row.revision, "current": current,
+                      "approved_at": _iso(getattr(v, "approved_at", None) if current else row.created_at),
                       "approved_by": getattr(v, "approved_by", None) if current else None,
                       "files": [files[k] for k in sorted(files)]})
     return {"items": items, "next_cursor": rows[-1].id if rows else cursor}
