@@ -418,3 +418,33 @@ def test_reconciler_schedules_an_approval_whose_hook_died(xstack):
             assert reconcile_exports() == [] and len(exports(stack)) == 1
     finally:
         origin.stop()
+
+
+def test_revision_superseded_before_export_is_not_sent(xstack):
+    """Re-rendered (new revision, approval cleared) between approval and export: nothing leaves."""
+    stack, client = xstack, xstack.app.test_client()
+    origin = PutOrigin().start()
+    secret_rx = WebhookReceiver(WHSEC).start()
+    try:
+        add_target(client, name="origin", kind="http-put", url=origin.url)
+        add_target(client, name="hook", kind="webhook", url=secret_rx.url, secret_refs={"secret": "MARQUEE_TEST_WHSEC"})
+        req = render_request(stack, client, ["th-TH"], ["square"])
+        approve_all(stack, req["id"])
+        with stack.app.app_context():
+            from app.extensions import db
+            from app.models import Variant
+            from app.services.exports import run_export
+
+            v = db.session.scalars(db.select(Variant).where(Variant.request_id == req["id"])).one()
+            v.revision, v.status, v.approved_by, v.approved_at = 2, "queued", None, None
+            db.session.commit()
+            storage = next(e for e in exports(stack) if e.target_id == 1)
+            assert run_export(storage.id) == "superseded"
+        states = {e.target_id: (e.status, e.error) for e in exports(stack)}
+        assert states[1][0] == "superseded" and "revision 2" in states[1][1]
+        assert states[2][0] == "superseded"
+        assert origin.log == [] and secret_rx.deliveries == []
+        assert client.post(f"/api/v1/exports/{storage.id}/retry").status_code == 409
+    finally:
+        origin.stop()
+        secret_rx.stop()

@@ -32,6 +32,7 @@ class ExportStatus(str, enum.Enum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    SUPERSEDED = "superseded"   # the revision was un-approved or re-rendered before it could leave
 
 
 class ExportTarget(Timestamped, db.Model):

@@ -230,7 +230,7 @@ def _finish(exp_id: int, token: str, status: str, error: str | None = None, **va
 
 
 def run_export(export_id: int) -> str:
-    """Run one export; returns 'done', 'failed' or 'skipped' (not ours to run)."""
+    """Run one export; returns 'done', 'failed', 'superseded' or 'skipped' (not ours to run)."""
     token = _claim(export_id)
     if token is None:
         return "skipped"
@@ -250,6 +250,11 @@ def run_export(export_id: int) -> str:
     except LostClaim:
         db.session.rollback()
         return "skipped"
+    except Superseded as exc:
+        db.session.rollback()
+        _finish(export_id, token, ExportStatus.SUPERSEDED.value, str(exc))
+        _supersede_webhooks(exp.variant_id, exp.revision)
+        return "superseded"
     except (TargetError, UrlRefused, SecretMissing, ExportImpossible) as exc:
         db.session.rollback()
         prefix = "url refused: " if isinstance(exc, UrlRefused) else ""
@@ -263,7 +268,18 @@ def run_export(export_id: int) -> str:
 
 
 class ExportImpossible(Exception):
-    """The revision can no longer be exported (superseded, or no longer approved)."""
+    """The revision cannot be exported as it is (no encoded files)."""
+
+
+class Superseded(ExportImpossible):
+    """The revision was re-rendered or un-approved before its export ran: nothing to send, not a failure."""
+
+
+def _supersede_webhooks(variant_id: int, revision: int) -> None:
+    db.session.execute(update(Export).where(Export.variant_id == variant_id, Export.revision == revision,
+                                            Export.status == ExportStatus.WAITING.value)
+                       .values(status=ExportStatus.SUPERSEDED.value, error="the revision was superseded"))
+    db.session.commit()
 
 
 def asset_key(slug: str, locale: str, fmt: str, sha256: str, ext: str) -> str:
@@ -275,10 +291,10 @@ def _push_assets(exp: Export, target, token: str) -> None:
     variant = exp.variant
     db.session.refresh(variant)
     if variant.revision != exp.revision:
-        raise ExportImpossible(f"variant {variant.id} moved on to revision {variant.revision}; "
-                               f"revision {exp.revision}'s files are no longer kept")
+        raise Superseded(f"variant {variant.id} moved on to revision {variant.revision} before revision "
+                         f"{exp.revision} was exported")
     if variant.status != APPROVED:
-        raise ExportImpossible(f"variant {variant.id} is {variant.status}, no longer approved")
+        raise Superseded(f"variant {variant.id} is {variant.status}, no longer approved")
     slug = variant.request.title.slug
     store = blob_store()
     policy = _policy(exp.id, token)
