@@ -110,7 +110,7 @@ def test_title_tagline_and_badge_are_drawn_in_descending_sizes_and_measured():
 
 def test_vertical_japanese_on_the_poster_when_the_kit_asks():
     import pytesseract
-    from PIL import Image, ImageOps
+    from PIL import Image
 
     from text_helpers import similarity
 

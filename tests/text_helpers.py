@@ -1,7 +1,6 @@
 """Shared helpers for the text tests: the sample kit, key art, copy, and rendering one variant."""
 from __future__ import annotations
 
-import re
 import unicodedata
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -78,5 +77,3 @@ def normalize(text: str) -> str:
 def similarity(a: str, b: str) -> float:
     return SequenceMatcher(None, normalize(a), normalize(b)).ratio()
 
-
-_ = re  # (kept for callers that build patterns)

@@ -137,12 +137,8 @@ def plan(m: Measure, box_w: int, box_h: int, lo_px: int, hi_px: int, max_lines: 
     overflow = max(0, width - box_w) + max(0, height - box_h)
     if overflow or len(lines) > max_lines:
         fits = False
-    ascent = round(metrics(m_primary(shaper), size)[0]) if shaper is not None else round(0.9 * size)
+    ascent = round(metrics(shaper.primary, size)[0]) if shaper is not None else round(0.9 * size)
     return Plan(size, lines, fits, width, height, line_h, ascent, max(1, round(m.ink * size)), lo, overflow)
-
-
-def m_primary(shaper: Shaper):
-    return shaper.primary
 
 
 def _line_widths(m: Measure, lines: tuple[str, ...]) -> list[float]:

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from PIL import Image, ImageDraw
 
-from ..fonts import load_font
 from ..geometry import Box
 from . import legibility
 from .fit import Plan, measure, plan
@@ -105,7 +104,7 @@ def fit_elements(t: TextInputs, zone: Box, basis: int, verify: bool = True) -> l
         size = max(round(t.badge_size * basis), 1)
         p = _fit(shaper, t, badge_text, round(zone.w * 0.9), max(round(size * 3), zone.h // 4),
                  (t.badge_size * 0.6, t.badge_size), basis, 1, small_min_px(t.min_text_px, "badge"), verify=verify)
-        badge = Element("badge", badge_text, p)
+        badge = Element("badge", badge_text, p, extra={"rating": t.badge or "", "kicker": t.kicker or ""})
 
     def fit_tagline(cap: int | None = None) -> Plan | None:
         if not t.tagline:
@@ -238,10 +237,10 @@ def _draw_badge(draw: ImageDraw.ImageDraw, layout: TextLayout, e: Element, dx: i
     """Rating in an outlined box, then the copy line; order mirrors for right-to-left locales."""
     shaper, p = layout.shaper, e.plan
     ltr = replace(shaper, rtl=False)  # a rating mark ("12+") reads left to right everywhere
-    rating, _, kicker = e.text.partition("  ")
+    rating, kicker = e.extra.get("rating", ""), e.extra.get("kicker", "")
     pad = round(p.size * 0.3)
     stroke = max(1, round(p.size / 14))
-    parts = [("rating", rating), ("kicker", kicker)] if kicker else [("rating", rating)]
+    parts = [(k, v) for k, v in (("rating", rating), ("kicker", kicker)) if v]
     if shaper.rtl:
         parts.reverse()
     widths = [line_width(ltr, s, p.size) + 2 * pad if k == "rating" else line_width(shaper, s, p.size)
