@@ -448,3 +448,27 @@ def test_revision_superseded_before_export_is_not_sent(xstack):
     finally:
         origin.stop()
         secret_rx.stop()
+
+
+def test_roles_targets_admin_only_feed_for_integrations(xstack):
+    admin = xstack.app.test_client()
+    tokens = {}
+    for name, role in (("mkt", "marketing"), ("cdn-bot", "integration"), ("rev", "reviewer")):
+        body = {"username": name, "role": role, "locales": [], "regions": ["US"] if role == "reviewer" else []}
+        if role != "integration":
+            body["password"] = "correct horse battery"
+        user = admin.post("/api/v1/users", json=body)
+        assert user.status_code == 201, user.get_data(as_text=True)
+        tokens[role] = admin.post(f"/api/v1/users/{user.get_json()['id']}/tokens", json={"name": "t"}).get_json()["token"]
+    target = add_target(admin, name="origin", kind="http-put", url="http://127.0.0.1:9/")
+    body = {"name": "x", "kind": "http-put", "url": "http://127.0.0.1:9/"}
+    for role in ("marketing", "integration", "reviewer"):
+        c = xstack.app.test_client(as_token=tokens[role])
+        assert c.get("/api/v1/export-targets").status_code == 403, role
+        assert c.post("/api/v1/export-targets", json=body).status_code == 403, role
+        assert c.patch(f"/api/v1/export-targets/{target['id']}", json={"enabled": False}).status_code == 403, role
+    integration = xstack.app.test_client(as_token=tokens["integration"])
+    assert integration.get("/api/v1/exports/feed").status_code == 200
+    assert integration.get("/api/v1/exports").status_code == 200
+    assert integration.post("/api/v1/exports/1/retry").status_code == 403
+    assert xstack.app.test_client(as_token=None).get("/api/v1/exports/feed").status_code == 401
