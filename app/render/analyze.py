@@ -149,6 +149,8 @@ def _char_candidates(grey: np.ndarray) -> list[Box]:
         for pts, (x, y, bw, bh) in zip(regions, boxes):
             if bh < 8 or bh > h * 0.25 or not 0.08 <= bw / bh <= 1.6:
                 continue
+            if x <= 1 or y <= 1 or x + bw >= w - 1 or y + bh >= h - 1:
+                continue  # cut by the frame: folds and edges, rarely lettering
             fill = len(pts) / float(bw * bh)
             if 0.15 <= fill <= 0.92:
                 out.append(Box(int(x), int(y), int(bw), int(bh)))
@@ -175,7 +177,7 @@ def _group_lines(chars: list[Box]) -> list[Box]:
                 continue
             same_h = max(d.h, last.h) / max(1, min(d.h, last.h)) < 1.5
             cy_close = abs((d.y + d.h / 2) - (last.y + last.h / 2)) < 0.35 * max(d.h, last.h)
-            if same_h and cy_close and gap > -0.3 * last.h:
+            if same_h and cy_close and gap > -0.1 * last.h:
                 members.append(d)
                 used[j] = True
                 last = d
