@@ -82,6 +82,7 @@ def test_ui_language_from_profile_else_accept_language(sqlite_stack):
     c, _ = _login(app, "reviewer_sa")
     html = c.get("/ui/queue").get_data(as_text=True)
     assert '<html lang="ar" dir="rtl">' in html and "قائمة مراجعتي" in html
+    assert "<kbd>a</kbd>" in html and "&lt;kbd" not in html  # shortcut hint is markup, not text
     c, _ = _login(app, "marketing", headers={"Accept-Language": "pt-BR,pt;q=0.9,en;q=0.5"})
     html = c.get("/ui/campaigns", headers={"Accept-Language": "pt-BR,pt;q=0.9"}).get_data(as_text=True)
     assert 'lang="pt-BR"' in html and "Campanhas" in html
