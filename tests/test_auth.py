@@ -59,6 +59,12 @@ def test_login_session_csrf_and_logout(sqlite_stack):
     assert r.status_code == 401 and "Wrong user name or password" in r.get_data(as_text=True)
     c, r = _login(app, "integration", "anything-at-all")
     assert r.status_code == 401  # integrations have tokens, not sessions
+    for evil in ("//evil.example/x", "/\\evil.example/x", "https://evil.example/"):
+        c = client_for(app, None)
+        page = c.get("/ui/login")
+        r = c.post(f"/ui/login?next={evil}", data={"username": "marketing", "password": PASSWORD,
+                                                   "csrf_token": _csrf(page.get_data(as_text=True))})
+        assert r.status_code == 302 and r.headers["Location"].endswith("/ui/"), evil  # no open redirect
     c, r = _login(app, "marketing")
     assert r.status_code == 302 and r.headers["Location"].endswith("/ui/")
     page = c.get("/ui/campaigns")

@@ -69,7 +69,8 @@ def login():
         else:
             login_user(user)
             nxt = request.args.get("next") or ""
-            return redirect(nxt if nxt.startswith("/") and not nxt.startswith("//") else url_for("web.home"))
+            local = nxt.startswith("/") and not nxt.startswith(("//", "/\\")) and "\\" not in nxt
+            return redirect(nxt if local else url_for("web.home"))
     return render_template("web/login.html", error=error), (401 if error else 200)
 
 
