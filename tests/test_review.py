@@ -141,6 +141,13 @@ def test_rerender_makes_new_revision_that_goes_back_to_review(sqlite_stack):
     assert ("review.rerender", 1, "approved", "queued", "marketing") in actions
     assert ("review.opened", 2, "rendered", "in_review", "reviewer_jp") in actions
     assert ("review.approve", 2, "in_review", "approved", "reviewer_jp") in actions
+    # each approved revision was handed to export (its pull feed), once
+    with app.app_context():
+        from app.extensions import db
+        from app.models.export import FeedEntry
+
+        fed = sorted(db.session.execute(db.select(FeedEntry.revision).where(FeedEntry.variant_id == vid)).scalars())
+        assert fed == [1, 2]
 
 
 def test_flag_validation_and_generator_request(sqlite_stack):

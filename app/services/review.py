@@ -8,6 +8,7 @@ state before and after) in the same transaction as the state change.
 from __future__ import annotations
 
 import io
+import logging
 from typing import Any
 
 from sqlalchemy import select, update
@@ -85,7 +86,22 @@ def approve(variant_id: int, revision: int, user: User) -> Variant:
                                                           approved_at=utcnow()))
     _record(user.username, v, revision, "approve", before, S.APPROVED.value)
     db.session.commit()
+    _after_approval(v)
     return v
+
+
+def _after_approval(v: Variant) -> None:
+    """Hand the approved revision to export (app.services.exports) once it is committed. The
+    approval stands whatever happens here: export's reconciler picks up approvals whose hook died."""
+    try:
+        from .exports import on_variant_approved
+    except ImportError:
+        return
+    try:
+        on_variant_approved(v)
+    except Exception:  # noqa: BLE001 - logged; the decision is already recorded
+        db.session.rollback()
+        logging.getLogger("marquee.review").exception("export hook failed for variant %s r%s", v.id, v.revision)
 
 
 def _current_status(variant_id: int) -> str:
