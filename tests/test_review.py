@@ -179,3 +179,27 @@ def test_flag_validation_and_generator_request(sqlite_stack):
     out = Path(__file__).resolve().parent.parent / "test-artifacts"
     out.mkdir(exist_ok=True)
     (out / "review-generator-remove.png").write_bytes(png.data)
+
+
+def test_changed_localization_sends_approved_variants_back(sqlite_stack):
+    """A change to the inputs of an approved variant sends it back to review."""
+    app = sqlite_stack.app
+    people = make_people(app.test_client())
+    _seeded, req = seeded_campaign(app, locales=("ja-JP", "pt-BR"), formats=("thumbnail-small",))
+    jp_v, br_v = _by(req, "ja-JP", "thumbnail-small"), _by(req, "pt-BR", "thumbnail-small")
+    jp = client_for(app, people.tokens["reviewer_jp"])
+    br = client_for(app, people.tokens["reviewer_br"])
+    assert jp.post(f"/api/v1/variants/{jp_v['id']}/approve", json={"revision": 1}).status_code == 200
+    assert br.post(f"/api/v1/variants/{br_v['id']}/approve", json={"revision": 1}).status_code == 200
+    with app.app_context():
+        from app.extensions import db
+        from app.models import TitleLocalization
+
+        loc = db.session.scalar(db.select(TitleLocalization).where(TitleLocalization.locale == "ja-JP"))
+        loc.tagline = "故郷は、遠くない。"
+        db.session.commit()
+    jp_state = jp.get(f"/api/v1/variants/{jp_v['id']}/review").get_json()
+    assert jp_state["status"] == "changes_requested" and jp_state["approved_by"] is None
+    ev = next(e for e in jp_state["history"] if e["action"] == "review.inputs_changed")
+    assert ev["state_before"] == "approved" and ev["detail"]["fields"] == "tagline"
+    assert br.get(f"/api/v1/variants/{br_v['id']}/review").get_json()["status"] == "approved"

@@ -330,3 +330,59 @@ def history(variant_id: int) -> list[AuditEvent]:
 def fixes_for(variant_id: int) -> list[FixRequest]:
     return list(db.session.scalars(select(FixRequest).where(FixRequest.variant_id == variant_id)
                                    .order_by(FixRequest.id.desc())))
+
+
+# --- inputs changed under an approved revision ----------------------------------------------------
+
+def _inputs_changed(session, _flush_context) -> None:
+    """after_flush: a localized title/tagline or a release rating that changed sends every
+    variant built from it that was approved (or waiting for review) back: changes_requested,
+    approval cleared, with an audit event. Written on the flush's own connection, so it commits
+    or rolls back with the change itself."""
+    from sqlalchemy import inspect, insert
+
+    from ..models import TitleLocalization, TitleRelease
+
+    targets: list[tuple[str, Any, str]] = []
+    for obj in session.dirty:
+        if isinstance(obj, TitleLocalization):
+            fields = ("title", "tagline")
+        elif isinstance(obj, TitleRelease):
+            fields = ("age_rating", "release_date")
+        else:
+            continue
+        state = inspect(obj)
+        changed = [f for f in fields if state.attrs[f].history.has_changes()]
+        if changed:
+            targets.append((type(obj).__name__, obj, ",".join(changed)))
+    if not targets:
+        return
+    conn = session.connection()
+    back = (S.APPROVED.value, S.IN_REVIEW.value, S.RENDERED.value)
+    for kind, obj, changed in targets:
+        rows = conn.execute(select(Variant.id, Variant.revision, Variant.status, Variant.locale)
+                            .join(RenderRequest).where(RenderRequest.title_id == obj.title_id,
+                                                       Variant.status.in_(back))).all()
+        for vid, rev, status, locale in rows:
+            hit = locale == obj.locale if kind == "TitleLocalization" else locale.upper().endswith("-" + obj.region.upper())
+            if not hit:
+                continue
+            res = conn.execute(update(Variant).where(Variant.id == vid, Variant.revision == rev,
+                                                     Variant.status == status)
+                               .values(status=S.CHANGES_REQUESTED.value, approved_by=None, approved_at=None))
+            if res.rowcount == 1:
+                conn.execute(insert(AuditEvent).values(
+                    actor="system", action="review.inputs_changed", entity_type="variant", entity_id=vid,
+                    revision=rev, state_before=status, state_after=S.CHANGES_REQUESTED.value,
+                    detail={"input": kind, "fields": changed}, created_at=utcnow()))
+
+
+def install_input_watch() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_flush", _inputs_changed):
+        event.listen(Session, "after_flush", _inputs_changed)
+
+
+install_input_watch()
