@@ -203,3 +203,16 @@ def test_changed_localization_sends_approved_variants_back(sqlite_stack):
     ev = next(e for e in jp_state["history"] if e["action"] == "review.inputs_changed")
     assert ev["state_before"] == "approved" and ev["detail"]["fields"] == "tagline"
     assert br.get(f"/api/v1/variants/{br_v['id']}/review").get_json()["status"] == "approved"
+
+
+def test_progress_api_counts_review_states(sqlite_stack):
+    app = sqlite_stack.app
+    people = make_people(app.test_client())
+    _seeded, req = seeded_campaign(app, locales=("ja-JP",), formats=("thumbnail-small", "square"))
+    jp = client_for(app, people.tokens["reviewer_jp"])
+    a, b = req["variants"]
+    assert jp.post(f"/api/v1/variants/{a['id']}/approve", json={"revision": 1}).status_code == 200
+    p = app.test_client().get(f"/api/v1/requests/{req['id']}/progress").get_json()
+    assert p["approved"] == 1 and p["rendered"] == 1 and p["total"] == 2, p
+    v = app.test_client().get(f"/api/v1/variants/{a['id']}").get_json()
+    assert v["approved_by"] == "reviewer_jp" and v["approved_at"]

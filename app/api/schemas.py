@@ -94,6 +94,9 @@ class VariantOut(Schema):
     report = fields.Dict(allow_none=True)
     generator = fields.Dict(allow_none=True)
     error = fields.Str(allow_none=True)
+    approved_by = fields.Str(allow_none=True)
+    approved_at = fields.DateTime(allow_none=True)
+    overrides = fields.Dict(allow_none=True)
     links = fields.Method("_links")
 
     def _links(self, v) -> dict:
@@ -108,6 +111,9 @@ class ProgressOut(Schema):
     rendering = fields.Int()
     rendered = fields.Int()
     failed = fields.Int()
+    in_review = fields.Int()
+    approved = fields.Int()
+    changes_requested = fields.Int()
     total = fields.Int()
 
 
