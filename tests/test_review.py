@@ -56,8 +56,8 @@ def test_concurrent_decisions_second_gets_409(stack):
     assert again.status_code == 409 and again.get_json()["error"]["details"]["current"]["status"] == winner_state
 
 
-def test_shared_flag_marks_every_variant_built_from_it(sqlite_stack):
-    app = sqlite_stack.app
+def test_shared_flag_marks_every_variant_built_from_it(stack):
+    app = stack.app
     people = make_people(app.test_client())
     seeded, req = seeded_campaign(app, locales=("ja-JP", "pt-BR"), formats=("thumbnail-small", "square"))
     admin = app.test_client()
@@ -181,9 +181,9 @@ def test_flag_validation_and_generator_request(sqlite_stack):
     (out / "review-generator-remove.png").write_bytes(png.data)
 
 
-def test_changed_localization_sends_approved_variants_back(sqlite_stack):
+def test_changed_localization_sends_approved_variants_back(stack):
     """A change to the inputs of an approved variant sends it back to review."""
-    app = sqlite_stack.app
+    app = stack.app
     people = make_people(app.test_client())
     _seeded, req = seeded_campaign(app, locales=("ja-JP", "pt-BR"), formats=("thumbnail-small",))
     jp_v, br_v = _by(req, "ja-JP", "thumbnail-small"), _by(req, "pt-BR", "thumbnail-small")
