@@ -187,6 +187,8 @@ def _drop_queue_keys(stack: Stack) -> None:
         conn.delete(key)
     for key in conn.scan_iter(f"{prefix}*"):
         conn.delete(key)
+    for key in conn.scan_iter(f"rq:*{prefix.replace(':', '-')}*"):  # job ids carry the prefix too
+        conn.delete(key)
 
 
 @pytest.fixture

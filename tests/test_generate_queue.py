@@ -71,7 +71,8 @@ def test_banner_goes_through_gpu_queue(gen_stack):
         assert len(gpu_jobs) == 1  # both banners in one batched GPU job; squares just crop
         banner = [v for v in req["variants"] if v["format"] == "banner"]
         for v in banner:
-            job = Job.fetch(f"render-v{v['id']}-r1", connection=redis_conn())
+            job = Job.fetch(stack.env["MARQUEE_QUEUE_PREFIX"].replace(":", "-") + f"render-v{v['id']}-r1",
+                            connection=redis_conn())
             assert job.get_status() == JobStatus.DEFERRED and job.dependency_ids == [gpu_jobs[0]]
     stack.start_worker("render")
     _start_gpu_worker(stack)

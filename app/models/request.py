@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from datetime import datetime
 from typing import Any
 
@@ -81,5 +82,11 @@ class Variant(db.Model):
 
     @property
     def job_id(self) -> str:
-        """One RQ job id per variant revision, so enqueueing twice never renders twice."""
-        return f"render-v{self.id}-r{self.revision}"
+        """One RQ job id per variant revision, so enqueueing twice never renders twice.
+
+        Prefixed with the queue prefix: variant ids restart in every database, so deployments
+        (and test runs) sharing one Redis must never meet each other's ids."""
+        from flask import current_app
+
+        prefix = re.sub(r"[^A-Za-z0-9_-]", "-", current_app.config.get("QUEUE_PREFIX", ""))
+        return f"{prefix}render-v{self.id}-r{self.revision}"
