@@ -33,4 +33,5 @@ fi
 .venv/bin/pip install -q "torch==2.13.0"
 .venv/bin/pip install -q -e ".[test]"
 # Marketing copy catalogs (gettext domain "marketing"); the renderer also compiles a missing or stale .mo.
-.venv/bin/pybabel compile -q -d locales -D marketing
+.venv/bin/pybabel compile -d locales -D marketing >/dev/null
+.venv/bin/pybabel compile -d locales -D messages >/dev/null
