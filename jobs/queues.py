@@ -36,6 +36,18 @@ def fetch_job(job_id: str) -> Job | None:
         return None
 
 
+def discard_job(job: Job) -> None:
+    """Delete a job; RQ 3 can refuse to delete one whose worker died mid-run, so fall back to
+    removing it from the started registry and dropping its hash."""
+    try:
+        job.delete()
+    except Exception:  # noqa: BLE001 - any RQ refusal: remove by hand
+        conn = redis_conn()
+        for reg in (job.started_job_registry, job.failed_job_registry):
+            conn.zrem(reg.key, job.id)
+        conn.delete(job.key, job.dependents_key, job.dependencies_key)
+
+
 def enqueue_once(queue: str, func: str, job_id: str, *args: object, timeout: int | None = None,
                  depends_on: str | None = None) -> bool:
     """Enqueue unless a job with this id is already waiting or running. True if enqueued.
@@ -47,7 +59,7 @@ def enqueue_once(queue: str, func: str, job_id: str, *args: object, timeout: int
         status = job.get_status(refresh=False)
         if status in _ACTIVE:
             return False
-        job.delete()
+        discard_job(job)
     dep = Dependency(jobs=[depends_on], allow_failure=True) if depends_on else None
     get_queue(queue).enqueue(func, *args, job_id=job_id, job_timeout=timeout or current_app.config["RENDER_JOB_TIMEOUT"],
                              result_ttl=3600, failure_ttl=86400, depends_on=dep)

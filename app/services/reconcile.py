@@ -43,7 +43,7 @@ def _job_lost(variant: Variant, stale_s: int) -> str | None:
 
 def reconcile() -> list[dict]:
     """Re-enqueue lost work; returns what was done, one entry per variant."""
-    from jobs.queues import RENDER, enqueue_once, fetch_job
+    from jobs.queues import RENDER, discard_job, enqueue_once, fetch_job
 
     cfg = current_app.config
     cutoff = utcnow() - timedelta(seconds=cfg["RECONCILE_GRACE_S"])
@@ -58,7 +58,7 @@ def reconcile() -> list[dict]:
         before = v.status
         old = fetch_job(v.job_id)
         if old is not None:
-            old.delete()
+            discard_job(old)
         v.status, v.attempt, v.enqueued_at = VariantStatus.QUEUED.value, None, utcnow()
         db.session.add(AuditEvent(actor="reconciler", action="variant.requeued", entity_type="variant",
                                   entity_id=v.id, revision=v.revision, state_before=before,
