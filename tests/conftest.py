@@ -232,3 +232,20 @@ def wait_for(predicate, timeout: float, interval: float = 0.5, what: str = "cond
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@pytest.fixture
+def no_connections(monkeypatch):
+    """Any outgoing connection fails the test: URL refusals have to come before connecting."""
+    import socket
+
+    attempts: list = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise AssertionError(f"a connection was attempted: {args}")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", lambda self, addr: refuse(addr))
+    monkeypatch.setattr(socket.socket, "connect_ex", lambda self, addr: refuse(addr))
+    return attempts

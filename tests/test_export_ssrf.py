@@ -24,21 +24,6 @@ REFUSED = [
 ]
 
 
-@pytest.fixture
-def no_connections(monkeypatch):
-    """Any outgoing connection fails the test; the refusal has to come first."""
-    attempts: list = []
-
-    def refuse(*args, **kwargs):
-        attempts.append(args)
-        raise AssertionError(f"a connection was attempted: {args}")
-
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket.socket, "connect", lambda self, addr: refuse(addr))
-    monkeypatch.setattr(socket.socket, "connect_ex", lambda self, addr: refuse(addr))
-    return attempts
-
-
 def _body(kind: str, url: str, n: int) -> dict:
     body = {"name": f"t{n}", "kind": kind, "url": url}
     if kind == "webhook":

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import socket
 
 import pytest
 
@@ -17,20 +16,6 @@ REFUSED = ["http://127.0.0.1:9/x", "http://localhost:9/", "http://[::1]:9/", "ht
            "http://10.0.0.5/", "http://192.168.1.20/", "http://172.16.0.1/", "http://[fd00::1]/",
            "http://[::ffff:10.0.0.1]/", "http://metadata.google.internal/", "ftp://example.com/",
            "file:///etc/passwd", "http://user:pw@example.com/"]
-
-
-@pytest.fixture
-def no_connections(monkeypatch):
-    """Any TCP connection attempt fails the test: refusals must come before connecting."""
-    attempts: list = []
-
-    def refuse(*args, **kwargs):
-        attempts.append(args)
-        raise AssertionError(f"a connection was attempted: {args}")
-
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket.socket, "connect", lambda self, addr: refuse(addr))
-    return attempts
 
 
 def _asset(data: bytes = b"hello poster", key: str = "t/en-US/poster/abc.jpg") -> Asset:
