@@ -1,6 +1,7 @@
 """The sample campaign, end to end through the REST API and a real RQ worker."""
 from __future__ import annotations
 
+import secrets
 import time
 from pathlib import Path
 
@@ -18,11 +19,30 @@ def _ok(resp, *codes: int) -> dict:
     return resp.get_json()
 
 
+def _demo_token() -> str:
+    """A fresh API token for the demo's marketing user (created on first run): the API needs one."""
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import ApiToken, User
+
+    user = db.session.scalar(select(User).where(User.username == "demo-marketing"))
+    if user is None:
+        user = User(username="demo-marketing", role="marketing", locales=[], regions=[])
+        user.set_password(secrets.token_urlsafe(24))  # nobody logs in as it; the token is what it is for
+        db.session.add(user)
+    token, raw = ApiToken.issue(user, "flask demo")
+    db.session.add(token)
+    db.session.commit()
+    return raw
+
+
 def run_demo(out: Path, timeout: int) -> None:
     from .cli import write_contact_sheet
     from .services.titles import title_by_slug
 
     client = current_app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {_demo_token()}"
     kit = _ok(client.post("/api/v1/brand-kits/import", json={"folder": "marquee-default"}), 200, 201)
     data = sample_title()
     existing = title_by_slug(data["slug"])
