@@ -108,3 +108,22 @@ def test_every_ui_catalog_is_complete():
         assert not missing, (code, missing)
         assert (root / code / "LC_MESSAGES" / "messages.mo").stat().st_mtime >= \
             (root / code / "LC_MESSAGES" / "messages.po").stat().st_mtime - 5, code
+
+
+def test_cli_creates_the_first_admin_with_a_token(sqlite_stack):
+    app = sqlite_stack.app
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["create-user", "root", "--role", "admin", "--token", "bootstrap"],
+                        env={"MARQUEE_NEW_PASSWORD": "correct horse battery"})
+    assert out.exit_code == 0, out.output
+    token = out.output.split("API token (shown once, keep it safe): ")[1].strip()
+    me = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200 and me.get_json()["role"] == "admin"
+    _c, login = _login(app, "root", "correct horse battery")
+    assert login.status_code == 302 and "/ui/login" not in login.headers["Location"]
+    again = runner.invoke(args=["create-user", "root", "--role", "admin", "--password", "another password"])
+    assert again.exit_code != 0 and "already exists" in again.output
+    scopeless = runner.invoke(args=["create-user", "rev", "--role", "reviewer", "--password", "long enough"])
+    assert scopeless.exit_code != 0 and "locale or region" in scopeless.output
+    bad = runner.invoke(args=["create-user", "x y", "--role", "marketing", "--password", "long enough"])
+    assert bad.exit_code != 0 and "username" in bad.output

@@ -15,11 +15,11 @@ from review_helpers import client_for, make_people, seeded_campaign
 
 PUBLIC = {"static", "web.login", "api-docs.openapi_json"}
 DECISIONS = {("review.Approve", "POST"), ("review.Flags", "POST"), ("web.approve", "POST"), ("web.flag", "POST")}
-FIXES = {("review.Rerender", "POST"), ("review.GeneratorEdit", "POST"), ("web.rerender", "POST"),
-         ("web.generator", "POST")}
+FIXES = {("review.Rerender", "POST"), ("review.GeneratorEdit", "POST"), ("review.AcceptProposal", "POST"),
+         ("web.rerender", "POST"), ("web.generator", "POST"), ("web.accept_proposal", "POST")}
 PEOPLE_ADMIN = re.compile(r"^auth\.(Users|UserDetail|UserTokens|TokenDetail)$")
 #: what a reviewer may reach at all (anything else: 403)
-REVIEWER_REACH = re.compile(r"^(review\.|auth\.Me$|variants\.|web\.(?!audit$|rerender$|generator$))")
+REVIEWER_REACH = re.compile(r"^(review\.|auth\.Me$|variants\.|web\.(?!audit$|rerender$|generator$|accept_proposal$))")
 
 
 def _url(rule, ids) -> str:

@@ -100,3 +100,45 @@ def test_baked_in_text_is_found(astronaut):
     drawn = Box(40, 300, 280, 50)
     hit = sum(b.intersection(drawn) for b in boxes)
     assert hit > 0.5 * drawn.area * 0.6, boxes
+
+
+@pytest.mark.parametrize("fmt_key", ["square", "story", "thumbnail-small"])
+def test_crop_anchor_moves_the_window_but_keeps_the_face(sources, fmt_key):
+    img, a = sources["photo"]
+    fmt = FORMATS[fmt_key]
+    face = a.faces[0]
+    plans = {anchor: plan_reframe(img.width, img.height, a.faces, fmt.aspect, a.saliency, anchor)
+             for anchor in (None, "left", "right", "top", "bottom", "center")}
+    for anchor, plan in plans.items():
+        assert plan.crop.contains(face), (anchor, plan)
+        assert plan.anchor == anchor
+    if plans[None].mode != "crop":
+        return
+    # left/right (or top/bottom) reach the two ends of the range the face allows
+    assert plans["left"].crop.x <= plans[None].crop.x <= plans["right"].crop.x
+    assert plans["top"].crop.y <= plans[None].crop.y <= plans["bottom"].crop.y
+    free_x = plans[None].crop.w < img.width
+    free_y = plans[None].crop.h < img.height
+    assert (plans["left"].crop.x < plans["right"].crop.x) or not free_x
+    assert (plans["top"].crop.y < plans["bottom"].crop.y) or not free_y
+
+
+def test_crop_anchor_without_faces_goes_to_the_edge():
+    img = Image.new("RGB", (1200, 400), (120, 120, 128))
+    assert plan_reframe(1200, 400, [], 1.0, None, "left").crop.x == 0
+    assert plan_reframe(1200, 400, [], 1.0, None, "right").crop.right == 1200
+    assert plan_reframe(1200, 400, [], 1.0, None, "center").crop.x == 400
+    with pytest.raises(ValueError, match="crop anchor"):
+        plan_reframe(img.width, img.height, [], 1.0, None, "diagonal")
+
+
+def test_expand_anchor_places_the_art_at_that_side(sources):
+    img, a = sources["poster"]
+    fmt = FORMATS["banner"]
+    left = plan_reframe(img.width, img.height, a.faces, fmt.aspect, a.saliency, "left")
+    assert left.mode == "expand"
+    framed = reframe_canvas(img, left, (fmt.width, fmt.height))
+    assert framed.placement.x == 0
+    right = reframe_canvas(img, plan_reframe(img.width, img.height, a.faces, fmt.aspect, a.saliency, "right"),
+                           (fmt.width, fmt.height))
+    assert right.placement.right == fmt.width

@@ -116,15 +116,17 @@ def test_rerender_makes_new_revision_that_goes_back_to_review(sqlite_stack):
     jp = client_for(app, people.tokens["reviewer_jp"])
     mk = client_for(app, people.tokens["marketing"])
     assert jp.post(f"/api/v1/variants/{vid}/approve", json={"revision": 1}).status_code == 200
+    first = admin_report(app, vid)
+    assert first["text"]["zone"] != "top" and first["reframe"]["anchor"] is None
     # a change to the inputs of an approved variant sends it back to review
     bad = mk.post(f"/api/v1/variants/{vid}/rerender", json={"overrides": {"text_zone": "middle"}})
     assert bad.status_code == 422 and "text_zone" in bad.get_json()["error"]["message"]
-    r = mk.post(f"/api/v1/variants/{vid}/rerender", json={"overrides": {"tagline": "故郷は、すぐそこ。",
-                                                                        "text_zone": "top"}})
+    overrides = {"tagline": "故郷は、すぐそこ。", "text_zone": "top", "crop_anchor": "top"}
+    r = mk.post(f"/api/v1/variants/{vid}/rerender", json={"overrides": overrides})
     assert r.status_code == 202, r.get_json()
     body = r.get_json()
     assert body["revision"] == 2 and body["status"] == "queued" and body["approved_by"] is None
-    assert body["overrides"] == {"tagline": "故郷は、すぐそこ。", "text_zone": "top"}
+    assert body["overrides"] == overrides
     # deciding on the old revision now is a conflict
     assert jp.post(f"/api/v1/variants/{vid}/approve", json={"revision": 1}).status_code == 409
     render_inline(app, [vid])
@@ -134,6 +136,15 @@ def test_rerender_makes_new_revision_that_goes_back_to_review(sqlite_stack):
     report = admin_report(app, vid)
     lines = [l for e in report["text"]["elements"] for l in e["lines"]]
     assert any("すぐそこ" in l for l in lines), lines  # the overridden tagline was drawn
+    # ... on a window pushed up as far as the face allows; the text goes to the zone asked for
+    # unless that would cover the face, and then the report says the request was refused
+    assert report["reframe"]["anchor"] == "top"
+    assert report["reframe"]["crop"][1] < first["reframe"]["crop"][1]
+    assert report["text"]["zone_requested"] == "top"
+    honoured = report["text"]["zone"] == "top"
+    assert honoured or ("text_zone_override_refused" in report["flags"]
+                        and report["text"]["zone_scores"]["top"]["face_overlap_px"] > 0)
+    assert honoured != ("text_zone_override_refused" in report["flags"])
     assert jp.post(f"/api/v1/variants/{vid}/approve", json={"revision": 2}).status_code == 200
     hist = jp.get(f"/api/v1/variants/{vid}/review").get_json()["history"]
     actions = [(e["action"], e["revision"], e["state_before"], e["state_after"], e["actor"]) for e in reversed(hist)]
@@ -179,6 +190,38 @@ def test_flag_validation_and_generator_request(sqlite_stack):
     out = Path(__file__).resolve().parent.parent / "test-artifacts"
     out.mkdir(exist_ok=True)
     (out / "review-generator-remove.png").write_bytes(png.data)
+    # the proposal becomes revision 2, back in review; only marketing may do that, and only once
+    old_jpeg = mk.get(f"/api/v1/variants/{vid}/image.jpeg").data
+    url = f"/api/v1/variants/{vid}/fixes/{fix['id']}/accept"
+    assert jp.post(url).status_code == 403
+    assert mk.post(f"/api/v1/variants/{vid}/fixes/999999/accept").status_code == 404
+    a = mk.post(url)
+    assert a.status_code == 201, a.get_json()
+    assert a.get_json()["revision"] == 2 and a.get_json()["status"] == "in_review"
+    again = mk.post(url)
+    assert again.status_code == 409 and again.get_json()["error"]["details"]["current"]["revision"] == 2
+    report = admin_report(app, vid)
+    assert report["edit"]["op"] == "remove" and report["edit"]["fix_request_id"] == fix["id"]
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    new = mk.get(f"/api/v1/variants/{vid}/image.jpeg")
+    assert new.status_code == 200
+
+    def pixels(data: bytes) -> np.ndarray:
+        return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.float32)
+
+    proposal, before, after = pixels(png.data), pixels(old_jpeg), pixels(new.data)
+    assert np.abs(after - proposal).mean() < 3  # the revision is the proposal (JPEG-encoded)
+    h, w = after.shape[:2]
+    r = flag["rect"]
+    y0, y1, x0, x1 = int(r["y"] * h), int((r["y"] + r["h"]) * h), int(r["x"] * w), int((r["x"] + r["w"]) * w)
+    assert np.abs(after - before)[y0:y1, x0:x1].mean() > 4 * np.abs(after - before).mean() / 2
+    assert jp.post(f"/api/v1/variants/{vid}/approve", json={"revision": 2}).status_code == 200
+    hist = [(e["action"], e["revision"]) for e in jp.get(f"/api/v1/variants/{vid}/review").get_json()["history"]]
+    assert ("review.generator_accept", 1) in hist and ("review.approve", 2) in hist
 
 
 def test_changed_localization_sends_approved_variants_back(stack):

@@ -154,3 +154,36 @@ def test_zones_avoid_text_already_in_the_art():
     assert moved.zone_name != "bottom"
     assert moved.scores["bottom"]["art_text_overlap_px"] > 0
     assert all(e.box.intersection(baked[0]) == 0 for e in moved.elements)
+
+
+@pytest.mark.parametrize("fmt_key,zone", [("poster", "top"), ("banner", "left"), ("square", "right")])
+def test_requested_zone_is_used_when_it_is_clear(fmt_key, zone):
+    from dataclasses import replace
+
+    from app.render.pipeline import safe_area, text_inputs
+    from app.render.text.layout import layout_text
+    from text_helpers import spec_for
+
+    spec = spec_for("en-US", fmt_key)
+    fmt = spec.format
+    safe = safe_area(fmt, spec.kit.margin)
+    inputs = replace(text_inputs(spec), zone=zone)
+    out = layout_text(inputs, (fmt.width, fmt.height), safe, [], None, fmt.key)
+    assert out.zone_name == zone and out.requested_zone == zone
+    assert all(e.plan.fits for e in out.elements)
+
+
+def test_requested_zone_over_a_face_is_refused():
+    from dataclasses import replace
+
+    from app.render.pipeline import safe_area, text_inputs
+    from app.render.text.layout import layout_text
+    from text_helpers import spec_for
+
+    spec = spec_for("en-US", "poster")
+    fmt = spec.format
+    safe = safe_area(fmt, spec.kit.margin)
+    face = [Box(fmt.width // 3, round(fmt.height * 0.12), fmt.width // 3, round(fmt.height * 0.2))]
+    out = layout_text(replace(text_inputs(spec), zone="top"), (fmt.width, fmt.height), safe, face, None, fmt.key)
+    assert out.requested_zone == "top" and out.zone_name != "top"
+    assert all(e.box.intersection(face[0]) == 0 for e in out.elements)

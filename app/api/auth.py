@@ -5,13 +5,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ..auth import current_user
 from ..extensions import db
 from ..models import ApiToken, AuditEvent, User
 from ..models.people import ROLES
-from ..services import Conflict, NotFound, ServiceError
+from ..services import NotFound, people
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="People, roles and API tokens")
 ALL = frozenset(ROLES)
@@ -77,23 +76,7 @@ class Users(MethodView):
     @blp.response(201)
     def post(self, data):
         """Create a person (password required except for integrations, which use tokens only)."""
-        if data["role"] != "integration" and not data.get("password"):
-            raise ServiceError("a password (8+ characters) is required for this role", status=422)
-        if data["role"] == "reviewer" and not (data["locales"] or data["regions"]):
-            raise ServiceError("a reviewer needs at least one locale or region in scope", status=422)
-        pw = data.pop("password", None)
-        u = User(**{**data, "regions": [r.upper() for r in data["regions"]]})
-        if pw:
-            u.set_password(pw)
-        db.session.add(u)
-        try:
-            db.session.flush()
-        except IntegrityError:
-            db.session.rollback()
-            raise Conflict(f"user {data['username']!r} already exists") from None
-        _audit("user.created", "user", u.id, role=u.role)
-        db.session.commit()
-        return u.to_dict()
+        return people.create_user(data, current_user().username).to_dict()
 
 
 @blp.route("/users/<int:user_id>")
@@ -131,11 +114,7 @@ class UserTokens(MethodView):
     @blp.response(201)
     def post(self, data, user_id: int):
         """Issue a token. The response carries the token itself; it is never shown again."""
-        tok, raw = ApiToken.issue(_user(user_id), data["name"])
-        db.session.add(tok)
-        db.session.flush()
-        _audit("token.issued", "api_token", tok.id, user_id=user_id)
-        db.session.commit()
+        tok, raw = people.issue_token(_user(user_id), data["name"], current_user().username)
         return {**tok.to_dict(), "token": raw}
 
 

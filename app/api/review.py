@@ -162,3 +162,13 @@ class GeneratorEdit(MethodView):
         """Send the marked area to the generator's remove or restyle."""
         return svc.generator_edit(variant_id, current_user(), op=data["op"], rect=data["rect"],
                                   prompt=data["prompt"], flag_id=data["flag_id"]).to_dict()
+
+
+@blp.route("/variants/<int:variant_id>/fixes/<int:fix_id>/accept")
+class AcceptProposal(MethodView):
+    roles = FIXERS
+
+    @blp.response(201)
+    def post(self, variant_id: int, fix_id: int):
+        """Make a generator proposal (remove / restyle) the next revision; it goes back to review."""
+        return _summary(svc.accept_proposal(variant_id, fix_id, current_user()))

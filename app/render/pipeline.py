@@ -31,6 +31,8 @@ class VariantSpec:
     rating: str | None = None
     tagline: str | None = None
     kicker: str | None = None    # localized copy line beside the rating ("Coming 5 March")
+    crop_anchor: str | None = None   # re-render overrides from review (reframe.ANCHORS) ...
+    text_zone: str | None = None     # ... and the text zone to try first
 
 
 @dataclass
@@ -74,7 +76,8 @@ def text_inputs(spec: VariantSpec) -> TextInputs:
         title_size=kit.title_size, tagline_size=kit.tagline_size, badge_size=kit.badge_size,
         max_lines=kit.title_max_lines, min_text_px=fmt.min_text_px, text_color=kit.text_color,
         scrim_color=kit.scrim_color, treatment=kit.treatment, contrast_target=kit.contrast_target,
-        mirror_rtl=kit.mirror_rtl, vertical=fmt.key == "poster" and loc.script in kit.vertical)
+        mirror_rtl=kit.mirror_rtl, vertical=fmt.key == "poster" and loc.script in kit.vertical,
+        zone=spec.text_zone)
 
 
 def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *,
@@ -84,12 +87,13 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     fmt = spec.format
-    plan = plan_reframe(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency)
+    plan = plan_reframe(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency,
+                        spec.crop_anchor)
     framed = reframe_canvas(source, plan, (fmt.width, fmt.height), expander)
     canvas, scale, offset = framed.canvas, framed.scale, framed.offset
     faces = faces_on_canvas(analysis.faces, scale, offset)
     touched = generated_touches(faces, framed.placement, (fmt.width, fmt.height))
-    reframe_report = {"mode": plan.mode, "crop": plan.crop.as_list(),
+    reframe_report = {"mode": plan.mode, "crop": plan.crop.as_list(), "anchor": plan.anchor,
                       "placement": framed.placement.as_list() if framed.placement else None,
                       "generated_fraction": round(1 - framed.placement.area / (fmt.width * fmt.height), 4)
                       if framed.placement else 0.0,
@@ -130,7 +134,7 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
         "reframe": reframe_report,
         "faces": [f.as_list() for f in faces],
         "faces_whole": all(Box(0, 0, fmt.width, fmt.height).contains(f) for f in faces),
-        "text": {"zone": zone_name, "zone_scores": layout.scores, "box": title["box"],
+        "text": {"zone": zone_name, "zone_requested": layout.requested_zone, "zone_scores": layout.scores, "box": title["box"],
                  "lines": title["lines"], "font": title["fonts"][0]["font"] if title["fonts"] else None,
                  "size_px": title["size_px"], "cap_height_px": title["text_height_px"], "fits": fits,
                  "face_overlap_px": overlap, "overflow_px": overflow, "missing_glyphs": layout.missing,
@@ -141,6 +145,8 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
                  + (["missing_glyph"] if layout.missing else [])
                  + (["text_over_logo"] if logo_overlap else [])
                  + ([] if text_report["legible"] else ["low_contrast"])
-                 + (["generated_touches_face"] if touched else []),
+                 + (["generated_touches_face"] if touched else [])
+                 # the reviewer's zone would have covered a face, art text or logo, or did not fit
+                 + (["text_zone_override_refused"] if layout.requested_zone not in (None, zone_name) else []),
     }
     return RenderResult(canvas, encodings, report, text_layout=layout)

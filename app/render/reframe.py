@@ -29,7 +29,7 @@ Expander = Callable[[Image.Image, tuple[int, int], Box], tuple[Image.Image, dict
 class Reframe:
     mode: str            # "crop" or "expand"
     crop: Box            # window in source pixels (for "expand": the part of the source placed)
-    placement: Box | None = None  # unused by plan_reframe; see expand_placement
+    anchor: str | None = None     # a reviewer's crop anchor, also used by expand_placement
 
 
 @dataclass
@@ -80,10 +80,33 @@ def _best_offset(profile: np.ndarray, length: int, lo: int, hi: int, prefer: flo
     return int(starts[int(np.argmax(score))])
 
 
+#: Crop anchors a re-render may ask for: which side of the art the window leans to.
+ANCHORS = ("center", "left", "right", "top", "bottom")
+
+
+def _anchored(lo: float, hi: float, centre: float, axis: str, anchor: str | None) -> float | None:
+    """The window start along one axis for an anchor, within [lo, hi]; None = not asked on this axis."""
+    if anchor is None or hi < lo:
+        return None
+    if anchor == "center":
+        return _clamp(centre, lo, hi)
+    if (axis, anchor) in (("x", "left"), ("y", "top")):
+        return lo
+    if (axis, anchor) in (("x", "right"), ("y", "bottom")):
+        return hi
+    return None
+
+
 def plan_reframe(width: int, height: int, faces: tuple[Box, ...] | list[Box], aspect: float,
-                 saliency: object | None = None) -> Reframe:
+                 saliency: object | None = None, anchor: str | None = None) -> Reframe:
     """The window at `aspect` that keeps the faces (with headroom) and the most saliency, or an
-    expand plan when no such window exists. `saliency` is an analyze.SaliencyMap or None."""
+    expand plan when no such window exists. `saliency` is an analyze.SaliencyMap or None.
+
+    `anchor` (ANCHORS) is a reviewer's request from a re-render: the window goes as far to that
+    side as the faces allow ("center": centred on the art), instead of where saliency pulls it.
+    Faces stay whole whatever the anchor says."""
+    if anchor is not None and anchor not in ANCHORS:
+        raise ValueError(f"crop anchor {anchor!r} is not one of {', '.join(ANCHORS)}")
     if width / height > aspect:
         cw, ch = round(height * aspect), height
     else:
@@ -97,11 +120,14 @@ def plan_reframe(width: int, height: int, faces: tuple[Box, ...] | list[Box], as
         if sal is not None:
             x = _best_offset(sal.sum(axis=0), cw, 0, width - cw, x)
             y = _best_offset(sal.sum(axis=1), ch, 0, height - ch, y)
-        return Reframe("crop", Box(x, y, cw, ch))
+        ax = _anchored(0, width - cw, (width - cw) / 2, "x", anchor)
+        ay = _anchored(0, height - ch, (height - ch) / 2, "y", anchor)
+        x, y = (x if ax is None else round(ax)), (y if ay is None else round(ay))
+        return Reframe("crop", Box(x, y, cw, ch), anchor)
     core = _union(list(faces))
     need = _clip(subject, width, height)  # headroom that would lie outside the art cannot be asked for
     if need.w > cw or need.h > ch:
-        return Reframe("expand", _expand_window(width, height, need, aspect))
+        return Reframe("expand", _expand_window(width, height, need, aspect, anchor), anchor)
     # Windows holding the subject with headroom; faces sit in the upper part of the frame.
     cx, cy = subject.x + subject.w / 2, subject.y + subject.h / 2
     x_lo, x_hi = max(0, need.right - cw), min(width - cw, need.x)
@@ -111,30 +137,47 @@ def plan_reframe(width: int, height: int, faces: tuple[Box, ...] | list[Box], as
     if sal is not None:
         x = _best_offset(sal.sum(axis=0), cw, int(x_lo), int(x_hi), x)
         y = _best_offset(sal.sum(axis=1), ch, int(y_lo), int(y_hi), y)
-    # The face core (without headroom) is inside whatever the saliency said.
+    ax = _anchored(x_lo, x_hi, (width - cw) / 2, "x", anchor)
+    ay = _anchored(y_lo, y_hi, (height - ch) / 2, "y", anchor)
+    x, y = (x if ax is None else ax), (y if ay is None else ay)
+    # The face core (without headroom) is inside whatever the saliency (or anchor) said.
     x = _clamp(x, core.right - cw, core.x)
     y = _clamp(y, core.bottom - ch, core.y)
-    return Reframe("crop", Box(round(x), round(y), cw, ch))
+    return Reframe("crop", Box(round(x), round(y), cw, ch), anchor)
 
 
-def _expand_window(width: int, height: int, need: Box, aspect: float) -> Box:
+def _expand_window(width: int, height: int, need: Box, aspect: float, anchor: str | None = None) -> Box:
     """The largest window with the subject that is no wider (or taller) than the source allows,
     so as little as possible is generated."""
     if width / height < aspect:   # target wider than the art: keep full width, trim height
         h = min(height, max(need.h, round(width / aspect)))
-        y = round(_clamp(need.y - (h - need.h) * 0.3, 0, height - h))
+        lo, hi = max(0, need.bottom - h), min(height - h, need.y)
+        y = _anchored(lo, hi, (height - h) / 2, "y", anchor)
+        y = round(_clamp(need.y - (h - need.h) * 0.3, 0, height - h) if y is None else y)
         return Box(0, y, width, h)
     w = min(width, max(need.w, round(height * aspect)))
-    x = round(_clamp(need.x + need.w / 2 - w / 2, 0, width - w))
+    lo, hi = max(0, need.right - w), min(width - w, need.x)
+    x = _anchored(lo, hi, (width - w) / 2, "x", anchor)
+    x = round(_clamp(need.x + need.w / 2 - w / 2, 0, width - w) if x is None else x)
     return Box(x, 0, w, height)
 
 
-def expand_placement(window: Box, size: tuple[int, int]) -> Box:
-    """Where `window` lands on a canvas of `size`: as large as fits, centred."""
+def expand_placement(window: Box, size: tuple[int, int], anchor: str | None = None) -> Box:
+    """Where `window` lands on a canvas of `size`: as large as fits, centred, or pushed to the
+    anchor's side (a "left" anchor keeps the art at the left and generates the right)."""
     tw, th = size
     s = min(tw / window.w, th / window.h)
     pw, ph = min(tw, max(1, round(window.w * s))), min(th, max(1, round(window.h * s)))
-    return Box((tw - pw) // 2, (th - ph) // 2, pw, ph)
+    x, y = (tw - pw) // 2, (th - ph) // 2
+    if anchor == "left":
+        x = 0
+    elif anchor == "right":
+        x = tw - pw
+    elif anchor == "top":
+        y = 0
+    elif anchor == "bottom":
+        y = th - ph
+    return Box(x, y, pw, ph)
 
 
 def expand_classical(source: Image.Image, size: tuple[int, int]) -> tuple[Image.Image, Box]:
@@ -172,7 +215,7 @@ def reframe_canvas(source: Image.Image, plan: Reframe, size: tuple[int, int],
     """The canvas at `size` for a plan; an expand plan's new area comes from `expander`."""
     c = plan.crop
     if plan.mode == "expand":
-        placement = expand_placement(c, size)
+        placement = expand_placement(c, size, plan.anchor)
         canvas, prov = (expander or classical_expander)(placed_window(source, c, placement), size, placement)
         if canvas.size != tuple(size):
             raise ValueError(f"expander returned {canvas.size}, expected {tuple(size)}")

@@ -21,7 +21,7 @@ from ..extensions import db
 from ..models import Variant, VariantStatus
 from ..render.formats import get_format
 from ..render.geometry import Box
-from ..render.reframe import Expander, expand_placement, placed_window, plan_reframe
+from ..render.reframe import Expander, Reframe, expand_placement, placed_window, plan_reframe
 from . import blob_store
 
 
@@ -43,13 +43,20 @@ def seed_for(art_sha256: str, format_key: str) -> int:
     return int(hashlib.sha256(f"{art_sha256}:{format_key}".encode()).hexdigest()[:8], 16)
 
 
+def reframe_plan(variant: Variant, source: Image.Image, analysis) -> Reframe:
+    """The reframe the render job will make for this revision (its crop anchor override included)."""
+    fmt = get_format(variant.format)
+    return plan_reframe(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency,
+                        (variant.overrides or {}).get("crop_anchor"))
+
+
 def expand_inputs(variant: Variant, source: Image.Image, analysis) -> dict | None:
     """What the reframe of this variant would ask a generator for, or None if it just crops."""
     fmt = get_format(variant.format)
-    plan = plan_reframe(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency)
+    plan = reframe_plan(variant, source, analysis)
     if plan.mode != "expand":
         return None
-    placement = expand_placement(plan.crop, (fmt.width, fmt.height))
+    placement = expand_placement(plan.crop, (fmt.width, fmt.height), plan.anchor)
     art = variant.request.key_art
     return {"image": placed_window(source, plan.crop, placement), "size": (fmt.width, fmt.height),
             "placement": placement, "window": plan.crop, "seed": seed_for(art.sha256, fmt.key),
@@ -154,8 +161,7 @@ def enqueue_generation(variants: list[Variant]) -> dict[int, str]:
     need: list[Variant] = []
     for v in variants:
         source, analysis = load_source(v.request.key_art)
-        fmt = get_format(v.format)
-        if plan_reframe(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency).mode == "expand":
+        if reframe_plan(v, source, analysis).mode == "expand":
             need.append(v)
     if not need:
         return {}

@@ -20,6 +20,7 @@ from ..models.base import utcnow
 from ..render.analyze import ANALYSIS_VERSION, Analysis, analyze
 from ..render.formats import get_format
 from ..render.locales import get_locale
+from ..render.encode import Encoded
 from ..render.pipeline import RenderResult, VariantSpec, render_variant
 from ..render import copy as marketing_copy
 from . import blob_store
@@ -53,23 +54,27 @@ def build_spec(variant: Variant) -> VariantSpec:
     locale = get_locale(variant.locale)
     loc = req.title.localized(locale.tag)
     release = req.title.release(locale.region)
+    overrides = variant.overrides or {}  # a reviewer-driven re-render (app.services.review)
     return VariantSpec(format=get_format(variant.format), locale=locale,
                        title=loc.title if loc else req.title.original_title,
                        kit=kit_spec(req.brand_kit), rating=release.age_rating if release else None,
-                       # a reviewer-driven re-render may override the tagline (app.services.review)
-                       tagline=(variant.overrides or {}).get("tagline") or (loc.tagline if loc else None),
-                       kicker=marketing_copy.kicker(release.release_date if release else None, locale.tag))
+                       tagline=overrides.get("tagline") or (loc.tagline if loc else None),
+                       kicker=marketing_copy.kicker(release.release_date if release else None, locale.tag),
+                       crop_anchor=overrides.get("crop_anchor"), text_zone=overrides.get("text_zone"))
 
 
-def _attach_screen(result: RenderResult, variant: Variant) -> None:
-    """CLIP pre-screen of the finished image for the variant's region: scores and pre-flags."""
+def screen_for(image: Image.Image, variant: Variant) -> dict:
+    """CLIP pre-screen of a finished image for the variant's region: scores and pre-flags."""
     from flask import current_app
 
     from ..generate.screen import screen_image
 
     cfg = current_app.config
-    screen = screen_image(result.image, get_locale(variant.locale).region, cfg["CLIP_DIR"] or None,
-                          cfg["SCREEN_THRESHOLD"])
+    return screen_image(image, get_locale(variant.locale).region, cfg["CLIP_DIR"] or None, cfg["SCREEN_THRESHOLD"])
+
+
+def _attach_screen(result: RenderResult, variant: Variant) -> None:
+    screen = screen_for(result.image, variant)
     result.report["screen"] = screen
     result.report.setdefault("flags", []).extend(screen["pre_flags"])
 
@@ -85,11 +90,12 @@ def _claim(variant_id: int, revision: int) -> str | None:
     return token if res.rowcount == 1 else None
 
 
-def _store(result: RenderResult) -> dict[str, dict]:
+def store_encodings(encodings: dict[str, Encoded]) -> dict[str, dict]:
+    """Put each encoding in the blob store; the dict is what Variant.assets holds."""
     store = blob_store()
     return {kind: {"key": store.put(enc.data), "sha256": enc.sha256, "bytes": len(enc.data), "mime": enc.mime,
                    "ext": enc.ext}
-            for kind, enc in result.encodings.items()}
+            for kind, enc in encodings.items()}
 
 
 def render_variant_revision(variant_id: int, revision: int) -> str:
@@ -105,7 +111,7 @@ def render_variant_revision(variant_id: int, revision: int) -> str:
         source, analysis = load_source(variant.request.key_art)
         result = render_variant(source, analysis, build_spec(variant), expander=expander_for(variant))
         _attach_screen(result, variant)
-        assets = _store(result)
+        assets = store_encodings(result.encodings)
     except Exception as exc:  # the variant records the error; the job itself then fails too
         db.session.rollback()
         db.session.execute(update(Variant).where(*owned).values(

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models import AuditEvent, Decision, FixRequest, Flag, RenderRequest, User, Variant, VariantStatus
 from ..models.base import utcnow
+from ..render.reframe import ANCHORS
 from ..models.review import CATEGORIES, SCOPES, FlagScope
 from . import Conflict, NotFound, ServiceError
 
@@ -25,7 +26,7 @@ S = VariantStatus
 DECIDABLE = (S.RENDERED.value, S.IN_REVIEW.value)
 #: States that hold a finished image, i.e. that a shared flag or a re-render can send back.
 FINISHED = (S.RENDERED.value, S.IN_REVIEW.value, S.APPROVED.value, S.CHANGES_REQUESTED.value)
-CROP_ANCHORS = ("center", "left", "right", "top", "bottom")
+CROP_ANCHORS = ANCHORS
 TEXT_ZONES = ("bottom", "top", "left", "right")
 GENERATOR_OPS = ("remove", "restyle")
 
@@ -261,6 +262,51 @@ def generator_edit(variant_id: int, user: User, *, op: str, rect: dict[str, Any]
             fix_request_id=fix.id, rect=box)
     db.session.commit()
     return fix
+
+
+def accept_proposal(variant_id: int, fix_id: int, user: User) -> Variant:
+    """Make a generator proposal the variant's next revision: its image becomes the revision's
+    assets (encoded like a render, screened again) and the revision goes back to review.
+    A later re-render starts from the key art again; the edit belongs to this revision."""
+    from PIL import Image
+
+    from ..render.encode import encode_all
+    from . import blob_store
+    from .rendering import screen_for, store_encodings
+
+    fix = db.session.get(FixRequest, fix_id)
+    if fix is None or fix.variant_id != variant_id:
+        raise NotFound(f"fix request {fix_id} of variant {variant_id} does not exist")
+    if fix.kind not in GENERATOR_OPS or not (fix.result or {}).get("key"):
+        raise ServiceError(f"fix request {fix_id} has no proposal image to accept", status=422)
+    v = db.session.get(Variant, variant_id)
+    if fix.to_revision is not None:
+        raise Conflict(f"fix request {fix_id} was already accepted as revision {fix.to_revision}",
+                       current=_state(v))
+    rev, before = fix.from_revision, v.status
+    image = Image.open(io.BytesIO(blob_store().get(fix.result["key"]))).convert("RGB")
+    assets = store_encodings(encode_all(image))
+    screen = screen_for(image, v)
+    report = dict(v.report or {})
+    report["edit"] = {"op": fix.kind, "fix_request_id": fix.id, "rect": fix.rect, "prompt": fix.prompt,
+                      "from_revision": rev, "backend": fix.result.get("backend")}
+    report["screen"] = screen
+    # the old image's screen pre-flags give way to the edited image's own
+    old = v.report or {}
+    kept = [f for f in old.get("flags", []) if f not in (old.get("screen") or {}).get("pre_flags", [])]
+    report["flags"] = kept + [f for f in screen["pre_flags"] if f not in kept]
+    nv = _transition(variant_id, rev, FINISHED, dict(
+        revision=rev + 1, status=S.IN_REVIEW.value, assets=assets, report=report, approved_by=None,
+        approved_at=None, error=None, attempt=None, finished_at=utcnow(),
+        generator={"revision": rev + 1, "op": fix.kind, "fix_request_id": fix.id,
+                   "backend": fix.result.get("backend")}))
+    fix.to_revision, fix.status = rev + 1, "accepted"
+    if fix.flag_id:
+        db.session.execute(update(Flag).where(Flag.id == fix.flag_id).values(status="addressed"))
+    _record(user.username, nv, rev, "generator_accept", before, S.IN_REVIEW.value, flag_id=fix.flag_id,
+            fix_request_id=fix.id, new_revision=rev + 1)
+    db.session.commit()
+    return nv
 
 
 def _run_generator(v: Variant, op: str, box: dict[str, float], prompt: str) -> dict[str, Any]:

@@ -277,6 +277,14 @@ def generator(variant_id: int):
     return redirect(url_for("web.variant", variant_id=variant_id))
 
 
+@bp.route("/variants/<int:variant_id>/fixes/<int:fix_id>/accept", methods=["POST"])
+@roles(*FIXERS)
+def accept_proposal(variant_id: int, fix_id: int):
+    _decide(variant_id, lambda: svc.accept_proposal(variant_id, fix_id, current_user()),
+            _("The proposal is the new revision; it goes back to review."))
+    return redirect(url_for("web.variant", variant_id=variant_id))
+
+
 @bp.route("/variants/<int:variant_id>/status.json")
 @roles(*PEOPLE)
 def variant_status(variant_id: int):

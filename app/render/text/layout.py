@@ -44,6 +44,7 @@ class TextInputs:
     contrast_target: float = 4.5
     mirror_rtl: bool = True
     vertical: bool = False
+    zone: str | None = None    # a re-render's text zone ("top", ...): tried first, kept unless unsafe
 
 
 @dataclass
@@ -65,6 +66,7 @@ class TextLayout:
     scores: dict
     shaper: Shaper
     missing: list[str]
+    requested_zone: str | None = None      # the zone a re-render asked for, whether or not it was kept
     window: Box | None = None              # set by render_text: where the text was measured ...
     art_window: np.ndarray | None = None   # ... and the untreated art there (for audits and tests)
 
@@ -167,9 +169,12 @@ def layout_text(t: TextInputs, canvas_size: tuple[int, int], safe: Box, faces: l
     w, h = canvas_size
     shaper = _shaper(t)
     rtl_first = t.rtl and t.mirror_rtl
-    zones = [(name, _clear_of_logo(name, z, logo)) for name, z in candidate_zones(w / h, safe, rtl_first)]
+    zones = [(name, _clear_of_logo(name, z, logo))
+             for name, z in candidate_zones(w / h, safe, rtl_first, sides=t.zone in ("left", "right"))]
     scored = sorted(((score_zone(i, z, faces, maps, art_text), name, z) for i, (name, z) in enumerate(zones)),
                     key=lambda s: s[0]["score"])
+    # A zone asked for in review is tried first; it still has to fit clear of faces, art text and logo.
+    scored.sort(key=lambda s: s[1] != t.zone)
     scores = {name: s for s, name, _ in scored}
     choice = None
     for s, name, zone in scored:
@@ -189,7 +194,7 @@ def layout_text(t: TextInputs, canvas_size: tuple[int, int], safe: Box, faces: l
     if t.vertical:
         _verticalize(t, shaper, elements, safe, faces, size_basis(w, h))
     missing = sorted({c for e in elements for c in measure(shaper, e.text, t.locale_tag).missing})
-    return TextLayout(name, zone, elements, scores, shaper, missing)
+    return TextLayout(name, zone, elements, scores, shaper, missing, t.zone)
 
 
 def _clear_of_logo(name: str, zone: Box, logo: Box | None) -> Box:
