@@ -47,7 +47,9 @@ def preflag_labels() -> dict[str, str]:
     """Automatic checks from the render report, in the reader's language (unknown codes shown as is)."""
     return {"text_does_not_fit": _("Text does not fit"), "text_over_face": _("Text over a face"),
             "missing_glyph": _("Missing glyph"), "low_contrast": _("Low text contrast"),
-            "generated_touches_face": _("Generated area touches a face")}
+            "generated_touches_face": _("Generated area touches a face"),
+            "text_over_logo": _("Text over the logo"),
+            "text_zone_override_refused": _("Requested text zone not used: it would cover a face, art text or the logo")}
 
 
 @bp.app_context_processor
