@@ -15,6 +15,7 @@ from urllib.parse import quote
 import requests
 
 from .protocol import Asset, PutResult, TargetError, http_error
+from .pinned import pinned_session
 from .urlguard import check_url
 
 MODES = ("put", "move")
@@ -33,8 +34,7 @@ class HttpPutTarget:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
-        self._session = requests.Session()
-        self._session.trust_env = False  # no proxies from the environment: the guard checked this host
+        self._session = pinned_session(self.allow_private)  # dials only addresses the guard allows
 
     def _url(self, key: str) -> str:
         return f"{self.base_url.rstrip('/')}/{quote(key)}"

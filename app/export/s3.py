@@ -15,7 +15,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .protocol import Asset, PutResult, TargetError, http_error
-from .urlguard import check_url
+from .pinned import pin_botocore_client
+from .urlguard import UrlRefused, check_url
 
 
 @dataclass
@@ -40,9 +41,11 @@ class S3Target:
         config = Config(region_name=self.region, connect_timeout=min(10.0, self.timeout_s),
                         read_timeout=self.timeout_s, retries={"max_attempts": 1, "mode": "standard"},
                         s3={"addressing_style": "path" if self.endpoint_url else "auto"})
-        return boto3.session.Session().client(
+        client = boto3.session.Session().client(
             "s3", endpoint_url=self.endpoint_url, aws_access_key_id=self.access_key_id,
             aws_secret_access_key=self.secret_access_key, config=config)
+        pin_botocore_client(client, self.allow_private)  # each connection dials only checked addresses
+        return client
 
     def object_key(self, key: str) -> str:
         return f"{self.prefix.strip('/')}/{key}" if self.prefix.strip("/") else key
@@ -67,6 +70,9 @@ class S3Target:
         except ClientError as exc:
             raise _client_error(exc, f"S3 bucket {self.bucket!r}") from None
         except BotoCoreError as exc:
+            refused = getattr(exc, "kwargs", {}).get("error")
+            if isinstance(refused, UrlRefused):  # the pinned connection refused the address it resolved
+                raise refused from None
             raise TargetError(f"S3 endpoint {self.endpoint}: {exc}", retryable=True) from None
         return PutResult(asset.key, self.url_for(asset.key), sent=True)
 

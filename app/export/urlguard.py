@@ -3,7 +3,8 @@
 Only http and https. The host is resolved and every address it resolves to must be public:
 loopback and private ranges are refused unless `allow_private` (tests and on-premises origins);
 link-local addresses (169.254.0.0/16 holds the cloud metadata service) and metadata host names
-are refused always.
+are refused always. This check runs before anything is sent; app.export.pinned applies the
+same rules to the address each connection actually dials (DNS rebinding).
 """
 from __future__ import annotations
 
@@ -39,6 +40,14 @@ def _classify(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     return None
 
 
+def classify_address(addr: str, allow_private: bool) -> str | None:
+    """Why the connection may not go to `addr`, or None when it may."""
+    why = _classify(ipaddress.ip_address(addr.split("%", 1)[0]))
+    if why == "private":
+        return None if allow_private else "a loopback or private address"
+    return why
+
+
 def _resolve(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -69,10 +78,7 @@ def check_url(url: str, *, allow_private: bool = False) -> list[str]:
     except ValueError:
         addresses = _resolve(host, port or (443 if parts.scheme == "https" else 80))
     for addr in addresses:
-        why = _classify(ipaddress.ip_address(addr.split("%", 1)[0]))
-        if why == "private" and allow_private:
-            continue
+        why = classify_address(addr, allow_private)
         if why is not None:
-            label = "a loopback or private address" if why == "private" else why
-            raise UrlRefused(f"host {host!r} resolves to {addr}, {label}; refused")
+            raise UrlRefused(f"host {host!r} resolves to {addr}, {why}; refused")
     return addresses

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import requests
 
 from .protocol import TargetError, http_error
+from .pinned import pinned_session
 from .urlguard import check_url
 
 PREFIX = "whsec_"
@@ -57,8 +58,7 @@ class WebhookTarget:
         ts = int(now if now is not None else time.time())
         headers = {"content-type": "application/json", "webhook-id": msg_id, "webhook-timestamp": str(ts),
                    "webhook-signature": sign(self.secret, msg_id, ts, body)}
-        session = requests.Session()
-        session.trust_env = False
+        session = pinned_session(self.allow_private)  # dials only addresses the guard allows
         try:
             resp = session.post(self.url, data=body, headers=headers, allow_redirects=False,
                                 timeout=(min(10.0, self.timeout_s), self.timeout_s))
