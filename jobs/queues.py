@@ -1,6 +1,8 @@
 """Queues and enqueueing. One RQ job per variant revision, id derived from it."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app
 from redis import Redis
 from rq import Queue
@@ -49,11 +51,12 @@ def discard_job(job: Job) -> None:
 
 
 def enqueue_once(queue: str, func: str, job_id: str, *args: object, timeout: int | None = None,
-                 depends_on: str | None = None) -> bool:
-    """Enqueue unless a job with this id is already waiting or running. True if enqueued.
+                 depends_on: str | None = None, delay_s: float = 0.0) -> bool:
+    """Enqueue unless a job with this id is already waiting, scheduled or running. True if enqueued.
 
     `depends_on` (a job id) defers the job until that one ends, finished or failed: a render
-    waits for its GPU job and then decides itself what a failure means."""
+    waits for its GPU job and then decides itself what a failure means. `delay_s` schedules it
+    (RQ's scheduler, which the workers run, moves it to the queue when due)."""
     job = fetch_job(job_id)
     if job is not None:
         status = job.get_status(refresh=False)
@@ -61,6 +64,10 @@ def enqueue_once(queue: str, func: str, job_id: str, *args: object, timeout: int
             return False
         discard_job(job)
     dep = Dependency(jobs=[depends_on], allow_failure=True) if depends_on else None
-    get_queue(queue).enqueue(func, *args, job_id=job_id, job_timeout=timeout or current_app.config["RENDER_JOB_TIMEOUT"],
-                             result_ttl=3600, failure_ttl=86400, depends_on=dep)
+    options = dict(job_id=job_id, job_timeout=timeout or current_app.config["RENDER_JOB_TIMEOUT"],
+                   result_ttl=3600, failure_ttl=86400, depends_on=dep)
+    if delay_s > 0:
+        get_queue(queue).enqueue_in(timedelta(seconds=delay_s), func, *args, **options)
+    else:
+        get_queue(queue).enqueue(func, *args, **options)
     return True

@@ -65,7 +65,8 @@ def main(argv: list[str] | None = None) -> None:
                                        job_monitoring_interval=cfg["JOB_MONITORING_INTERVAL_S"],
                                        worker_ttl=cfg["WORKER_TTL_S"])
         try:
-            worker.work(burst=args.burst, with_scheduler=False)
+            # export retries are scheduled (backoff), so export workers run RQ's scheduler
+            worker.work(burst=args.burst, with_scheduler="export" in args.queues)
         except RedisConnectionError:
             log.warning("lost Redis while stopping", exc_info=True)
         if args.burst or worker._stop_requested:

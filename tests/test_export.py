@@ -206,7 +206,8 @@ def test_s3_upload_rerun_manifest_headers(xstack, s3):
     last_modified = {k: bucket.head_object(Bucket="cdn-assets", Key=k)["LastModified"] for k in expected}
     resp = client.post(f"/api/v1/requests/{req['id']}/export", json={"rerun": True})
     assert resp.status_code == 202, resp.get_data(as_text=True)
-    wait_for(lambda: all(e.status == "done" and e.finished_at and e.tries == 2 for e in exports(stack)),
+    # 3 tries each: two files (a HEAD finds each already there) and the manifest
+    wait_for(lambda: all(e.status == "done" and e.finished_at and e.tries == 3 for e in exports(stack)),
              timeout=60, what="re-run done")
     assert s3.puts() == puts_before, "a re-run sent something again"
     assert all(e.sent == 2 for e in exports(stack))   # counted from the first run only
@@ -254,7 +255,16 @@ def test_http_put_origin_fails_twice_then_accepts_and_webhook_after_assets(xstac
             assert headers["X-Tenant"] == "marquee"
             assert hashlib.sha256(body).hexdigest() == headers["X-Checksum-Sha256"]
         put_export = next(e for e in exports(stack) if e.target_id == 1)
-        assert put_export.tries == 2 + 2 and put_export.sent == 2   # 2 objects, 2 failed tries among them
+        # 2 objects and the manifest, and 2 failed tries among them, each retry scheduled (not slept)
+        assert put_export.tries == 3 + 2 and put_export.sent == 2 and put_export.failures == 0
+        with stack.app.app_context():
+            from app.extensions import db
+            from app.models import AuditEvent
+
+            scheduled = db.session.scalars(db.select(AuditEvent).where(
+                AuditEvent.entity_type == "export", AuditEvent.entity_id == put_export.id,
+                AuditEvent.action == "export.retry_scheduled")).all()
+            assert len(scheduled) == 2 and all("HTTP 500" in e.detail["error"] for e in scheduled)
 
         # Webhook: signed (verified by the reference library), retried after a 503 with the same id,
         # processed once, and it arrived after the assets were at the origin.
@@ -398,11 +408,11 @@ def test_reconciler_schedules_an_approval_whose_hook_died(xstack):
             from app.extensions import db
             from app.models import FeedEntry, Variant
             from app.models.base import utcnow
-            from app.services.exports import reconcile_exports
+            from app.services.exports import _next_feed_seq, reconcile_exports
 
             v = db.session.scalars(db.select(Variant).where(Variant.request_id == req["id"])).one()
             v.status, v.approved_by, v.approved_at = "approved", "carol@example.com", utcnow()
-            db.session.add(FeedEntry(variant_id=v.id, revision=v.revision))
+            db.session.add(FeedEntry(variant_id=v.id, revision=v.revision, seq=_next_feed_seq()))
             db.session.commit()
             assert exports(stack) == []
             done = reconcile_exports()

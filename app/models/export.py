@@ -80,11 +80,18 @@ class Export(Timestamped, db.Model):
     status: Mapped[str] = mapped_column(String(16), default=ExportStatus.PENDING.value, index=True)
     #: Tries made against the target, all objects of this export together.
     tries: Mapped[int] = mapped_column(Integer, default=0)
+    #: Failed tries in a row (reset by a success); the export fails when it reaches EXPORT_MAX_TRIES.
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: After a retryable failure: when the next try is due (the job is scheduled in RQ for then, and
+    #: the reconciler enqueues it if Redis lost that schedule).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: Objects actually sent (an object already there with the same checksum is not).
     sent: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     #: {"jpeg": {"key", "url", "sha256", "bytes", "mime", "sent"}, ...}
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: The RQ job that runs (or will run) the export's next try, for the reconciler to look up.
+    job_id: Mapped[str | None] = mapped_column(String(120))
     #: Token of the job attempt that holds the export; a stale attempt can no longer record.
     attempt: Mapped[str | None] = mapped_column(String(32))
     enqueued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -131,11 +138,25 @@ class ExportManifest(db.Model):
 
 
 class FeedEntry(Timestamped, db.Model):
-    """An approved variant revision, in approval order; its id is the pull feed's cursor."""
+    """An approved variant revision in the pull feed. `seq` is the cursor: it moves forward each
+    time the entry changes (approved, a file arrived at a target, superseded), so a puller asking
+    "what changed since N" sees the entry again with its new URLs."""
 
     __tablename__ = "export_feed"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     variant_id: Mapped[int] = mapped_column(ForeignKey("variant.id", ondelete="CASCADE"), index=True)
     revision: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
     variant: Mapped[Variant] = relationship()
+
+
+class FeedCounter(db.Model):
+    """One row: the last feed sequence number handed out. Taking the next one locks the row until
+    the transaction commits, so sequence order is commit order and a cursor never skips an entry
+    committed late (an autoincrement id can: a lower id may become visible after a higher one)."""
+
+    __tablename__ = "export_feed_counter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)

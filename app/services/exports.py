@@ -15,7 +15,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 from flask import current_app, url_for
 from sqlalchemy import exists, or_, select, true, update
@@ -24,14 +24,15 @@ from sqlalchemy.exc import IntegrityError
 from ..export.protocol import IMMUTABLE, MUTABLE, Asset, RetryPolicy, TargetError
 from ..export.urlguard import UrlRefused
 from ..extensions import db
-from ..models import (AuditEvent, Export, ExportManifest, ExportStatus, ExportTarget, FeedEntry, RenderRequest,
-                      Variant, WebhookDelivery)
+from ..models import (AuditEvent, Export, ExportManifest, ExportStatus, ExportTarget, FeedCounter, FeedEntry,
+                      RenderRequest, Variant, WebhookDelivery)
 from ..models.base import utcnow
 from ..models.export import STORAGE_KINDS
 from . import Conflict, NotFound, ServiceError, blob_store
 from .export_targets import SecretMissing, build_target
 
 log = logging.getLogger("marquee.export")
+T = TypeVar("T")
 
 APPROVED = "approved"
 EVENT_TYPE = "asset.exported"
@@ -45,25 +46,29 @@ class LostClaim(Exception):
 # ---------------------------------------------------------------- scheduling
 
 
-def job_id(export_id: int) -> str:
-    """One RQ job per export; the queue prefix keeps test runs sharing one Redis apart."""
+def job_id(exp: Export) -> str:
+    """One RQ job per export and try count (a retry scheduled by a running job needs an id of its
+    own); the queue prefix keeps test runs sharing one Redis apart."""
     prefix = re.sub(r"[^A-Za-z0-9_-]", "-", current_app.config["QUEUE_PREFIX"])
-    return f"{prefix}export-{export_id}"
+    return f"{prefix}export-{exp.id}-t{exp.tries}"
 
 
-def _enqueue(exports: list[Export]) -> int:
-    """Put exports on the `export` queue; Redis being down is not an error: the reconciler retries."""
+def _enqueue(exports: list[Export], delay_s: float = 0.0) -> int:
+    """Put exports on the `export` queue (after `delay_s`: RQ's scheduler, run by the export
+    workers, moves the job to the queue then). Redis being down is not an error: the database
+    says the export is pending and the reconciler enqueues it."""
     from redis.exceptions import RedisError
 
     from jobs.queues import EXPORT, enqueue_once
 
     n = 0
     for exp in exports:
-        exp.enqueued_at = utcnow()
+        exp.enqueued_at = utcnow() + timedelta(seconds=delay_s)
+        exp.job_id = job_id(exp)
         db.session.commit()
         try:
-            n += enqueue_once(EXPORT, "jobs.export.export_job", job_id(exp.id), exp.id,
-                              timeout=current_app.config["EXPORT_JOB_TIMEOUT"])
+            n += enqueue_once(EXPORT, "jobs.export.export_job", exp.job_id, exp.id,
+                              timeout=current_app.config["EXPORT_JOB_TIMEOUT"], delay_s=delay_s)
         except RedisError as exc:
             log.warning("export %s not enqueued (%s); the reconciler will", exp.id, type(exc).__name__)
     return n
@@ -103,7 +108,8 @@ def schedule_variant(variant: Variant, *, rerun: bool = False, actor: str = "sys
         if not created and rerun and target.is_storage and exp.status in (ExportStatus.DONE.value,
                                                                           ExportStatus.FAILED.value):
             _audit(exp, actor, "export.rerun", exp.status, ExportStatus.PENDING.value)
-            exp.status, exp.error, exp.attempt, exp.tries = ExportStatus.PENDING.value, None, None, 0
+            exp.status, exp.error, exp.attempt, exp.tries, exp.failures = ExportStatus.PENDING.value, None, None, 0, 0
+            exp.next_attempt_at = None
         exports.append(exp)
     db.session.commit()
     _enqueue([e for e in exports if e.status == ExportStatus.PENDING.value])
@@ -120,7 +126,9 @@ def on_variant_approved(variant: Variant) -> None:
     exists = db.session.scalar(select(FeedEntry.id).where(FeedEntry.variant_id == variant.id,
                                                           FeedEntry.revision == variant.revision))
     if exists is None:
-        db.session.add(FeedEntry(variant_id=variant.id, revision=variant.revision))
+        # the variant's older revisions stop being current, and this one is new on the feed
+        touch_feed(variant.id)
+        db.session.add(FeedEntry(variant_id=variant.id, revision=variant.revision, seq=_next_feed_seq()))
         db.session.commit()
     schedule_variant(variant, actor=getattr(variant, "approved_by", None) or "review")
 
@@ -145,7 +153,8 @@ def retry_export(export_id: int, actor: str = "api") -> Export:
     if exp.status != ExportStatus.FAILED.value:
         raise Conflict(f"export {export_id} is {exp.status}; only failed exports can be retried")
     _audit(exp, actor, "export.retried", exp.status, ExportStatus.PENDING.value, {"error": exp.error})
-    exp.status, exp.attempt, exp.tries = ExportStatus.PENDING.value, None, 0
+    exp.status, exp.attempt, exp.tries, exp.failures = ExportStatus.PENDING.value, None, 0, 0
+    exp.next_attempt_at = None
     delivery = db.session.scalar(select(WebhookDelivery).where(WebhookDelivery.export_id == exp.id))
     if delivery is not None:
         delivery.status = "pending"
@@ -204,33 +213,74 @@ def _beat(export_id: int, token: str, **values: Any) -> None:
         raise LostClaim(f"export {export_id} was taken from attempt {token}")
 
 
-def _policy(export_id: int, token: str) -> RetryPolicy:
+class RetryLater(Exception):
+    """A retryable failure with tries left: the export goes back to pending and its next try is
+    scheduled `delay` seconds out. No worker sleeps through a backoff."""
+
+    def __init__(self, delay: float, error: TargetError) -> None:
+        super().__init__(str(error))
+        self.delay, self.error = delay, error
+
+
+def _backoff() -> RetryPolicy:
     cfg = current_app.config
-
-    def sleep(seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while (left := end - time.monotonic()) > 0:
-            time.sleep(min(1.0, left))
-            _beat(export_id, token)
-
     return RetryPolicy(attempts=int(cfg["EXPORT_MAX_TRIES"]), base_delay=float(cfg["EXPORT_BACKOFF_S"]),
-                       max_delay=float(cfg["EXPORT_BACKOFF_MAX_S"]), sleep=sleep)
+                       max_delay=float(cfg["EXPORT_BACKOFF_MAX_S"]))
+
+
+def _attempt(exp: Export, token: str, fn: Callable[[], T], on_error: Callable[[TargetError], None] | None = None) -> T:
+    """One try against the target, counted on the export. A retryable failure with tries left
+    raises RetryLater (exponential backoff with jitter, at least the target's Retry-After)."""
+    try:
+        out = fn()
+    except TargetError as exc:
+        if on_error is not None:
+            on_error(exc)
+        _beat(exp.id, token, tries=Export.tries + 1, failures=Export.failures + 1)
+        db.session.refresh(exp)
+        policy = _backoff()
+        if exc.retryable and exp.failures < policy.attempts:
+            raise RetryLater(policy.delay(exp.failures, exc.retry_after), exc) from None
+        raise
+    _beat(exp.id, token, tries=Export.tries + 1, failures=0)
+    return out
+
+
+def _defer(exp: Export, token: str, later: RetryLater) -> bool:
+    """Back to pending with the error and the due time, and the next try scheduled in RQ."""
+    due = utcnow() + timedelta(seconds=later.delay)
+    error = f"{exp.target.kind} target {exp.target.name!r}: {later.error} (try {exp.failures + 1} " \
+            f"due in {later.delay:.1f}s)"
+    res = db.session.execute(update(Export).where(*_owned(exp.id, token)).values(
+        status=ExportStatus.PENDING.value, attempt=None, error=error, next_attempt_at=due, heartbeat_at=utcnow()))
+    if res.rowcount != 1:
+        db.session.rollback()
+        return False
+    _audit(exp, "worker", "export.retry_scheduled", ExportStatus.RUNNING.value, ExportStatus.PENDING.value,
+           {"error": str(later.error), "delay_s": round(later.delay, 2)})
+    db.session.commit()
+    db.session.refresh(exp)
+    _enqueue([exp], delay_s=later.delay)
+    return True
 
 
 def _finish(exp_id: int, token: str, status: str, error: str | None = None, **values: Any) -> bool:
     res = db.session.execute(update(Export).where(*_owned(exp_id, token)).values(
-        status=status, error=error, finished_at=utcnow(), heartbeat_at=utcnow(), **values))
+        status=status, error=error, finished_at=utcnow(), heartbeat_at=utcnow(), next_attempt_at=None, **values))
     if res.rowcount != 1:
         db.session.rollback()
         return False
     exp = db.session.get(Export, exp_id)
+    if status == ExportStatus.DONE.value and exp.target.is_storage:
+        touch_feed(exp.variant_id, exp.revision)  # its files have URLs at this target now
     _audit(exp, "worker", f"export.{status}", ExportStatus.RUNNING.value, status, {"error": error} if error else None)
     db.session.commit()
     return True
 
 
 def run_export(export_id: int) -> str:
-    """Run one export; returns 'done', 'failed', 'superseded' or 'skipped' (not ours to run)."""
+    """Run one export; returns 'done', 'failed', 'retrying' (next try scheduled), 'superseded' or
+    'skipped' (not ours to run)."""
     token = _claim(export_id)
     if token is None:
         return "skipped"
@@ -250,6 +300,9 @@ def run_export(export_id: int) -> str:
     except LostClaim:
         db.session.rollback()
         return "skipped"
+    except RetryLater as later:
+        db.session.rollback()
+        return "retrying" if _defer(exp, token, later) else "skipped"
     except Superseded as exc:
         db.session.rollback()
         _finish(export_id, token, ExportStatus.SUPERSEDED.value, str(exc))
@@ -297,29 +350,21 @@ def _push_assets(exp: Export, target, token: str) -> None:
         raise Superseded(f"variant {variant.id} is {variant.status}, no longer approved")
     slug = variant.request.title.slug
     store = blob_store()
-    policy = _policy(exp.id, token)
     pushed: dict[str, dict] = {}
-    tries = exp.tries
     sent = exp.sent
     for kind, meta in sorted((variant.assets or {}).items()):
         _beat(exp.id, token)
         asset = Asset(key=asset_key(slug, variant.locale, variant.format, meta["sha256"], meta.get("ext", kind)),
                       data=store.get(meta["key"]), sha256=meta["sha256"], content_type=meta["mime"],
                       cache_control=IMMUTABLE)
-        failures: list[TargetError] = []
-        try:
-            res, n = policy.call(lambda: target.put(asset), on_error=lambda _n, e: failures.append(e))
-        except TargetError:
-            _beat(exp.id, token, tries=tries + len(failures))
-            raise
-        tries += n
+        res = _attempt(exp, token, lambda: target.put(asset))
         sent += int(res.sent)
         pushed[kind] = {"key": asset.key, "url": res.url, "sha256": asset.sha256, "bytes": len(asset.data),
                         "mime": asset.content_type, "sent": res.sent}
         result = {"locale": variant.locale, "format": variant.format, "width": variant.width,
                   "height": variant.height, "approved_by": getattr(variant, "approved_by", None),
                   "approved_at": _iso(getattr(variant, "approved_at", None)), "assets": dict(pushed)}
-        _beat(exp.id, token, tries=tries, sent=sent, result=result)
+        _beat(exp.id, token, sent=sent, result=result)
     if not pushed:
         raise ExportImpossible(f"variant {variant.id} has no encoded files")
     # Every file is at the target now: from here on the revision belongs in the manifest, even while
@@ -407,7 +452,7 @@ def _publish_manifest(exp: Export, target, token: str) -> None:
                       sha256=hashlib.sha256(body).hexdigest(), content_type="application/json",
                       cache_control=MUTABLE)
         _beat(exp.id, token)
-        res, _ = _policy(exp.id, token).call(lambda: target.put(asset))
+        res = _attempt(exp, token, lambda: target.put(asset))
         row.key, row.url, row.sha256 = asset.key, res.url, asset.sha256
         row.entries, row.published_at = len(manifest["assets"]), utcnow()
         db.session.commit()
@@ -472,17 +517,13 @@ def release_webhooks(variant_id: int, revision: int) -> int:
 
 def _deliver_webhook(exp: Export, target, token: str) -> bool:
     delivery = db.session.scalars(select(WebhookDelivery).where(WebhookDelivery.export_id == exp.id)).one()
-    failures: list[TargetError] = []
 
-    def record(_n: int, err: TargetError) -> None:
-        failures.append(err)
+    def record(err: TargetError) -> None:
         delivery.tries += 1
         delivery.response_status, delivery.error = err.status, str(err)
-        _beat(exp.id, token)
 
     try:
-        status, _ = _policy(exp.id, token).call(lambda: target.send(delivery.id, delivery.body.encode()),
-                                                on_error=record)
+        status = _attempt(exp, token, lambda: target.send(delivery.id, delivery.body.encode()), on_error=record)
     except TargetError:
         delivery.status = "failed"
         db.session.commit()
@@ -542,11 +583,11 @@ def reconcile_exports() -> list[dict]:
         or_(Export.enqueued_at.is_(None), Export.enqueued_at < now - timedelta(seconds=cfg["RECONCILE_GRACE_S"])))).all()
     requeue = []
     for exp in pending:
-        job = fetch_job(job_id(exp.id))
+        job = fetch_job(exp.job_id or job_id(exp))
         status = job.get_status(refresh=False) if job is not None else None
         if status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED):
             continue
-        _forget_job(job_id(exp.id))
+        _forget_job(exp.job_id or job_id(exp))
         requeue.append(exp)
         done.append({"export": exp.id, "reason": "job missing from Redis" if job is None else f"job {status.value}"})
     stale = db.session.scalars(select(Export).where(
@@ -560,7 +601,7 @@ def reconcile_exports() -> list[dict]:
             _audit(exp, "reconciler", "export.requeued", ExportStatus.RUNNING.value, ExportStatus.PENDING.value,
                    {"reason": "heartbeat stale"})
             db.session.commit()
-            _forget_job(job_id(exp.id))   # the dead attempt's job; its claim token no longer holds
+            _forget_job(exp.job_id or job_id(exp))   # the dead attempt's job; its claim no longer holds
             requeue.append(exp)
             done.append({"export": exp.id, "reason": "heartbeat stale"})
     db.session.commit()
@@ -580,11 +621,35 @@ def reconcile_exports() -> list[dict]:
 # ---------------------------------------------------------------- pull feed
 
 
+def _next_feed_seq() -> int:
+    """The next feed sequence number. The UPDATE locks the counter row until this transaction
+    commits, so numbers become visible in commit order (keep the rest of the transaction short)."""
+    value = db.session.execute(update(FeedCounter).where(FeedCounter.id == 1)
+                               .values(value=FeedCounter.value + 1).returning(FeedCounter.value)).scalar()
+    if value is None:  # a database created without the migrations' seed row
+        db.session.add(FeedCounter(id=1, value=1))
+        db.session.flush()
+        value = 1
+    return int(value)
+
+
+def touch_feed(variant_id: int, revision: int | None = None) -> None:
+    """Move the variant's feed entries (or one revision's) to the end of the feed: pullers asking
+    for changes since their cursor see them again. Part of the caller's transaction."""
+    q = select(FeedEntry).where(FeedEntry.variant_id == variant_id).order_by(FeedEntry.revision)
+    if revision is not None:
+        q = q.where(FeedEntry.revision == revision)
+    for entry in db.session.scalars(q):
+        entry.seq = _next_feed_seq()
+
+
 def feed(cursor: int = 0, limit: int = 100) -> dict[str, Any]:
-    """Approved revisions recorded after `cursor`, oldest first, with their files' checksums and URLs."""
+    """Approved revisions that changed after `cursor` (approved, exported to a target, superseded
+    by a newer approval), in the order the changes committed, with their files' checksums and URLs."""
     if cursor < 0 or not 1 <= limit <= 1000:
         raise ServiceError("cursor must be >= 0 and limit between 1 and 1000", status=422)
-    rows = db.session.scalars(select(FeedEntry).where(FeedEntry.id > cursor).order_by(FeedEntry.id).limit(limit)).all()
+    rows = db.session.scalars(select(FeedEntry).where(FeedEntry.seq > cursor).order_by(FeedEntry.seq)
+                              .limit(limit)).all()
     items = []
     for row in rows:
         v = row.variant
@@ -603,10 +668,10 @@ def feed(cursor: int = 0, limit: int = 100) -> dict[str, Any]:
                 files.setdefault(encoding, {"encoding": encoding, "mime": a["mime"], "bytes": a["bytes"],
                                             "sha256": a["sha256"], "download_url": None, "urls": {}})
                 files[encoding]["urls"][e.target.name] = a["url"]
-        items.append({"cursor": row.id, "variant_id": v.id, "request_id": v.request_id,
+        items.append({"cursor": row.seq, "variant_id": v.id, "request_id": v.request_id,
                       "title": v.request.title.slug, "locale": v.locale, "format": v.format,
                       "revision": row.revision, "current": current,
                       "approved_at": _iso(getattr(v, "approved_at", None) if current else row.created_at),
                       "approved_by": getattr(v, "approved_by", None) if current else None,
                       "files": [files[k] for k in sorted(files)]})
-    return {"items": items, "next_cursor": rows[-1].id if rows else cursor}
+    return {"items": items, "next_cursor": rows[-1].seq if rows else cursor}
