@@ -187,3 +187,20 @@ def test_requested_zone_over_a_face_is_refused():
     out = layout_text(replace(text_inputs(spec), zone="top"), (fmt.width, fmt.height), safe, face, None, fmt.key)
     assert out.requested_zone == "top" and out.zone_name != "top"
     assert all(e.box.intersection(face[0]) == 0 for e in out.elements)
+
+
+def test_refused_side_zone_falls_back_to_the_formats_own_zones():
+    """A narrow format gets a side zone only because it was asked for; when that side is refused,
+    the text goes where the format normally puts it, not into the other narrow column."""
+    from dataclasses import replace
+
+    from app.render.pipeline import safe_area, text_inputs
+    from app.render.text.layout import layout_text
+    from text_helpers import spec_for
+
+    spec = spec_for("en-US", "story")
+    fmt = spec.format
+    safe = safe_area(fmt, spec.kit.margin)
+    face = [Box(safe.x + 10, round(fmt.height * 0.3), safe.w // 3, round(fmt.height * 0.15))]
+    out = layout_text(replace(text_inputs(spec), zone="left"), (fmt.width, fmt.height), safe, face, None, fmt.key)
+    assert out.zone_name in ("bottom", "top") and "right" not in out.scores

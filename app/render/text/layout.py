@@ -170,7 +170,7 @@ def layout_text(t: TextInputs, canvas_size: tuple[int, int], safe: Box, faces: l
     shaper = _shaper(t)
     rtl_first = t.rtl and t.mirror_rtl
     zones = [(name, _clear_of_logo(name, z, logo))
-             for name, z in candidate_zones(w / h, safe, rtl_first, sides=t.zone in ("left", "right"))]
+             for name, z in candidate_zones(w / h, safe, rtl_first, t.zone)]
     scored = sorted(((score_zone(i, z, faces, maps, art_text), name, z) for i, (name, z) in enumerate(zones)),
                     key=lambda s: s[0]["score"])
     # A zone asked for in review is tried first; it still has to fit clear of faces, art text and logo.

@@ -59,17 +59,20 @@ def saliency(maps: Maps, box: Box) -> float:
     return _mean(maps.salient, box, maps.scale)
 
 
-def candidate_zones(fmt_aspect: float, safe: Box, rtl_first: bool, sides: bool = False) -> list[tuple[str, Box]]:
-    """Bands where text may go, in the format's order of preference (side zones for wide formats,
-    or for any format when `sides`: a re-render asked for one)."""
+def candidate_zones(fmt_aspect: float, safe: Box, rtl_first: bool, requested: str | None = None
+                    ) -> list[tuple[str, Box]]:
+    """Bands where text may go, in the format's order of preference: side zones for wide formats;
+    on narrower ones only the side a re-render asked for (`requested`)."""
     band_h = round(safe.h * (0.36 if fmt_aspect < 1.2 else 0.46))
     zones = [("bottom", Box(safe.x, safe.bottom - band_h, safe.w, band_h)),
              ("top", Box(safe.x, safe.y + round(safe.h * 0.10), safe.w, band_h))]
-    if fmt_aspect >= 1.5 or sides:
-        side_w = round(safe.w * 0.46)
-        sides = [("left", Box(safe.x, safe.y, side_w, safe.h)),
-                 ("right", Box(safe.right - side_w, safe.y, side_w, safe.h))]
+    side_w = round(safe.w * 0.46)
+    sides = [("left", Box(safe.x, safe.y, side_w, safe.h)),
+             ("right", Box(safe.right - side_w, safe.y, side_w, safe.h))]
+    if fmt_aspect >= 1.5:
         zones = (sides[::-1] if rtl_first else sides) + zones
+    elif requested in ("left", "right"):
+        zones = [z for z in sides if z[0] == requested] + zones
     return zones
 
 
