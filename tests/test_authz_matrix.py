@@ -18,8 +18,11 @@ DECISIONS = {("review.Approve", "POST"), ("review.Flags", "POST"), ("web.approve
 FIXES = {("review.Rerender", "POST"), ("review.GeneratorEdit", "POST"), ("review.AcceptProposal", "POST"),
          ("web.rerender", "POST"), ("web.generator", "POST"), ("web.accept_proposal", "POST")}
 PEOPLE_ADMIN = re.compile(r"^auth\.(Users|UserDetail|UserTokens|TokenDetail)$")
+#: export targets name CDN URLs and the variables holding their secrets: admins only, API and UI
+TARGETS_ADMIN = re.compile(r"^(exports\.(Targets|TargetDetail)|web\.export_target(s|_\w+))$")
 #: what a reviewer may reach at all (anything else: 403)
-REVIEWER_REACH = re.compile(r"^(review\.|auth\.Me$|variants\.|web\.(?!audit$|rerender$|generator$|accept_proposal$))")
+REVIEWER_REACH = re.compile(
+    r"^(review\.|auth\.Me$|variants\.|web\.(?!audit$|rerender$|generator$|accept_proposal$|export))")
 
 
 def _url(rule, ids) -> str:
@@ -50,9 +53,11 @@ def world(sqlite_stack):
     fix = admin.post(f"/api/v1/variants/{vid}/generator", json={"op": "remove", "flag_id": flag["id"]}).get_json()
     victim = admin.post("/api/v1/users", json={"username": "victim", "role": "integration"}).get_json()
     tok = admin.post(f"/api/v1/users/{victim['id']}/tokens", json={"name": "x"}).get_json()
+    target = admin.post("/api/v1/export-targets", json={  # a public address literal: no DNS needed
+        "name": "cdn", "kind": "http-put", "url": "https://93.184.216.34/cdn/"}).get_json()
     ids = {"variant_id": vid, "request_id": req["id"], "title_id": seeded["title"]["id"],
            "key_art_id": seeded["art"]["id"], "kit_id": seeded["kit"]["id"], "user_id": victim["id"],
-           "token_id": tok["id"], "flag_id": flag["id"], "fix_id": fix["id"]}
+           "token_id": tok["id"], "flag_id": flag["id"], "fix_id": fix["id"], "target_id": target["id"]}
     return app, people, ids
 
 
@@ -91,6 +96,7 @@ def test_every_route_every_role(world):
             # (1) promises, independent of the policy code
             promised_forbidden = (
                 (role != "admin" and PEOPLE_ADMIN.match(ep))
+                or (role != "admin" and TARGETS_ADMIN.match(ep))
                 or (role in ("marketing", "integration") and (ep, method) in DECISIONS)
                 or (role in ("reviewer", "integration") and (ep, method) in FIXES)
                 or (role == "reviewer" and not REVIEWER_REACH.match(ep))

@@ -33,6 +33,7 @@ def init_web(app: Flask) -> None:
     if "babel" not in app.extensions:
         Babel(app, locale_selector=select_locale)
     from .views import bp
+    from . import exports_views  # noqa: F401  (adds the export pages to bp before it is registered)
 
     app.register_blueprint(bp)
 

@@ -1,0 +1,230 @@
+"""Export pages of the web UI: export targets (admins) and exports (admins and marketing).
+
+Everything goes through the same services as the API (app.services.export_targets and
+app.services.exports), so the UI validates, checks URLs against SSRF and audits exactly as the
+API does. Target pages never show a secret: only the NAMES of the environment variables a target
+reads, and only the names (not the values) of the extra headers it sends.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import MultiDict
+
+from ..api.exports import TargetIn
+from ..auth import actor_name, roles
+from ..export.http_put import MODES
+from ..extensions import db
+from ..models import Export, ExportManifest, ExportTarget
+from ..models.export import ExportStatus, TargetKind
+from ..render.formats import FORMATS
+from ..services import ServiceError
+from ..services import export_targets as targets_svc
+from ..services import exports as svc
+from .views import FIXERS, bp
+
+ADMIN = ("admin",)
+KINDS = [k.value for k in TargetKind]
+STATUSES = [s.value for s in ExportStatus]
+PAGE = 100
+
+
+def target_kind_labels() -> dict[str, str]:
+    return {"s3": _("S3 or S3-compatible storage"), "http-put": _("HTTP PUT origin"), "webhook": _("Webhook")}
+
+
+def export_status_labels() -> dict[str, str]:
+    return {"waiting": _("Waiting for the assets"), "pending": _("Pending"), "running": _("Running"),
+            "done": _("Done"), "failed": _("Failed"), "superseded": _("Superseded")}
+
+
+def request_exports(request_id: int) -> dict[str, Any]:
+    """What the campaign page shows about exports: counts by status and the published manifests."""
+    counts = dict(db.session.execute(select(Export.status, func.count()).where(Export.request_id == request_id)
+                                     .group_by(Export.status)).all())
+    manifests = db.session.execute(
+        select(ExportTarget.name, ExportManifest.url, ExportManifest.entries, ExportManifest.published_at)
+        .join(ExportTarget, ExportTarget.id == ExportManifest.target_id)
+        .where(ExportManifest.request_id == request_id, ExportManifest.published_at.is_not(None))
+        .order_by(ExportTarget.name)).all()
+    return {"counts": counts, "manifests": manifests}
+
+
+@bp.app_context_processor
+def _export_helpers() -> dict[str, Any]:
+    return {"export_status_labels": export_status_labels, "target_kind_labels": target_kind_labels,
+            "request_exports": request_exports}
+
+
+def _back(default: str) -> str:
+    """The page a button came from (a local path only: never an open redirect)."""
+    nxt = request.form.get("next") or ""
+    local = nxt.startswith("/") and not nxt.startswith(("//", "/\\")) and "\\" not in nxt
+    return nxt if local else default
+
+
+def _run(fn: Callable[[], object], ok_message: str) -> None:
+    """Call a service; its refusal (404, 409, 422) becomes an error message on the next page."""
+    try:
+        fn()
+        flash(ok_message, "ok")
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+
+
+# ---------------------------------------------------------------- targets (admins)
+
+
+def _pairs(text: str, what: str) -> dict[str, str]:
+    """'Name: value' lines into a dict; a line without a colon is refused, naming the field."""
+    out: dict[str, str] = {}
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        key, sep, value = line.partition(":")
+        if not sep or not key.strip() or not value.strip():
+            raise ServiceError(f"{what}: each line reads 'Header-Name: value', got {line.strip()!r}", status=422)
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _filled(form: MultiDict, **fields: str) -> dict[str, str]:
+    """The non-empty form fields, renamed to the API's keys."""
+    return {key: form[name].strip() for key, name in fields.items() if form.get(name, "").strip()}
+
+
+def target_from_form(form: MultiDict) -> dict[str, Any]:
+    """The form as the API's TargetIn body, loaded by the same schema (so the same messages).
+
+    Only the settings of the chosen kind are sent: the service refuses options of other kinds."""
+    kind = form.get("kind", "").strip()
+    body: dict[str, Any] = _filled(form, name="name", kind="kind", url="url")
+    options: dict[str, Any] = {}
+    refs: dict[str, Any] = {}
+    if kind == "s3":
+        options = _filled(form, bucket="s3_bucket", prefix="s3_prefix", region="s3_region",
+                          public_base_url="public_base_url")
+        refs = _filled(form, access_key_id="s3_access_key_id_env", secret_access_key="s3_secret_access_key_env")
+    elif kind == "http-put":
+        options = _filled(form, public_base_url="public_base_url", mode="put_mode")
+        headers = _pairs(form.get("put_headers", ""), "headers")
+        secret_headers = _pairs(form.get("put_secret_headers", ""), "secret_refs.headers")
+        if headers:
+            options["headers"] = headers
+        if secret_headers:
+            refs["headers"] = secret_headers
+    elif kind == "webhook":
+        refs = _filled(form, secret="webhook_secret_env")
+    regions = [r for r in re.split(r"[\s,]+", form.get("regions", "")) if r]
+    body.update(options=options, secret_refs=refs, regions=regions or None,
+                formats=form.getlist("formats") or None, enabled=form.get("enabled") == "1")
+    try:
+        return TargetIn().load(body)
+    except ValidationError as exc:
+        raise ServiceError("invalid input: " + "; ".join(
+            f"{field}: {' '.join(map(str, msgs if isinstance(msgs, list) else [msgs]))}"
+            for field, msgs in sorted(exc.messages.items())), status=422) from None
+
+
+def secret_names(target: ExportTarget) -> list[tuple[str, str]]:
+    """(setting, environment variable NAME) pairs; values are never read here."""
+    refs = target.secret_refs or {}
+    out = [(k, v) for k, v in sorted(refs.items()) if k != "headers"]
+    return out + [(f"headers.{h}", v) for h, v in sorted((refs.get("headers") or {}).items())]
+
+
+def _targets_page(form: MultiDict | None = None, error: str | None = None, status: int = 200):
+    return render_template("web/export_targets.html", targets=targets_svc.list_targets(), kinds=KINDS,
+                           formats=list(FORMATS), modes=MODES, form=form or MultiDict(),
+                           error=error, secret_names=secret_names), status
+
+
+@bp.route("/export-targets", methods=["GET", "POST"])
+@roles(*ADMIN)
+def export_targets():
+    """The list and the create form; a refused target re-shows the form with the service's message."""
+    if request.method == "GET":
+        return _targets_page()
+    try:
+        target = targets_svc.create_target(target_from_form(request.form), actor=actor_name())
+    except ServiceError as exc:
+        db.session.rollback()
+        return _targets_page(request.form, exc.message, exc.status if 400 <= exc.status < 500 else 422)
+    flash(_("Export target %(name)s created.", name=target.name), "ok")
+    return redirect(url_for("web.export_targets"))
+
+
+@bp.route("/export-targets/<int:target_id>/enabled", methods=["POST"])
+@roles(*ADMIN)
+def export_target_enabled(target_id: int):
+    enabled = request.form.get("enabled") == "1"
+    _run(lambda: targets_svc.update_target(target_id, {"enabled": enabled}, actor=actor_name()),
+         _("Target enabled.") if enabled else _("Target disabled."))
+    return redirect(url_for("web.export_targets"))
+
+
+@bp.route("/export-targets/<int:target_id>/delete", methods=["POST"])
+@roles(*ADMIN)
+def export_target_delete(target_id: int):
+    _run(lambda: targets_svc.delete_target(target_id, actor=actor_name()), _("Target deleted."))
+    return redirect(url_for("web.export_targets"))
+
+
+# ---------------------------------------------------------------- exports (admins and marketing)
+
+
+def _filters() -> dict[str, Any]:
+    status = request.args.get("status") or None
+    return {"status": status if status in STATUSES else None,
+            "request_id": request.args.get("request_id", type=int),
+            "target_id": request.args.get("target_id", type=int)}
+
+
+def _newest_first(filters: dict[str, Any], offset: int) -> list[Export]:
+    """Like svc.list_exports but newest first: on a page, what just happened matters most."""
+    q = select(Export).options(joinedload(Export.variant), joinedload(Export.target)).order_by(Export.id.desc())
+    for key, value in filters.items():
+        if value is not None:
+            q = q.where(getattr(Export, key) == value)
+    return list(db.session.scalars(q.limit(PAGE + 1).offset(offset)))
+
+
+@bp.route("/exports")
+@roles(*FIXERS)
+def exports():
+    filters = _filters()
+    offset = max(0, request.args.get("offset", 0, type=int))
+    rows = _newest_first(filters, offset)
+    return render_template("web/exports.html", exports=rows[:PAGE], more=len(rows) > PAGE, offset=offset,
+                           page=PAGE, filters=filters, statuses=STATUSES,
+                           targets=db.session.scalars(select(ExportTarget).order_by(ExportTarget.name)).all(),
+                           manifests=request_exports(filters["request_id"])["manifests"]
+                           if filters["request_id"] else [])
+
+
+@bp.route("/exports/<int:export_id>/retry", methods=["POST"])
+@roles(*FIXERS)
+def export_retry(export_id: int):
+    _run(lambda: svc.retry_export(export_id, actor=actor_name()), _("The export is queued again."))
+    return redirect(_back(url_for("web.exports")))
+
+
+@bp.route("/campaigns/<int:request_id>/export", methods=["POST"])
+@roles(*FIXERS)
+def export_request(request_id: int):
+    """Export every approved variant of the campaign now (the same as POST /api/v1/requests/<id>/export)."""
+    try:
+        n = len(svc.export_request(request_id, actor=actor_name()))
+        flash(_("Export started. Exports of this campaign: %(n)s.", n=n), "ok")
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("web.campaign", request_id=request_id))
