@@ -116,6 +116,8 @@ def test_rerender_makes_new_revision_that_goes_back_to_review(sqlite_stack):
     jp = client_for(app, people.tokens["reviewer_jp"])
     mk = client_for(app, people.tokens["marketing"])
     assert jp.post(f"/api/v1/variants/{vid}/approve", json={"revision": 1}).status_code == 200
+    feed = app.test_client().get("/api/v1/exports/feed").get_json()
+    assert [(i["revision"], i["current"]) for i in feed["items"]] == [(1, True)]
     first = admin_report(app, vid)
     assert first["text"]["zone"] != "top" and first["reframe"]["anchor"] is None
     # a change to the inputs of an approved variant sends it back to review
@@ -127,6 +129,9 @@ def test_rerender_makes_new_revision_that_goes_back_to_review(sqlite_stack):
     body = r.get_json()
     assert body["revision"] == 2 and body["status"] == "queued" and body["approved_by"] is None
     assert body["overrides"] == overrides
+    # the pull feed tells integrations that revision 1 is no longer approved
+    withdrawn = app.test_client().get(f"/api/v1/exports/feed?cursor={feed['next_cursor']}").get_json()
+    assert [(i["revision"], i["current"]) for i in withdrawn["items"]] == [(1, False)]
     # deciding on the old revision now is a conflict
     assert jp.post(f"/api/v1/variants/{vid}/approve", json={"revision": 1}).status_code == 409
     render_inline(app, [vid])
@@ -234,6 +239,7 @@ def test_changed_localization_sends_approved_variants_back(stack):
     br = client_for(app, people.tokens["reviewer_br"])
     assert jp.post(f"/api/v1/variants/{jp_v['id']}/approve", json={"revision": 1}).status_code == 200
     assert br.post(f"/api/v1/variants/{br_v['id']}/approve", json={"revision": 1}).status_code == 200
+    cursor = app.test_client().get("/api/v1/exports/feed").get_json()["next_cursor"]
     with app.app_context():
         from app.extensions import db
         from app.models import TitleLocalization
@@ -246,6 +252,9 @@ def test_changed_localization_sends_approved_variants_back(stack):
     ev = next(e for e in jp_state["history"] if e["action"] == "review.inputs_changed")
     assert ev["state_before"] == "approved" and ev["detail"]["fields"] == "tagline"
     assert br.get(f"/api/v1/variants/{br_v['id']}/review").get_json()["status"] == "approved"
+    # pullers learn that the Japanese revision is withdrawn; the Brazilian one did not change
+    changed = app.test_client().get(f"/api/v1/exports/feed?cursor={cursor}").get_json()["items"]
+    assert [(i["locale"], i["revision"], i["current"]) for i in changed] == [("ja-JP", 1, False)]
 
 
 def test_progress_api_counts_review_states(sqlite_stack):

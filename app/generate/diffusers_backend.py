@@ -57,7 +57,7 @@ class DiffusersGenerator:
         self.device, self.dtype = pick_device(device)
         self.steps, self.guidance, self.max_batch, self.feather_frac = steps, guidance, max_batch, feather_frac
         try:
-            pipe = AutoPipelineForInpainting.from_pretrained(self.model_dir, torch_dtype=self.dtype,
+            pipe = AutoPipelineForInpainting.from_pretrained(self.model_dir, dtype=self.dtype,
                                                              local_files_only=True)
         except (OSError, ValueError) as exc:
             raise GeneratorError(f"cannot load an inpainting pipeline from {self.model_dir}: {exc}") from exc

@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Any, Callable, Iterator, TypeVar
 
 from flask import current_app, url_for
-from sqlalchemy import exists, or_, select, true, update
+from sqlalchemy import exists, insert, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from ..export.protocol import IMMUTABLE, MUTABLE, Asset, RetryPolicy, TargetError
@@ -621,26 +621,28 @@ def reconcile_exports() -> list[dict]:
 # ---------------------------------------------------------------- pull feed
 
 
-def _next_feed_seq() -> int:
+def _next_feed_seq(conn=None) -> int:
     """The next feed sequence number. The UPDATE locks the counter row until this transaction
     commits, so numbers become visible in commit order (keep the rest of the transaction short)."""
-    value = db.session.execute(update(FeedCounter).where(FeedCounter.id == 1)
-                               .values(value=FeedCounter.value + 1).returning(FeedCounter.value)).scalar()
+    conn = conn if conn is not None else db.session.connection()
+    value = conn.execute(update(FeedCounter).where(FeedCounter.id == 1)
+                         .values(value=FeedCounter.value + 1).returning(FeedCounter.value)).scalar()
     if value is None:  # a database created without the migrations' seed row
-        db.session.add(FeedCounter(id=1, value=1))
-        db.session.flush()
+        conn.execute(insert(FeedCounter).values(id=1, value=1))
         value = 1
     return int(value)
 
 
-def touch_feed(variant_id: int, revision: int | None = None) -> None:
-    """Move the variant's feed entries (or one revision's) to the end of the feed: pullers asking
-    for changes since their cursor see them again. Part of the caller's transaction."""
-    q = select(FeedEntry).where(FeedEntry.variant_id == variant_id).order_by(FeedEntry.revision)
+def touch_feed(variant_id: int, revision: int | None = None, conn=None) -> None:
+    """Move the variant's feed entries (or one revision's) to the end of the feed, so pullers
+    asking for changes since their cursor see them again (new URLs, or no longer current). Runs in
+    the caller's transaction (`conn`: a flush hook's connection)."""
+    conn = conn if conn is not None else db.session.connection()
+    q = select(FeedEntry.id).where(FeedEntry.variant_id == variant_id).order_by(FeedEntry.revision)
     if revision is not None:
         q = q.where(FeedEntry.revision == revision)
-    for entry in db.session.scalars(q):
-        entry.seq = _next_feed_seq()
+    for entry_id in conn.execute(q).scalars().all():
+        conn.execute(update(FeedEntry).where(FeedEntry.id == entry_id).values(seq=_next_feed_seq(conn)))
 
 
 def feed(cursor: int = 0, limit: int = 100) -> dict[str, Any]:

@@ -43,6 +43,17 @@ def _record(actor: str, v: Variant, revision: int, decision: str, before: str, a
     db.session.add(AuditEvent(actor=actor, action=f"review.{decision}", entity_type="variant", entity_id=v.id,
                               revision=revision, state_before=before, state_after=after,
                               detail={k: val for k, val in detail.items() if val is not None} or None))
+    if before == S.APPROVED.value and after != S.APPROVED.value:
+        _approval_withdrawn(v.id)
+
+
+def _approval_withdrawn(variant_id: int, conn=None) -> None:
+    """The pull feed shows the revision again, now not current, so pullers can take it down."""
+    try:
+        from .exports import touch_feed
+    except ImportError:
+        return
+    touch_feed(variant_id, conn=conn)
 
 
 def _transition(variant_id: int, revision: int, from_states: tuple[str, ...], values: dict[str, Any]) -> Variant:
@@ -421,6 +432,8 @@ def _inputs_changed(session, _flush_context) -> None:
                     actor="system", action="review.inputs_changed", entity_type="variant", entity_id=vid,
                     revision=rev, state_before=status, state_after=S.CHANGES_REQUESTED.value,
                     detail={"input": kind, "fields": changed}, created_at=utcnow()))
+                if status == S.APPROVED.value:
+                    _approval_withdrawn(vid, conn)
 
 
 def install_input_watch() -> None:

@@ -222,7 +222,7 @@ def export_retry(export_id: int):
 def export_request(request_id: int):
     """Export every approved variant of the campaign now (the same as POST /api/v1/requests/<id>/export)."""
     try:
-        n = len(svc.export_request(request_id, actor=actor_name()))
+        n = len(svc.export_request(request_id, rerun=request.form.get("rerun") == "1", actor=actor_name()))
         flash(_("Export started. Exports of this campaign: %(n)s.", n=n), "ok")
     except ServiceError as exc:
         db.session.rollback()
