@@ -1,6 +1,7 @@
 """Queues and enqueueing. One RQ job per variant revision, id derived from it."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from flask import current_app
@@ -25,6 +26,12 @@ def redis_conn() -> Redis:
 
 def queue_name(name: str) -> str:
     return f"{current_app.config['QUEUE_PREFIX']}{name}"
+
+
+def job_id_for(name: str) -> str:
+    """An RQ job id: the queue prefix (so deployments and test runs sharing one Redis never meet)
+    made safe for RQ, which allows [A-Za-z0-9_-] only, then `name`."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", current_app.config.get("QUEUE_PREFIX", "")) + name
 
 
 def get_queue(name: str) -> Queue:

@@ -107,3 +107,55 @@ def test_banner_goes_through_gpu_queue(gen_stack):
         seeds = {v.generator["seed"] for v in db.session.scalars(db.select(Variant).where(
             Variant.request_id == req["id"])) if v.format == "banner"}
         assert len(seeds) == 1  # one background per key art and format, shared by the locales
+
+
+def test_generator_edit_runs_on_the_gpu_queue_and_survives_a_lost_job(gen_stack):
+    """With a model configured, a reviewer-driven remove goes to the `gpu` queue (the resident
+    model), not into the web request; a lost job is re-enqueued by the reconciler; the proposal
+    then becomes the next revision."""
+    from review_helpers import client_for, make_people, seeded_campaign
+
+    stack = gen_stack
+    app = stack.app
+    people = make_people(app.test_client())
+    _seeded, req = seeded_campaign(app, locales=("ja-JP",), formats=("square",))
+    vid = req["variants"][0]["id"]
+    mk = client_for(app, people.tokens["marketing"])
+    r = mk.post(f"/api/v1/variants/{vid}/generator", json={"op": "remove", "rect": {"x": .7, "y": .05, "w": .25,
+                                                                                    "h": .3}})
+    assert r.status_code == 201, r.get_json()
+    fix = r.get_json()
+    assert fix["status"] == "queued" and fix["result"] is None
+    with app.app_context():
+        from app.models.base import utcnow
+        from app.services.reconcile import reconcile
+        from app.services.review import edit_job_id
+        from jobs.queues import fetch_job, get_queue
+
+        from app.extensions import db
+        from app.models import FixRequest
+
+        row = db.session.get(FixRequest, fix["id"])
+        jid = edit_job_id(row)
+        assert jid in get_queue("gpu").job_ids
+        fetch_job(jid).delete()                       # Redis lost it (restart, flush)
+        row.created_at = utcnow().replace(year=2000)  # past the reconciler's grace period
+        db.session.commit()
+        done = reconcile()
+        assert {"fix_request": fix["id"], "reason": "job missing from Redis"} in done
+        assert jid in get_queue("gpu").job_ids
+    _start_gpu_worker(stack)
+
+    def finished():
+        rows = mk.get(f"/api/v1/variants/{vid}/review").get_json()["fixes"]
+        mine = next(x for x in rows if x["id"] == fix["id"])
+        return mine if mine["status"] in ("done", "failed") else None
+
+    try:
+        got = wait_for(finished, timeout=240, what="generator edit on the gpu queue")
+    except AssertionError:
+        raise AssertionError(stack.worker_logs())
+    assert got["status"] == "done", got
+    assert got["result"]["backend"]["backend"] == "diffusers", got["result"]
+    accepted = mk.post(f"/api/v1/variants/{vid}/fixes/{fix['id']}/accept")
+    assert accepted.status_code == 201 and accepted.get_json()["revision"] == 2

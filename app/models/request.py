@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import enum
-import re
 from datetime import datetime
 from typing import Any
 
@@ -86,7 +85,6 @@ class Variant(db.Model):
 
         Prefixed with the queue prefix: variant ids restart in every database, so deployments
         (and test runs) sharing one Redis must never meet each other's ids."""
-        from flask import current_app
+        from jobs.queues import job_id_for
 
-        prefix = re.sub(r"[^A-Za-z0-9_-]", "-", current_app.config.get("QUEUE_PREFIX", ""))
-        return f"{prefix}render-v{self.id}-r{self.revision}"
+        return job_id_for(f"render-v{self.id}-r{self.revision}")

@@ -78,7 +78,7 @@ class FixRequest(Timestamped, db.Model):
     overrides: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prompt: Mapped[str | None] = mapped_column(Text)
     rect: Mapped[dict[str, float] | None] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="recorded")  # recorded|submitted|failed
+    status: Mapped[str] = mapped_column(String(16), default="recorded")  # rerender: submitted; edits: queued|running|done|failed|accepted
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     actor: Mapped[str] = mapped_column(String(120))
 

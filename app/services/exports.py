@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 import uuid
 from contextlib import contextmanager
@@ -49,8 +48,9 @@ class LostClaim(Exception):
 def job_id(exp: Export) -> str:
     """One RQ job per export and try count (a retry scheduled by a running job needs an id of its
     own); the queue prefix keeps test runs sharing one Redis apart."""
-    prefix = re.sub(r"[^A-Za-z0-9_-]", "-", current_app.config["QUEUE_PREFIX"])
-    return f"{prefix}export-{exp.id}-t{exp.tries}"
+    from jobs.queues import job_id_for
+
+    return job_id_for(f"export-{exp.id}-t{exp.tries}")
 
 
 def _enqueue(exports: list[Export], delay_s: float = 0.0) -> int:

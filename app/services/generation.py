@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 
 import numpy as np
 from flask import current_app
@@ -154,7 +153,7 @@ def enqueue_generation(variants: list[Variant]) -> dict[int, str]:
     Returns {variant id: gpu job id} for the render jobs to depend on."""
     if not uses_gpu_queue() or not variants:
         return {}
-    from jobs.queues import GPU, enqueue_once
+    from jobs.queues import GPU, enqueue_once, job_id_for
 
     from .rendering import load_source
 
@@ -166,10 +165,7 @@ def enqueue_generation(variants: list[Variant]) -> dict[int, str]:
     if not need:
         return {}
     pairs = sorted((v.id, v.revision) for v in need)
-    # Variant ids restart in every database: the queue prefix keeps deployments (and test runs)
-    # that share one Redis off each other's GPU job ids. RQ ids allow [A-Za-z0-9_-] only.
-    prefix = re.sub(r"[^A-Za-z0-9_-]", "-", current_app.config["QUEUE_PREFIX"])
-    job_id = f"{prefix}gen-" + hashlib.sha256(repr(pairs).encode()).hexdigest()[:20]
+    job_id = job_id_for("gen-" + hashlib.sha256(repr(pairs).encode()).hexdigest()[:20])
     enqueue_once(GPU, "jobs.generate.generate_job", job_id, pairs,
                  timeout=current_app.config["GENERATE_JOB_TIMEOUT"])
     return {v.id: job_id for v in need}

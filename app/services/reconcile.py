@@ -12,16 +12,17 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from ..extensions import db
-from ..models import AuditEvent, Variant, VariantStatus
+from ..models import AuditEvent, FixRequest, Variant, VariantStatus
 from ..models.base import utcnow
 
 
-def _job_lost(variant: Variant, stale_s: int) -> str | None:
+def _job_lost(job_id: str, stale_s: int) -> str | None:
+    """Why the job that should be doing some work no longer is, or None while it still may."""
     from rq.job import JobStatus
 
     from jobs.queues import fetch_job
 
-    job = fetch_job(variant.job_id)
+    job = fetch_job(job_id)
     if job is None:
         return "job missing from Redis"
     status = job.get_status(refresh=False)
@@ -52,7 +53,7 @@ def reconcile() -> list[dict]:
                               or_(Variant.enqueued_at.is_(None), Variant.enqueued_at < cutoff))).all()
     done = []
     for v in pending:
-        reason = "never enqueued" if v.enqueued_at is None else _job_lost(v, cfg["RECONCILE_STALE_S"])
+        reason = "never enqueued" if v.enqueued_at is None else _job_lost(v.job_id, cfg["RECONCILE_STALE_S"])
         if reason is None:
             continue
         before = v.status
@@ -66,4 +67,33 @@ def reconcile() -> list[dict]:
         db.session.commit()
         enqueue_once(RENDER, "jobs.render.render_variant_job", v.job_id, v.id, v.revision)
         done.append({"variant": v.id, "revision": v.revision, "reason": reason})
+    return done + reconcile_generator_edits(cutoff, cfg["RECONCILE_STALE_S"])
+
+
+def reconcile_generator_edits(cutoff, stale_s: int) -> list[dict]:
+    """Generator edits (remove / restyle) waiting for the `gpu` queue whose job was lost: back to
+    queued and enqueued again. A proposal is an image, so running one twice loses nothing."""
+    from jobs.queues import discard_job, fetch_job
+
+    from .generation import uses_gpu_queue
+    from .review import edit_job_id, enqueue_generator_edit
+
+    if not uses_gpu_queue():  # edits run inside the web request then: nothing is queued
+        return []
+    done = []
+    edits = db.session.scalars(select(FixRequest).where(FixRequest.status.in_(["queued", "running"]),
+                                                        FixRequest.created_at < cutoff)).all()
+    for fix in edits:
+        reason = _job_lost(edit_job_id(fix), stale_s)
+        if reason is None:
+            continue
+        old = fetch_job(edit_job_id(fix))
+        if old is not None:
+            discard_job(old)
+        fix.status = "queued"
+        db.session.add(AuditEvent(actor="reconciler", action="generator_edit.requeued", entity_type="fix_request",
+                                  entity_id=fix.id, detail={"reason": reason, "variant_id": fix.variant_id}))
+        db.session.commit()
+        enqueue_generator_edit(fix)
+        done.append({"fix_request": fix.id, "reason": reason})
     return done

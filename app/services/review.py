@@ -248,8 +248,12 @@ def rerender(variant_id: int, user: User, *, overrides: dict[str, Any] | None = 
 
 def generator_edit(variant_id: int, user: User, *, op: str, rect: dict[str, Any] | None,
                    prompt: str = "", flag_id: int | None = None) -> FixRequest:
-    """Send the marked area to the generator (remove or restyle). The result is a proposal
-    image kept with the fix request; with no generator available the request is recorded."""
+    """Send the marked area to the generator (remove or restyle). The result is a proposal image
+    kept with the fix request. With a model configured the edit runs on the `gpu` queue, where
+    the weights stay resident (status "queued", then "done" or "failed"); the classical backend
+    is cheap and runs here."""
+    from .generation import uses_gpu_queue
+
     if op not in GENERATOR_OPS:
         raise ServiceError(f"op must be one of {', '.join(GENERATOR_OPS)}", status=422)
     box = _validate_rect(rect)
@@ -263,16 +267,61 @@ def generator_edit(variant_id: int, user: User, *, op: str, rect: dict[str, Any]
     v = db.session.get(Variant, variant_id)
     if v is None:
         raise NotFound(f"variant {variant_id} does not exist")
+    queued = uses_gpu_queue()
     fix = FixRequest(variant_id=v.id, flag_id=flag_id, kind=op, from_revision=v.revision, rect=box,
-                     prompt=(prompt or "").strip() or None, actor=user.username, status="recorded")
+                     prompt=(prompt or "").strip() or None, actor=user.username,
+                     status="queued" if queued else "running")
     db.session.add(fix)
     db.session.flush()
-    fix.result = _run_generator(v, op, box, fix.prompt or "")
-    fix.status = "failed" if fix.result.get("error") else ("done" if fix.result.get("key") else "recorded")
     _record(user.username, v, v.revision, f"generator_{op}", v.status, v.status, flag_id=flag_id,
             fix_request_id=fix.id, rect=box)
     db.session.commit()
+    if queued:
+        enqueue_generator_edit(fix)
+    else:
+        _finish_edit(fix, v)
+    db.session.refresh(fix)
     return fix
+
+
+def edit_job_id(fix: FixRequest) -> str:
+    from jobs.queues import job_id_for
+
+    return job_id_for(f"edit-{fix.id}")
+
+
+def enqueue_generator_edit(fix: FixRequest) -> None:
+    """On the `gpu` queue; Redis down is not an error (the reconciler enqueues queued edits)."""
+    from redis.exceptions import RedisError
+
+    from jobs.queues import GPU, enqueue_once
+
+    try:
+        enqueue_once(GPU, "jobs.generate.edit_job", edit_job_id(fix), fix.id)
+    except RedisError:
+        logging.getLogger("marquee.review").warning("generator edit %s not enqueued; the reconciler will", fix.id)
+
+
+def run_generator_edit(fix_id: int) -> str:
+    """The GPU job's work: claim the queued edit (a duplicate job finds it taken) and run it."""
+    res = db.session.execute(update(FixRequest).where(FixRequest.id == fix_id, FixRequest.status == "queued")
+                             .values(status="running").execution_options(synchronize_session=False))
+    db.session.commit()
+    if res.rowcount != 1:
+        return "skipped"
+    fix = db.session.get(FixRequest, fix_id)
+    db.session.refresh(fix)
+    return _finish_edit(fix, db.session.get(Variant, fix.variant_id))
+
+
+def _finish_edit(fix: FixRequest, v: Variant) -> str:
+    if v.revision != fix.from_revision:
+        fix.result = {"error": f"the variant moved on to revision {v.revision} before the edit ran"}
+    else:
+        fix.result = _run_generator(v, fix.kind, fix.rect, fix.prompt or "")
+    fix.status = "failed" if fix.result.get("error") else ("done" if fix.result.get("key") else "recorded")
+    db.session.commit()
+    return fix.status
 
 
 def accept_proposal(variant_id: int, fix_id: int, user: User) -> Variant:
@@ -321,15 +370,11 @@ def accept_proposal(variant_id: int, fix_id: int, user: User) -> Variant:
 
 
 def _run_generator(v: Variant, op: str, box: dict[str, float], prompt: str) -> dict[str, Any]:
-    """Call the generator helper (app.generate) on the rendered image if it is installed."""
-    try:
-        from ..generate import get_generator
-    except ImportError:
-        return {"note": "no generator installed; request recorded"}
-    from flask import current_app
+    """Run the configured generator (app.generate) on the revision's rendered image."""
     from PIL import Image, ImageDraw
 
     from . import blob_store
+    from .generation import generator
 
     asset = (v.assets or {}).get("png") or (v.assets or {}).get("jpeg") or next(iter((v.assets or {}).values()), None)
     if asset is None:
@@ -340,7 +385,7 @@ def _run_generator(v: Variant, op: str, box: dict[str, float], prompt: str) -> d
         W, H = image.size
         rect = (round(box["x"] * W), round(box["y"] * H), round((box["x"] + box["w"]) * W),
                 round((box["y"] + box["h"]) * H))
-        gen = get_generator(current_app.config.get("MODEL_DIR") or None)
+        gen = generator()  # the process's resident backend (the GPU worker's loaded model)
         if op == "remove":
             mask = Image.new("L", image.size, 0)
             ImageDraw.Draw(mask).rectangle(rect, fill=255)

@@ -323,7 +323,6 @@ def render_text(canvas: Image.Image, layout: TextLayout, t: TextInputs) -> dict:
     text_lum = float(legibility.luminance(np.array(t.text_color)))
     treat_color = t.scrim_color if text_lum > 0.4 else (250, 250, 250)
     targets = [max(t.contrast_target, legibility.wcag_threshold(s)) for s in sizes]
-    union_r = union.shifted(-reg.x, -reg.y)
     groups = _scrim_groups(layout, reg, w)
     boxes_r = [e.box.shifted(-reg.x, -reg.y) for e in layout.elements]
     origin = (win.x - reg.x, win.y - reg.y)
