@@ -164,6 +164,11 @@ def test_rerender_makes_new_revision_that_goes_back_to_review(sqlite_stack):
 
         fed = sorted(db.session.execute(db.select(FeedEntry.revision).where(FeedEntry.variant_id == vid)).scalars())
         assert fed == [1, 2]
+    # "auto" drops an earlier override; the others are kept
+    r3 = mk.post(f"/api/v1/variants/{vid}/rerender", json={"overrides": {"text_zone": "auto"}})
+    assert r3.status_code == 202 and r3.get_json()["revision"] == 3
+    assert r3.get_json()["overrides"] == {"tagline": "故郷は、すぐそこ。", "crop_anchor": "top"}
+    drop_jobs(app, [vid])
 
 
 def test_flag_validation_and_generator_request(sqlite_stack):

@@ -38,8 +38,10 @@ class FlagIn(Schema):
 
 class OverridesIn(Schema):
     tagline = fields.Str(validate=validate.Length(min=1, max=300))
-    crop_anchor = fields.Str(validate=validate.OneOf(svc.CROP_ANCHORS))
-    text_zone = fields.Str(validate=validate.OneOf(svc.TEXT_ZONES))
+    crop_anchor = fields.Str(validate=validate.OneOf((*svc.CROP_ANCHORS, svc.AUTO)),
+                             metadata={"description": "'auto' drops an earlier crop anchor override"})
+    text_zone = fields.Str(validate=validate.OneOf((*svc.TEXT_ZONES, svc.AUTO)),
+                           metadata={"description": "'auto' drops an earlier text zone override"})
 
 
 class RerenderIn(Schema):

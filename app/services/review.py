@@ -29,6 +29,8 @@ FINISHED = (S.RENDERED.value, S.IN_REVIEW.value, S.APPROVED.value, S.CHANGES_REQ
 CROP_ANCHORS = ANCHORS
 TEXT_ZONES = ("bottom", "top", "left", "right")
 GENERATOR_OPS = ("remove", "restyle")
+#: An override value that drops an earlier override: the renderer decides again.
+AUTO = "auto"
 
 
 def _state(v: Variant) -> dict[str, Any]:
@@ -213,8 +215,8 @@ def _validate_overrides(raw: dict[str, Any] | None) -> dict[str, str]:
         out["tagline"] = tag
     for key, allowed in (("crop_anchor", CROP_ANCHORS), ("text_zone", TEXT_ZONES)):
         if key in raw:
-            if raw[key] not in allowed:
-                raise ServiceError(f"{key} {raw[key]!r} is not one of {', '.join(allowed)}", status=422)
+            if raw[key] not in (*allowed, AUTO):
+                raise ServiceError(f"{key} {raw[key]!r} is not one of {', '.join((*allowed, AUTO))}", status=422)
             out[key] = raw[key]
     return out
 
@@ -230,7 +232,7 @@ def rerender(variant_id: int, user: User, *, overrides: dict[str, Any] | None = 
         raise NotFound(f"variant {variant_id} does not exist")
     rev = v.revision if revision is None else revision
     before = v.status
-    merged = {**(v.overrides or {}), **ov}
+    merged = {k: val for k, val in {**(v.overrides or {}), **ov}.items() if val != AUTO}
     nv = _transition(variant_id, rev, FINISHED + (S.FAILED.value,), dict(
         revision=rev + 1, status=S.QUEUED.value, overrides=merged or None, approved_by=None, approved_at=None,
         error=None, attempt=None))

@@ -52,10 +52,15 @@ def preflag_labels() -> dict[str, str]:
             "text_zone_override_refused": _("Requested text zone not used: it would cover a face, art text or the logo")}
 
 
+def side_labels() -> dict[str, str]:
+    """Crop anchors and text zones, in the reader's language."""
+    return {"center": _("Center"), "left": _("Left"), "right": _("Right"), "top": _("Top"), "bottom": _("Bottom")}
+
+
 @bp.app_context_processor
 def _labels():
     return {"category_labels": category_labels, "status_labels": status_labels, "scope_labels": scope_labels,
-            "preflag_labels": preflag_labels}
+            "preflag_labels": preflag_labels, "side_labels": side_labels}
 
 
 @bp.route("/login", methods=["GET", "POST"])
