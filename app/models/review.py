@@ -78,7 +78,8 @@ class FixRequest(Timestamped, db.Model):
     overrides: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prompt: Mapped[str | None] = mapped_column(Text)
     rect: Mapped[dict[str, float] | None] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="recorded")  # rerender: submitted; edits: queued|running|done|failed|accepted
+    #: rerender: submitted; generator edits: queued | running | done | failed | accepted
+    status: Mapped[str] = mapped_column(String(16), default="recorded")
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     actor: Mapped[str] = mapped_column(String(120))
 
