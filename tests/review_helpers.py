@@ -1,6 +1,7 @@
 """Shared setup for review tests: people of every role, a seeded and really rendered campaign."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from conftest import seed_campaign
@@ -102,3 +103,23 @@ def seeded_campaign(app, locales=("ja-JP", "pt-BR"), formats=("thumbnail-small",
     render_inline(app, [v["id"] for v in req["variants"]])
     drop_jobs(app, [v["id"] for v in req["variants"]])
     return seeded, req
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def login(app, username: str, password: str = PASSWORD, headers: dict | None = None):
+    """Log in through the UI's form (CSRF included); returns the session client and the response."""
+    c = client_for(app, None)
+    page = c.get("/ui/login", headers=headers or {})
+    r = c.post("/ui/login", data={"username": username, "password": password,
+                                  "csrf_token": csrf_of(page.get_data(as_text=True))}, headers=headers or {})
+    return c, r
+
+
+def logged_in(app, username: str):
+    """A logged-in session client and a CSRF token for its forms."""
+    c, r = login(app, username)
+    assert r.status_code == 302, r.get_data(as_text=True)
+    return c, csrf_of(c.get("/ui/campaigns").get_data(as_text=True))

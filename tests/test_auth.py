@@ -1,21 +1,8 @@
 """People, passwords, sessions, CSRF and API tokens, through the real app."""
 from __future__ import annotations
 
-import re
 
-from review_helpers import PASSWORD, client_for, make_people
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def _login(app, username, password=PASSWORD, headers=None):
-    c = client_for(app, None)
-    page = c.get("/ui/login", headers=headers or {})
-    r = c.post("/ui/login", data={"username": username, "password": password,
-                                  "csrf_token": _csrf(page.get_data(as_text=True))}, headers=headers or {})
-    return c, r
+from review_helpers import PASSWORD, client_for, csrf_of as _csrf, login as _login, make_people
 
 
 def test_passwords_and_tokens_are_stored_hashed_and_tokens_shown_once(sqlite_stack):

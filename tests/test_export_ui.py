@@ -2,11 +2,10 @@
 services, a real HTTP PUT origin on loopback for a real failure and a real retry."""
 from __future__ import annotations
 
-import re
 
 import pytest
 
-from review_helpers import PASSWORD, client_for, make_people, seeded_campaign
+from review_helpers import logged_in as _login, make_people, seeded_campaign
 from tests.export_servers import PutOrigin
 
 pytestmark = pytest.mark.service
@@ -15,19 +14,6 @@ SECRET_VALUE = "s3cr3t-value-never-shown-7731"
 HEADER_VALUE = "plain-header-value-4412"
 #: a public address that needs no DNS (this sandbox may have none); never connected to
 PUBLIC_URL = "https://93.184.216.34/cdn/"
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def _login(app, username: str):
-    c = client_for(app, None)
-    page = c.get("/ui/login")
-    r = c.post("/ui/login", data={"username": username, "password": PASSWORD,
-                                  "csrf_token": _csrf(page.get_data(as_text=True))})
-    assert r.status_code == 302, r.get_data(as_text=True)
-    return c, _csrf(c.get("/ui/campaigns").get_data(as_text=True))
 
 
 def _target_rows(app) -> list:

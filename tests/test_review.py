@@ -273,3 +273,29 @@ def test_progress_api_counts_review_states(sqlite_stack):
     assert p["approved"] == 1 and p["rendered"] == 1 and p["total"] == 2, p
     v = app.test_client().get(f"/api/v1/variants/{a['id']}").get_json()
     assert v["approved_by"] == "reviewer_jp" and v["approved_at"]
+
+
+def test_ui_sends_a_marked_area_to_the_generator_and_uses_the_proposal(sqlite_stack):
+    """The variant page's forms (session + CSRF): marketing sends a rectangle to the generator,
+    sees the proposal with "Use as new revision", and that makes revision 2, back in review."""
+    import re
+
+    from review_helpers import logged_in
+
+    app = sqlite_stack.app
+    make_people(app.test_client())
+    _seeded, req = seeded_campaign(app, locales=("ja-JP",), formats=("square",))
+    vid = req["variants"][0]["id"]
+    mk, csrf = logged_in(app, "marketing")
+    sent = mk.post(f"/ui/variants/{vid}/generator", data={
+        "csrf_token": csrf, "op": "remove", "rect_x": "0.7", "rect_y": "0.05", "rect_w": "0.25", "rect_h": "0.3"})
+    assert sent.status_code == 302
+    page = mk.get(f"/ui/variants/{vid}").get_data(as_text=True)
+    action = re.search(r'action="(/ui/variants/\d+/fixes/\d+/accept)"', page)
+    assert action, "the proposal has no 'Use as new revision' button"
+    assert mk.post(action.group(1), data={"csrf_token": "wrong"}).status_code == 400
+    assert mk.post(action.group(1), data={"csrf_token": csrf}).status_code == 302
+    state = app.test_client().get(f"/api/v1/variants/{vid}/review").get_json()
+    assert (state["revision"], state["status"]) == (2, "in_review")
+    page = mk.get(f"/ui/variants/{vid}").get_data(as_text=True)
+    assert "/accept" not in page   # accepted once: the button is gone
