@@ -8,7 +8,6 @@ reads, and only the names (not the values) of the extra headers it sends.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -28,7 +27,7 @@ from ..render.formats import FORMATS
 from ..services import ServiceError
 from ..services import export_targets as targets_svc
 from ..services import exports as svc
-from .views import FIXERS, bp
+from .views import FIXERS, bp, run_service
 
 ADMIN = ("admin",)
 KINDS = [k.value for k in TargetKind]
@@ -68,16 +67,6 @@ def _back(default: str) -> str:
     nxt = request.form.get("next") or ""
     local = nxt.startswith("/") and not nxt.startswith(("//", "/\\")) and "\\" not in nxt
     return nxt if local else default
-
-
-def _run(fn: Callable[[], object], ok_message: str) -> None:
-    """Call a service; its refusal (404, 409, 422) becomes an error message on the next page."""
-    try:
-        fn()
-        flash(ok_message, "ok")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
 
 
 # ---------------------------------------------------------------- targets (admins)
@@ -166,7 +155,7 @@ def export_targets():
 @roles(*ADMIN)
 def export_target_enabled(target_id: int):
     enabled = request.form.get("enabled") == "1"
-    _run(lambda: targets_svc.update_target(target_id, {"enabled": enabled}, actor=actor_name()),
+    run_service(lambda: targets_svc.update_target(target_id, {"enabled": enabled}, actor=actor_name()),
          _("Target enabled.") if enabled else _("Target disabled."))
     return redirect(url_for("web.export_targets"))
 
@@ -174,7 +163,7 @@ def export_target_enabled(target_id: int):
 @bp.route("/export-targets/<int:target_id>/delete", methods=["POST"])
 @roles(*ADMIN)
 def export_target_delete(target_id: int):
-    _run(lambda: targets_svc.delete_target(target_id, actor=actor_name()), _("Target deleted."))
+    run_service(lambda: targets_svc.delete_target(target_id, actor=actor_name()), _("Target deleted."))
     return redirect(url_for("web.export_targets"))
 
 
@@ -213,7 +202,7 @@ def exports():
 @bp.route("/exports/<int:export_id>/retry", methods=["POST"])
 @roles(*FIXERS)
 def export_retry(export_id: int):
-    _run(lambda: svc.retry_export(export_id, actor=actor_name()), _("The export is queued again."))
+    run_service(lambda: svc.retry_export(export_id, actor=actor_name()), _("The export is queued again."))
     return redirect(_back(url_for("web.exports")))
 
 
@@ -221,10 +210,6 @@ def export_retry(export_id: int):
 @roles(*FIXERS)
 def export_request(request_id: int):
     """Export every approved variant of the campaign now (the same as POST /api/v1/requests/<id>/export)."""
-    try:
-        n = len(svc.export_request(request_id, rerun=request.form.get("rerun") == "1", actor=actor_name()))
-        flash(_("Export started. Exports of this campaign: %(n)s.", n=n), "ok")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    run_service(lambda: svc.export_request(request_id, rerun=request.form.get("rerun") == "1", actor=actor_name()),
+                lambda exports: _("Export started. Exports of this campaign: %(n)s.", n=len(exports)))
     return redirect(url_for("web.campaign", request_id=request_id))

@@ -3,6 +3,8 @@ run; each view still declares its roles so the policy reads next to the code."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
                    url_for)
@@ -22,6 +24,7 @@ bp = Blueprint("web", __name__, url_prefix="/ui")
 PEOPLE = ("admin", "marketing", "reviewer")
 FIXERS = ("admin", "marketing")
 DECIDERS = ("admin", "reviewer")
+T = TypeVar("T")
 
 
 def category_labels() -> dict[str, str]:
@@ -223,14 +226,23 @@ def _rect_from_form() -> dict | None:
     return dict(zip("xywh", vals))
 
 
-def _decide(variant_id: int, fn, ok_message: str):
+def run_service(fn: Callable[[], T], ok_message: str | Callable[[T], str]) -> ServiceError | None:
+    """Call a service for a form post and flash the outcome: `ok_message` (or ok_message(result)),
+    or the service's refusal (404, 409, 422) as an error. Returns the refusal, if any."""
     try:
-        fn()
-        flash(ok_message, "ok")
+        result = fn()
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-        return redirect(url_for("web.variant", variant_id=variant_id)), exc.status
+        return exc
+    flash(ok_message(result) if callable(ok_message) else ok_message, "ok")
+    return None
+
+
+def _decide(variant_id: int, fn, ok_message: str):
+    refused = run_service(fn, ok_message)
+    if refused is not None:
+        return redirect(url_for("web.variant", variant_id=variant_id)), refused.status
     return None
 
 
