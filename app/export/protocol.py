@@ -76,17 +76,26 @@ class RetryPolicy:
             wait = max(wait, min(retry_after, self.max_delay))
         return wait
 
+    def after_failure(self, failures: int, exc: TargetError) -> float | None:
+        """Seconds to wait before the next try after `failures` failed tries in a row (the last
+        one `exc`), or None when there is no next try: not retryable, or the tries are used up."""
+        if not exc.retryable or failures >= self.attempts:
+            return None
+        return self.delay(failures, exc.retry_after)
+
     def call(self, fn: Callable[[], T], on_error: Callable[[int, TargetError], None] | None = None) -> tuple[T, int]:
-        """Run fn until it succeeds or the tries run out; returns (result, tries used)."""
+        """Run fn until it succeeds or the tries run out, sleeping in between; returns (result,
+        tries used). For callers that may block; export jobs schedule their next try instead."""
         for attempt in range(1, self.attempts + 1):
             try:
                 return fn(), attempt
             except TargetError as exc:
                 if on_error is not None:
                     on_error(attempt, exc)
-                if not exc.retryable or attempt == self.attempts:
+                wait = self.after_failure(attempt, exc)
+                if wait is None:
                     raise
-                self.sleep(self.delay(attempt, exc.retry_after))
+                self.sleep(wait)
         raise AssertionError("unreachable")
 
 

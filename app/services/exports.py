@@ -238,9 +238,9 @@ def _attempt(exp: Export, token: str, fn: Callable[[], T], on_error: Callable[[T
             on_error(exc)
         _beat(exp.id, token, tries=Export.tries + 1, failures=Export.failures + 1)
         db.session.refresh(exp)
-        policy = _backoff()
-        if exc.retryable and exp.failures < policy.attempts:
-            raise RetryLater(policy.delay(exp.failures, exc.retry_after), exc) from None
+        wait = _backoff().after_failure(exp.failures, exc)
+        if wait is not None:
+            raise RetryLater(wait, exc) from None
         raise
     _beat(exp.id, token, tries=Export.tries + 1, failures=0)
     return out
