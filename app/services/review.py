@@ -16,9 +16,11 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models import AuditEvent, Decision, FixRequest, Flag, RenderRequest, User, Variant, VariantStatus
 from ..models.base import utcnow
-from ..render.reframe import ANCHORS
 from ..models.review import CATEGORIES, SCOPES, FlagScope
+from ..render.reframe import ANCHORS
+from ..render.text.placement import ZONES
 from . import Conflict, NotFound, ServiceError
+from .exports import on_variant_approved, touch_feed
 
 S = VariantStatus
 #: States a reviewer can decide on. A rendered variant is "in review" from the moment it is
@@ -27,7 +29,7 @@ DECIDABLE = (S.RENDERED.value, S.IN_REVIEW.value)
 #: States that hold a finished image, i.e. that a shared flag or a re-render can send back.
 FINISHED = (S.RENDERED.value, S.IN_REVIEW.value, S.APPROVED.value, S.CHANGES_REQUESTED.value)
 CROP_ANCHORS = ANCHORS
-TEXT_ZONES = ("bottom", "top", "left", "right")
+TEXT_ZONES = ZONES
 GENERATOR_OPS = ("remove", "restyle")
 #: An override value that drops an earlier override: the renderer decides again.
 AUTO = "auto"
@@ -51,10 +53,6 @@ def _record(actor: str, v: Variant, revision: int, decision: str, before: str, a
 
 def _approval_withdrawn(variant_id: int, conn=None) -> None:
     """The pull feed shows the revision again, now not current, so pullers can take it down."""
-    try:
-        from .exports import touch_feed
-    except ImportError:
-        return
     touch_feed(variant_id, conn=conn)
 
 
@@ -107,10 +105,6 @@ def approve(variant_id: int, revision: int, user: User) -> Variant:
 def _after_approval(v: Variant) -> None:
     """Hand the approved revision to export (app.services.exports) once it is committed. The
     approval stands whatever happens here: export's reconciler picks up approvals whose hook died."""
-    try:
-        from .exports import on_variant_approved
-    except ImportError:
-        return
     try:
         on_variant_approved(v)
     except Exception:  # noqa: BLE001 - logged; the decision is already recorded

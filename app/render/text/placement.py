@@ -59,6 +59,10 @@ def saliency(maps: Maps, box: Box) -> float:
     return _mean(maps.salient, box, maps.scale)
 
 
+#: Where text may go; a re-render may ask for one of these by name.
+ZONES = ("bottom", "top", "left", "right")
+
+
 def candidate_zones(fmt_aspect: float, safe: Box, rtl_first: bool, requested: str | None = None
                     ) -> list[tuple[str, Box]]:
     """Bands where text may go, in the format's order of preference: side zones for wide formats;
