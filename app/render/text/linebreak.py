@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import icu
 
-from .scripts import utf16_to_py
+from .scripts import split_at_breaks
 
 STRICT_LANGUAGES = ("ja", "zh")
 
@@ -21,14 +21,7 @@ def break_opportunities(text: str, locale_tag: str) -> tuple[str, ...]:
     name = locale_tag.replace("-", "_")
     if name.split("_")[0] in STRICT_LANGUAGES:
         name += "@lb=strict"
-    bi = icu.BreakIterator.createLineInstance(icu.Locale(name))
-    bi.setText(text)
-    pieces, start = [], 0
-    for end16 in bi:
-        end = utf16_to_py(text, end16)
-        pieces.append(text[start:end])
-        start = end
-    return tuple(p for p in pieces if p)
+    return split_at_breaks(icu.BreakIterator.createLineInstance(icu.Locale(name)), text)
 
 
 def break_positions(text: str, locale_tag: str) -> list[int]:

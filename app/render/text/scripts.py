@@ -40,14 +40,19 @@ def font_script(iso: str, locale_script: str) -> str:
 
 def graphemes(text: str) -> list[str]:
     """Extended grapheme clusters (ICU), so a base and its marks are never separated."""
-    bi = icu.BreakIterator.createCharacterInstance(icu.Locale.getRoot())
+    return list(split_at_breaks(icu.BreakIterator.createCharacterInstance(icu.Locale.getRoot()), text))
+
+
+def split_at_breaks(bi: "icu.BreakIterator", text: str) -> tuple[str, ...]:
+    """`text` cut at every boundary an ICU break iterator finds (its offsets are UTF-16); the
+    non-empty pieces, which joined give back the text."""
     bi.setText(text)
-    out, start = [], 0
+    pieces, start = [], 0
     for end16 in bi:
         end = utf16_to_py(text, end16)
-        out.append(text[start:end])
+        pieces.append(text[start:end])
         start = end
-    return [g for g in out if g]
+    return tuple(p for p in pieces if p)
 
 
 def utf16_to_py(text: str, offset16: int) -> int:
