@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     from app import create_app
     from jobs.queues import get_queue, redis_conn
+    from jobs.worker import worker_settings
 
     app = create_app()
     set_app(app)
@@ -43,11 +44,8 @@ def main(argv: list[str] | None = None) -> None:
 
         gen = generator()  # load the weights once, before the first job
         log.info("generator resident: %s", gen.describe())
-        cfg = app.config
         worker = ResidentModelWorker([get_queue(q) for q in args.queues], connection=redis_conn(),
-                                     maintenance_interval=cfg["RECONCILE_INTERVAL_S"],
-                                     job_monitoring_interval=cfg["JOB_MONITORING_INTERVAL_S"],
-                                     worker_ttl=cfg["WORKER_TTL_S"])
+                                     **worker_settings(app.config))
     worker.work(burst=args.burst, with_scheduler=False)
 
 

@@ -28,6 +28,13 @@ class ReconcilingWorker(Worker):
             reconcile_exports_once(app.config["RECONCILE_INTERVAL_S"])
 
 
+def worker_settings(cfg) -> dict:
+    """RQ worker timings from config, the same for render, export and GPU workers: maintenance
+    (the reconcilers) every RECONCILE_INTERVAL_S, job heartbeats, and the worker's own TTL."""
+    return {"maintenance_interval": cfg["RECONCILE_INTERVAL_S"],
+            "job_monitoring_interval": cfg["JOB_MONITORING_INTERVAL_S"], "worker_ttl": cfg["WORKER_TTL_S"]}
+
+
 def run_reconciler_once(lock_s: int) -> list[dict]:
     """Reconcile unless another worker did within the last `lock_s` seconds."""
     from app.services.reconcile import reconcile
@@ -58,12 +65,8 @@ def main(argv: list[str] | None = None) -> None:
     set_app(app)
     while True:
         with app.app_context():
-            cfg = app.config
             queues = [get_queue(q) for q in args.queues]
-            worker = ReconcilingWorker(queues, connection=redis_conn(),
-                                       maintenance_interval=cfg["RECONCILE_INTERVAL_S"],
-                                       job_monitoring_interval=cfg["JOB_MONITORING_INTERVAL_S"],
-                                       worker_ttl=cfg["WORKER_TTL_S"])
+            worker = ReconcilingWorker(queues, connection=redis_conn(), **worker_settings(app.config))
         try:
             # export retries are scheduled (backoff), so export workers run RQ's scheduler
             worker.work(burst=args.burst, with_scheduler="export" in args.queues)
