@@ -158,6 +158,12 @@ def pg_stack(tmp_path, pg_database):
     stack = make_stack(tmp_path, pg_database)
     yield stack
     stack.stop_all()
+    drop_schema(stack)
+    _drop_queue_keys(stack)
+
+
+def drop_schema(stack: Stack) -> None:
+    """Empty the session's shared PostgreSQL database for the next test (tables and Alembic's mark)."""
     with stack.app.app_context():
         from app.extensions import db
 
@@ -166,7 +172,6 @@ def pg_stack(tmp_path, pg_database):
         db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
         db.session.commit()
         db.engine.dispose()
-    _drop_queue_keys(stack)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -11,7 +11,7 @@ import pytest
 from botocore.config import Config
 
 from app.export.webhook import new_secret
-from tests.conftest import make_stack, seed_campaign, wait_for
+from tests.conftest import drop_schema, make_stack, seed_campaign, wait_for
 from tests.export_servers import CountingS3, PutOrigin, RedisServer, WebhookReceiver
 
 pytestmark = pytest.mark.service
@@ -386,14 +386,7 @@ def test_s3_export_on_postgres(tmp_path, monkeypatch, pg_database, s3, own_redis
         assert all(n == 1 for p, n in s3.puts("/pg-assets/").items() if "/manifests/" not in p)
     finally:
         stack.stop_all()
-        with stack.app.app_context():
-            from app.extensions import db
-
-            db.session.remove()
-            db.drop_all()
-            db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
-            db.session.commit()
-            db.engine.dispose()
+        drop_schema(stack)
 
 
 def test_reconciler_schedules_an_approval_whose_hook_died(xstack):

@@ -12,6 +12,14 @@ def admin_report(app, vid):
     return app.test_client().get(f"/api/v1/variants/{vid}").get_json()["report"]
 
 
+def _japanese_thumbnail(app):
+    """One rendered ja-JP thumbnail and API clients of its reviewer (Japan) and of marketing."""
+    people = make_people(app.test_client())
+    _seeded, req = seeded_campaign(app, locales=("ja-JP",), formats=("thumbnail-small",))
+    return (req["variants"][0]["id"], client_for(app, people.tokens["reviewer_jp"]),
+            client_for(app, people.tokens["marketing"]))
+
+
 def _by(req, locale, fmt):
     return next(v for v in req["variants"] if v["locale"] == locale and v["format"] == fmt)
 
@@ -110,11 +118,7 @@ def test_shared_flag_marks_every_variant_built_from_it(stack):
 
 def test_rerender_makes_new_revision_that_goes_back_to_review(sqlite_stack):
     app = sqlite_stack.app
-    people = make_people(app.test_client())
-    _seeded, req = seeded_campaign(app, locales=("ja-JP",), formats=("thumbnail-small",))
-    vid = req["variants"][0]["id"]
-    jp = client_for(app, people.tokens["reviewer_jp"])
-    mk = client_for(app, people.tokens["marketing"])
+    vid, jp, mk = _japanese_thumbnail(app)
     assert jp.post(f"/api/v1/variants/{vid}/approve", json={"revision": 1}).status_code == 200
     feed = app.test_client().get("/api/v1/exports/feed").get_json()
     assert [(i["revision"], i["current"]) for i in feed["items"]] == [(1, True)]
@@ -173,11 +177,7 @@ def test_rerender_makes_new_revision_that_goes_back_to_review(sqlite_stack):
 
 def test_flag_validation_and_generator_request(sqlite_stack):
     app = sqlite_stack.app
-    people = make_people(app.test_client())
-    _seeded, req = seeded_campaign(app, locales=("ja-JP",), formats=("thumbnail-small",))
-    vid = req["variants"][0]["id"]
-    jp = client_for(app, people.tokens["reviewer_jp"])
-    mk = client_for(app, people.tokens["marketing"])
+    vid, jp, mk = _japanese_thumbnail(app)
     r = jp.post(f"/api/v1/variants/{vid}/flags", json={"revision": 1, "categories": []})
     assert r.status_code == 422 and "categories" in r.get_json()["error"]["message"]
     r = jp.post(f"/api/v1/variants/{vid}/flags", json={"revision": 1, "categories": ["weather"]})
