@@ -12,8 +12,6 @@ pool manager).
 """
 from __future__ import annotations
 
-import ipaddress
-import socket
 from functools import lru_cache
 
 import requests
@@ -23,29 +21,11 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
 from urllib3.util import connection as u3conn
 
-from .urlguard import UrlRefused, classify_address
-
-
-def checked_addresses(host: str, port: int, allow_private: bool) -> list[str]:
-    """Resolve `host` once and return its addresses, refusing (UrlRefused) if any is off limits."""
-    try:
-        literal = ipaddress.ip_address(host.strip("[]"))
-        addresses = [str(literal)]
-    except ValueError:
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except socket.gaierror as exc:
-            raise UrlRefused(f"host {host!r} does not resolve: {exc.strerror}") from None
-        addresses = list(dict.fromkeys(info[4][0] for info in infos))
-    for addr in addresses:
-        why = classify_address(addr, allow_private)
-        if why is not None:
-            raise UrlRefused(f"host {host!r} resolves to {addr}, {why}; refused at connect time")
-    return addresses
+from .urlguard import checked_addresses
 
 
 def _dial(conn: HTTPConnection, allow_private: bool):
-    addresses = checked_addresses(conn._dns_host.rstrip("."), conn.port, allow_private)
+    addresses = checked_addresses(conn._dns_host.rstrip("."), conn.port, allow_private, " at connect time")
     last: OSError | None = None
     for addr in addresses:
         try:

@@ -48,12 +48,22 @@ def classify_address(addr: str, allow_private: bool) -> str | None:
     return why
 
 
-def _resolve(host: str, port: int) -> list[str]:
+def checked_addresses(host: str, port: int, allow_private: bool, when: str = "") -> list[str]:
+    """The addresses `host` stands for (an address literal, or resolved once, in the resolver's
+    order), every one allowed by the rules above; else UrlRefused, its message ending in `when`."""
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise UrlRefused(f"host {host!r} does not resolve: {exc.strerror}") from None
-    return sorted({info[4][0] for info in infos})
+        addresses = [str(ipaddress.ip_address(host.strip("[]")))]
+    except ValueError:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise UrlRefused(f"host {host!r} does not resolve: {exc.strerror}") from None
+        addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    for addr in addresses:
+        why = classify_address(addr, allow_private)
+        if why is not None:
+            raise UrlRefused(f"host {host!r} resolves to {addr}, {why}; refused{when}")
+    return addresses
 
 
 def check_url(url: str, *, allow_private: bool = False) -> list[str]:
@@ -72,13 +82,4 @@ def check_url(url: str, *, allow_private: bool = False) -> list[str]:
         raise UrlRefused("credentials in the URL are not allowed; reference them from the environment")
     if host in METADATA_HOSTS:
         raise UrlRefused(f"host {host!r} is a cloud metadata service")
-    try:
-        literal = ipaddress.ip_address(host)
-        addresses = [str(literal)]
-    except ValueError:
-        addresses = _resolve(host, port or (443 if parts.scheme == "https" else 80))
-    for addr in addresses:
-        why = classify_address(addr, allow_private)
-        if why is not None:
-            raise UrlRefused(f"host {host!r} resolves to {addr}, {why}; refused")
-    return addresses
+    return checked_addresses(host, port or (443 if parts.scheme == "https" else 80), allow_private)
