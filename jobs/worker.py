@@ -18,6 +18,14 @@ log = logging.getLogger("marquee.worker")
 
 
 class ReconcilingWorker(Worker):
+    #: Set by SIGTERM/SIGINT. RQ leaves `_stop_requested` False when the signal finds the worker
+    #: idle (it raises StopRequested instead), so a stop must be told from a Redis loss here.
+    asked_to_stop = False
+
+    def request_stop(self, signum, frame) -> None:
+        self.asked_to_stop = True
+        super().request_stop(signum, frame)
+
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
         app = get_app()
@@ -72,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
             worker.work(burst=args.burst, with_scheduler="export" in args.queues)
         except RedisConnectionError:
             log.warning("lost Redis while stopping", exc_info=True)
-        if args.burst or worker._stop_requested:
+        if args.burst or worker.asked_to_stop or worker._stop_requested:
             return
         # RQ quits when Redis goes away under it (a restart). The database still says what is
         # pending and the reconcilers re-enqueue it, so wait for Redis and work on.
@@ -86,7 +94,7 @@ def _wait_for_redis(app, worker: Worker) -> None:
     from jobs.queues import redis_conn
 
     with app.app_context():
-        while not worker._stop_requested:
+        while not (worker.asked_to_stop or worker._stop_requested):
             try:
                 redis_conn().ping()
                 return
