@@ -89,6 +89,22 @@ def test_export_pages_in_chromium(sqlite_stack, server, browser, monkeypatch):
         page.locator("#new-target").scroll_into_view_if_needed()
         _shot(page, "2-target-refused-en")
 
+        # --- editing: the form comes filled from the row, kind fixed; the change is listed
+        row = page.locator("#targets tr[data-target]", has_text="flaky-origin")
+        row.locator("a.edit").click()
+        page.wait_for_selector("#edit-target")
+        assert page.input_value("input[name=name]") == "flaky-origin"
+        assert page.input_value("input[name=url]") == flaky.url + "/cdn"
+        assert page.is_visible("fieldset[data-kind=http-put]") and not page.is_visible("fieldset[data-kind=s3]")
+        assert not page.is_visible("select#kind")
+        page.fill("input[name=regions]", "JP, KR")
+        _shot(page, "2b-target-edit-en")
+        with page.expect_navigation():
+            page.click("#save-target")
+        assert "Export target flaky-origin saved." in page.inner_text(".flash.ok")
+        edited = page.locator("#targets tr[data-target]", has_text="flaky-origin").inner_text()
+        assert "JP, KR" in edited and "MARQUEE_CDN_TOKEN" in edited and "square" in edited  # the rest kept
+
         # --- exports: the failure and its error, retried from the page
         page.click("header.top >> text=Exports")
         page.wait_for_selector("#exports")

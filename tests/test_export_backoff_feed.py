@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import wait_for
 from tests.export_servers import PutOrigin
 from tests.test_export import add_target, approve_all, exports, render_request, wait_exports  # noqa: F401
 from tests.test_export import own_redis, xstack  # noqa: F401  (fixtures)

@@ -249,3 +249,71 @@ def test_failed_export_shows_its_error_and_retry_requeues_it(ui):
         assert "disable it instead" in r.get_data(as_text=True)
     finally:
         origin.stop()
+
+
+def test_admin_edits_a_target_through_the_same_validation(ui, no_connections):
+    """The edit form comes filled from the row (variable names, never values), saves every
+    setting of the kind (an emptied field clears it), and refuses what creating would refuse."""
+    app = ui
+    c, token = _login(app, "admin2")
+    origin = {"csrf_token": token, "name": "origin", "kind": "http-put", "url": PUBLIC_URL,
+              "put_headers": f"X-Team: {HEADER_VALUE}", "put_secret_headers": "Authorization: MARQUEE_UI_CDN_TOKEN",
+              "regions": "JP, BR", "formats": ["square", "poster"], "enabled": "1"}
+    assert c.post("/ui/export-targets", data=origin).status_code == 302
+    assert c.post("/ui/export-targets", data={"csrf_token": token, "name": "bucket", "kind": "s3",
+                                              "url": "https://93.184.216.34/s3", "s3_bucket": "cdn-assets",
+                                              "enabled": "1"}).status_code == 302
+    ids = [t["id"] for t in app.test_client().get("/api/v1/export-targets").get_json()]
+
+    page = c.get(f"/ui/export-targets/{ids[0]}/edit")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="save-target"' in html
+    for shown in ('value="origin"', f'value="{PUBLIC_URL}"', f"X-Team: {HEADER_VALUE}",
+                  "Authorization: MARQUEE_UI_CDN_TOKEN", 'value="JP, BR"', 'value="square" checked'):
+        assert shown in html, shown
+    assert SECRET_VALUE not in html and 'name="kind" id="kind" value="http-put"' in html
+
+    changed = {"csrf_token": token, "name": "origin-eu", "kind": "http-put", "url": PUBLIC_URL + "eu/",
+               "put_mode": "move", "put_secret_headers": "Authorization: MARQUEE_UI_CDN_TOKEN",
+               "regions": "", "formats": ["story"]}   # headers emptied, regions cleared, not enabled
+    r = c.post(f"/ui/export-targets/{ids[0]}/edit", data=changed, follow_redirects=True)
+    assert r.status_code == 200 and "Export target origin-eu saved." in r.get_data(as_text=True)
+    assert _target_rows(app)[0] == ("origin-eu", "http-put", False, {"mode": "move"},
+                                    {"headers": {"Authorization": "MARQUEE_UI_CDN_TOKEN"}}, None, ["story"])
+    with app.app_context():
+        from app.extensions import db
+        from app.models import ExportTarget
+
+        assert db.session.get(ExportTarget, ids[0]).url == PUBLIC_URL + "eu/"
+
+    refused = [({**changed, "url": "http://169.254.169.254/latest/"}, 422, "url refused"),
+               ({**changed, "name": "bucket"}, 409, "exists"),
+               ({**changed, "kind": "webhook", "webhook_secret_env": "MARQUEE_UI_WHSEC"}, 422, "cannot change"),
+               ({**changed, "put_headers": "no colon"}, 422, "Header-Name: value"),
+               ({**changed, "csrf_token": ""}, 400, "")]
+    before = _target_rows(app)
+    for body, status, words in refused:
+        r = c.post(f"/ui/export-targets/{ids[0]}/edit", data=body)
+        html = r.get_data(as_text=True)
+        assert r.status_code == status and words in html, (body, r.status_code)
+        if status != 400:
+            assert 'id="target-error"' in html and f'value="{body["name"]}"' in html  # what was typed stays
+    assert _target_rows(app) == before
+
+    # an s3 target with its endpoint emptied goes to Amazon S3 (url None), not to the old endpoint
+    r = c.post(f"/ui/export-targets/{ids[1]}/edit", data={"csrf_token": token, "name": "bucket", "kind": "s3",
+                                                           "url": "", "s3_bucket": "cdn-assets", "enabled": "1"})
+    assert r.status_code == 302
+    with app.app_context():
+        from app.extensions import db
+        from app.models import AuditEvent, ExportTarget
+
+        assert db.session.get(ExportTarget, ids[1]).url is None
+        updates = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "export_target.updated")).all()
+        assert [(e.actor, e.entity_id) for e in updates] == [("admin2", ids[0]), ("admin2", ids[1])]
+    r = c.get("/ui/export-targets/9999/edit", follow_redirects=True)
+    assert r.status_code == 200 and "does not exist" in r.get_data(as_text=True)
+    # the API's PATCH has the same rules
+    api = app.test_client()
+    assert api.patch(f"/api/v1/export-targets/{ids[0]}", json={"name": "bucket"}).status_code == 409
+    assert api.patch(f"/api/v1/export-targets/{ids[0]}", json={"kind": "s3"}).status_code == 422

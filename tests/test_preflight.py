@@ -67,7 +67,7 @@ def test_preflight_api(client):
     cell = next(v for v in data["variants"] if v["locale"] == "ar-SA" and v["format"] == "poster")
     assert cell["fits_in"] and cell["zones"]["bottom"]["title"]["lines"] == ["ما وراء المدار"]
     # nothing was queued or stored by a preflight
-    assert client.get(f"/api/v1/requests/1").status_code == 404
+    assert client.get("/api/v1/requests/1").status_code == 404
 
 
 @pytest.mark.parametrize("patch,status,needle", [

@@ -123,22 +123,3 @@ def test_enqueue_twice_renders_once(sqlite_stack):
     stack.start_worker("render")
     wait_for(lambda: all(v.status == "rendered" for v in _variants(stack)), timeout=60, what="renders")
     assert [v.render_count for v in _variants(stack)] == [1, 1]
-
-
-@pytest.mark.parametrize("queue", ["render", "export"])
-def test_sigterm_stops_an_idle_worker(sqlite_stack, queue):
-    """A stop asked for (SIGTERM, as `scripts/demo.sh` sends on exit) is not mistaken for a Redis
-    restart: the idle worker exits instead of starting again and consuming a later run's jobs."""
-    import signal
-
-    from pathlib import Path
-
-    proc = sqlite_stack.start_worker(queue)
-    log = Path(sqlite_stack.env["MARQUEE_VAR_DIR"]) / f"worker-{len(sqlite_stack.workers) - 1}.log"
-    wait_for(lambda: "Listening on" in log.read_text(errors="replace"), timeout=60, what="worker listening")
-    proc.send_signal(signal.SIGTERM)
-    try:
-        assert proc.wait(timeout=30) == 0
-    finally:
-        text = log.read_text(errors="replace")
-    assert "starting again" not in text, text[-2000:]

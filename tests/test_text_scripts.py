@@ -234,7 +234,6 @@ def test_contrast_after_treatment_meets_wcag_on_a_busy_photo(tag, fmt):
     result = render_variant(photo, analysis, spec)
     text = result.report["text"]
 
-    f = spec.format
     layout = result.text_layout
     win = layout.window
     final = np.asarray(result.image.convert("RGB"))[win.y:win.bottom, win.x:win.right]

@@ -110,7 +110,14 @@ def create_target(data: dict[str, Any], actor: str) -> ExportTarget:
 
 
 def update_target(target_id: int, data: dict[str, Any], actor: str) -> ExportTarget:
+    """Change some settings; the kind stays (its settings differ: make a new target instead)."""
     target = get_target(target_id)
+    if data.get("kind", target.kind) != target.kind:
+        raise _invalid(f"the kind of a target cannot change ({target.kind}); create a new target instead")
+    data = {k: v for k, v in data.items() if k != "kind"}
+    if data.get("name", target.name) != target.name and db.session.scalar(
+            select(ExportTarget.id).where(ExportTarget.name == data["name"])) is not None:
+        raise Conflict(f"an export target named {data['name']!r} exists")
     merged = {"url": target.url, "options": target.options, "secret_refs": target.secret_refs,
               "regions": target.regions, "formats": target.formats, **data}
     validate(target.kind, merged["url"], merged["options"] or {}, merged["secret_refs"] or {},

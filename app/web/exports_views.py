@@ -3,7 +3,8 @@
 Everything goes through the same services as the API (app.services.export_targets and
 app.services.exports), so the UI validates, checks URLs against SSRF and audits exactly as the
 API does. Target pages never show a secret: only the NAMES of the environment variables a target
-reads, and only the names (not the values) of the extra headers it sends.
+reads. The list shows only the names of the extra (not secret) headers; the edit form shows
+their values too, since it has to send them back.
 """
 from __future__ import annotations
 
@@ -123,6 +124,28 @@ def target_from_form(form: MultiDict) -> dict[str, Any]:
             for field, msgs in sorted(exc.messages.items())), status=422) from None
 
 
+def form_from_target(target: ExportTarget) -> MultiDict:
+    """The edit form filled from a stored target: the inverse of target_from_form (names of
+    environment variables only, as on the list)."""
+    opts, refs = target.options or {}, target.secret_refs or {}
+    fields = {"name": target.name, "kind": target.kind, "url": target.url or "",
+              "public_base_url": opts.get("public_base_url", ""), "enabled": "1" if target.enabled else "",
+              "regions": ", ".join(target.regions or [])}
+    if target.kind == "s3":
+        fields.update(s3_bucket=opts.get("bucket", ""), s3_prefix=opts.get("prefix", ""),
+                      s3_region=opts.get("region", ""), s3_access_key_id_env=refs.get("access_key_id", ""),
+                      s3_secret_access_key_env=refs.get("secret_access_key", ""))
+    elif target.kind == "http-put":
+        fields.update(put_mode=opts.get("mode", "put"),
+                      put_headers="\n".join(f"{k}: {v}" for k, v in (opts.get("headers") or {}).items()),
+                      put_secret_headers="\n".join(f"{k}: {v}" for k, v in (refs.get("headers") or {}).items()))
+    elif target.kind == "webhook":
+        fields["webhook_secret_env"] = refs.get("secret", "")
+    form = MultiDict(fields)
+    form.setlist("formats", list(target.formats or []))
+    return form
+
+
 def secret_names(target: ExportTarget) -> list[tuple[str, str]]:
     """(setting, environment variable NAME) pairs; values are never read here."""
     refs = target.secret_refs or {}
@@ -149,6 +172,35 @@ def export_targets():
         return _targets_page(request.form, exc.message, exc.status if 400 <= exc.status < 500 else 422)
     flash(_("Export target %(name)s created.", name=target.name), "ok")
     return redirect(url_for("web.export_targets"))
+
+
+@bp.route("/export-targets/<int:target_id>/edit", methods=["GET", "POST"])
+@roles(*ADMIN)
+def export_target_edit(target_id: int):
+    """Change a target's settings through the same form, schema and service as creating one.
+
+    Every setting of its kind is sent, so a field left empty clears it (an empty URL on an s3
+    target means Amazon S3). The kind cannot change: the form shows it read-only."""
+    try:
+        target = targets_svc.get_target(target_id)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("web.export_targets"))
+    if request.method == "GET":
+        return _edit_page(target, form_from_target(target))
+    try:
+        data = {"url": None, **target_from_form(request.form)}
+        targets_svc.update_target(target_id, data, actor=actor_name())
+    except ServiceError as exc:
+        db.session.rollback()
+        return _edit_page(target, request.form, exc.message, exc.status if 400 <= exc.status < 500 else 422)
+    flash(_("Export target %(name)s saved.", name=data["name"]), "ok")
+    return redirect(url_for("web.export_targets"))
+
+
+def _edit_page(target: ExportTarget, form: MultiDict, error: str | None = None, status: int = 200):
+    return render_template("web/export_target_edit.html", target=target, kinds=KINDS, formats=list(FORMATS),
+                           modes=MODES, form=form, error=error), status
 
 
 @bp.route("/export-targets/<int:target_id>/enabled", methods=["POST"])

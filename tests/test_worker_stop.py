@@ -1,0 +1,144 @@
+"""Workers stop when asked (SIGTERM, as `scripts/demo.sh` and service managers send) and only
+then: a stop is never mistaken for a Redis restart, never swallowed by a maintenance step, and
+a Redis restart never ends a worker, the GPU worker included."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_stack, wait_for, _drop_queue_keys
+from tests.export_servers import RedisServer
+
+pytestmark = pytest.mark.service
+
+
+def _log(stack, proc: subprocess.Popen) -> Path:
+    return Path(stack.env["MARQUEE_VAR_DIR"]) / f"worker-{stack.workers.index(proc)}.log"
+
+
+def _stops_cleanly(proc: subprocess.Popen, log: Path) -> None:
+    restarts = log.read_text(errors="replace").count("starting again")
+    proc.send_signal(signal.SIGTERM)
+    try:
+        code = proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("worker still running 30 s after SIGTERM:\n" + log.read_text(errors="replace")[-3000:])
+    text = log.read_text(errors="replace")
+    assert code == 0, text[-3000:]
+    assert text.count("starting again") == restarts, "the stop was taken for a Redis loss:\n" + text[-3000:]
+
+
+@pytest.mark.parametrize("when", ["at start-up", "when listening"])
+@pytest.mark.parametrize("queue", ["render", "export"])
+def test_sigterm_stops_a_worker(sqlite_stack, queue, when):
+    """At start-up the signal comes before RQ has installed its handlers; listening, it finds
+    the worker idle. Either way the worker exits 0 and does not start again."""
+    proc = sqlite_stack.start_worker(queue)
+    log = _log(sqlite_stack, proc)
+    if when == "at start-up":
+        wait_for(lambda: log.exists() and log.stat().st_size > 0 or proc.poll() is not None, timeout=60,
+                 interval=0.02, what="worker process up")
+    else:
+        wait_for(lambda: "Listening on" in log.read_text(errors="replace"), timeout=60, what="worker listening")
+    _stops_cleanly(proc, log)
+
+
+def test_sigterm_during_maintenance_stops_before_the_next_dequeue(sqlite_stack, monkeypatch):
+    """RQ raises StopRequested wherever an idle worker is when the signal comes; in the
+    reconciler, its error guard used to swallow it and the worker idled on for ever. Here the
+    signal lands inside the reconciler, in this process, every time."""
+    from app.services import reconcile as reconcile_module
+    from jobs.context import set_app
+    from jobs.queues import get_queue, redis_conn
+    from jobs.worker import ReconcilingWorker, worker_settings
+
+    def reconcile_and_get_signalled():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.2)  # the handler runs here, in the middle of the step
+        return []
+
+    class Probe(ReconcilingWorker):
+        dequeued = False
+
+        def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
+            self.dequeued = True
+            return None  # as if idle: ends work() either way, so a regression fails instead of hanging
+
+    monkeypatch.setattr(reconcile_module, "reconcile", reconcile_and_get_signalled)
+    saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    set_app(sqlite_stack.app)
+    try:
+        with sqlite_stack.app.app_context():
+            worker = Probe([get_queue("render")], connection=redis_conn(), **worker_settings(sqlite_stack.app.config))
+        worker.work(burst=False)
+    finally:
+        for s, handler in saved.items():
+            signal.signal(s, handler)
+        set_app(None)
+    assert worker.asked_to_stop
+    assert not worker.dequeued, "the stop asked for during maintenance was lost"
+
+
+@pytest.fixture
+def gpu_stack_on_private_redis(tmp_path):
+    from app.generate.tiny import build_tiny_inpaint_pipeline
+
+    redis = RedisServer(tmp_path).start()
+    model = build_tiny_inpaint_pipeline(tmp_path / "tiny-sd")
+    stack = make_stack(tmp_path, f"sqlite:///{tmp_path / 'var' / 'marquee.db'}", REDIS_URL=redis.url,
+                       MARQUEE_MODEL_DIR=str(model), MARQUEE_GENERATE_STEPS="2", MARQUEE_GENERATE_DEVICE="cpu")
+    yield stack, redis
+    stack.stop_all()
+    _drop_queue_keys(stack)
+    redis.stop()
+
+
+def test_gpu_worker_outlives_a_redis_restart_and_stops_on_sigterm(gpu_stack_on_private_redis):
+    """The resident-model worker runs the same loop as the render workers: Redis dies and comes
+    back empty, the worker (model still loaded) takes the next generator job, and SIGTERM ends it."""
+    from tests.conftest import seed_campaign
+    from tests.test_generate_queue import _start_gpu_worker
+
+    stack, redis = gpu_stack_on_private_redis
+    proc = _start_gpu_worker(stack)
+    log = _log(stack, proc)
+    wait_for(lambda: "Listening on" in log.read_text(errors="replace"), timeout=120, what="GPU worker listening")
+    redis.stop()
+    time.sleep(1.0)
+    redis.start()
+    # RQ either reconnects by itself (the loss found it blocked in BLPOP) or quits (the loss hit
+    # a heartbeat or its bookkeeping) and the loop starts a new worker: which one is a race, and
+    # both must end with this process alive and taking the next job.
+    time.sleep(3.0)
+    assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
+    assert log.read_text(errors="replace").count("generator resident") == 1, "the model was loaded once"
+
+    client = stack.app.test_client()
+    seeded = seed_campaign(client)
+    resp = client.post("/api/v1/requests", json={
+        "title_id": seeded["title"]["id"], "key_art_id": seeded["art"]["id"], "brand_kit_id": seeded["kit"]["id"],
+        "locales": ["en-US"], "formats": ["banner"]})
+    assert resp.status_code == 202, resp.get_data(as_text=True)
+    stack.start_worker("render")
+    vid = resp.get_json()["variants"][0]["id"]
+
+    def rendered():
+        with stack.app.app_context():
+            from app.extensions import db
+            from app.models import Variant
+
+            db.session.expire_all()
+            v = db.session.get(Variant, vid)
+            return v.status in ("rendered", "failed") and (v.status, v.generator)
+
+    try:
+        status, generator = wait_for(rendered, timeout=180, what="banner rendered through the restarted GPU worker")
+    except AssertionError:
+        raise AssertionError(stack.worker_logs())
+    assert status == "rendered" and generator["backend"] == "diffusers" and generator["queue"] == "gpu", generator
+    _stops_cleanly(proc, log)
