@@ -64,9 +64,25 @@ def test_signature_matches_standard_webhooks_reference():
                                              "webhook-signature": sig})
 
 
+def retry_now(policy: RetryPolicy, fn, waits: list[float] | None = None):
+    """Try fn the way the export service does (after_failure decides, the caller waits), but
+    in place: returns (result, tries) and records the waits instead of scheduling them."""
+    failures = 0
+    while True:
+        try:
+            return fn(), failures + 1
+        except TargetError as exc:
+            failures += 1
+            wait = policy.after_failure(failures, exc)
+            if wait is None:
+                raise
+            if waits is not None:
+                waits.append(wait)
+
+
 def test_retry_policy_backoff_jitter_and_retry_after():
-    slept: list[float] = []
-    policy = RetryPolicy(attempts=4, base_delay=1.0, max_delay=8.0, sleep=slept.append)
+    waits: list[float] = []
+    policy = RetryPolicy(attempts=4, base_delay=1.0, max_delay=8.0)
     calls = iter([TargetError("503", retryable=True), TargetError("429", retryable=True, retry_after=5.0),
                   TargetError("500", retryable=True)])
 
@@ -76,14 +92,15 @@ def test_retry_policy_backoff_jitter_and_retry_after():
             raise err
         return "ok"
 
-    assert policy.call(flaky) == ("ok", 4)
-    assert 0.5 <= slept[0] <= 1.0          # first backoff: jitter within [base/2, base]
-    assert slept[1] >= 5.0                 # Retry-After honoured over a shorter backoff
-    assert 2.0 <= slept[2] <= 4.0          # third: 4s window with jitter
+    assert retry_now(policy, flaky, waits) == ("ok", 4)
+    assert 0.5 <= waits[0] <= 1.0          # first backoff: jitter within [base/2, base]
+    assert waits[1] >= 5.0                 # Retry-After honoured over a shorter backoff
+    assert 2.0 <= waits[2] <= 4.0          # third: 4s window with jitter
+    assert policy.after_failure(1, TargetError("429", retryable=True, retry_after=600.0)) == 8.0  # capped
+    assert policy.after_failure(4, TargetError("503", retryable=True)) is None     # tries used up
     with pytest.raises(TargetError):
-        RetryPolicy(attempts=3, sleep=slept.append).call(lambda: (_ for _ in ()).throw(
-            TargetError("400", retryable=False)))
-    assert len(slept) == 3                 # a non-retryable error is not retried
+        retry_now(RetryPolicy(attempts=3), lambda: (_ for _ in ()).throw(TargetError("400", retryable=False)), waits)
+    assert len(waits) == 3                 # a non-retryable error is not retried
     assert parse_retry_after("7") == 7.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
 
@@ -93,7 +110,7 @@ def test_http_put_500_twice_then_accepts_arrives_once():
     try:
         target = HttpPutTarget(base_url=origin.url + "/cdn", allow_private=True)
         asset = _asset(b"\xff\xd8 jpeg bytes")
-        result, tries = RetryPolicy(attempts=5, base_delay=0.01, sleep=lambda s: None).call(lambda: target.put(asset))
+        result, tries = retry_now(RetryPolicy(attempts=5, base_delay=0.01), lambda: target.put(asset))
         assert tries == 3 and result.sent
         assert origin.successful_puts() == {"/cdn/t/en-US/poster/abc.jpg": 1}
         body, headers = origin.objects["/cdn/t/en-US/poster/abc.jpg"]
@@ -125,8 +142,7 @@ def test_webhook_target_signs_and_receiver_dedupes():
     rx = WebhookReceiver(secret, fail_first=1).start()
     try:
         target = WebhookTarget(url=rx.url, secret=secret, allow_private=True)
-        policy = RetryPolicy(attempts=3, base_delay=0.01, sleep=lambda s: None)
-        assert policy.call(lambda: target.send("msg_1", b'{"n": 1}')) == (204, 2)
+        assert retry_now(RetryPolicy(attempts=3, base_delay=0.01), lambda: target.send("msg_1", b'{"n": 1}')) == (204, 2)
         target.send("msg_1", b'{"n": 1}')   # a redelivery of the same event
         assert [d for d in rx.deliveries] == [("msg_1", 503), ("msg_1", 204), ("msg_1", 204)]
         assert list(rx.events) == ["msg_1"] and rx.rejected == 0

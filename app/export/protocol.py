@@ -9,13 +9,10 @@ import random
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Callable, Protocol, TypeVar, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 MUTABLE = "no-cache"
-
-T = TypeVar("T")
-
 
 @dataclass(frozen=True)
 class Asset:
@@ -65,7 +62,6 @@ class RetryPolicy:
     attempts: int = 5
     base_delay: float = 1.0
     max_delay: float = 60.0
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
     rng: random.Random = field(default_factory=random.Random, repr=False)
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
@@ -82,21 +78,6 @@ class RetryPolicy:
         if not exc.retryable or failures >= self.attempts:
             return None
         return self.delay(failures, exc.retry_after)
-
-    def call(self, fn: Callable[[], T], on_error: Callable[[int, TargetError], None] | None = None) -> tuple[T, int]:
-        """Run fn until it succeeds or the tries run out, sleeping in between; returns (result,
-        tries used). For callers that may block; export jobs schedule their next try instead."""
-        for attempt in range(1, self.attempts + 1):
-            try:
-                return fn(), attempt
-            except TargetError as exc:
-                if on_error is not None:
-                    on_error(attempt, exc)
-                wait = self.after_failure(attempt, exc)
-                if wait is None:
-                    raise
-                self.sleep(wait)
-        raise AssertionError("unreachable")
 
 
 def parse_retry_after(value: str | None) -> float | None:
