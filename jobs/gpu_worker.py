@@ -7,13 +7,11 @@ the render workers do, and the same loop: a Redis restart starts it again, a SIG
 """
 from __future__ import annotations
 
-import argparse
 import logging
 
 from rq import SimpleWorker
 
-from .context import set_app
-from .worker import StopAware, StopSignals, run_until_stopped, worker_settings
+from .worker import StopAware, run_until_stopped, start_process, worker_factory
 
 log = logging.getLogger("marquee.gpu_worker")
 
@@ -23,25 +21,14 @@ class ResidentModelWorker(StopAware, SimpleWorker):
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Marquee GPU worker (model kept resident)")
-    parser.add_argument("queues", nargs="*", default=["gpu"])
-    parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
-    args = parser.parse_args(argv)
-    stop = StopSignals().install()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    from app import create_app
-    from jobs.queues import get_queue, redis_conn
-
-    app = create_app()
-    set_app(app)
+    args, stop, app = start_process("Marquee GPU worker (model kept resident)", "gpu", argv)
     with app.app_context():
         from app.services.generation import generator
 
         gen = generator()  # load the weights once, before the first job
         log.info("generator resident: %s", gen.describe())
-    run_until_stopped(lambda: ResidentModelWorker([get_queue(q) for q in args.queues], connection=redis_conn(),
-                                                  **worker_settings(app.config)), stop,
-                      burst=args.burst, with_scheduler=False)
+    run_until_stopped(worker_factory(ResidentModelWorker, args.queues, app), stop, burst=args.burst,
+                      with_scheduler=False)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,24 @@ from .context import get_app, set_app
 log = logging.getLogger("marquee.worker")
 
 
+class StopSignals:
+    """SIGTERM/SIGINT outside RQ's work loop (start-up, model loading, waiting for Redis) are
+    only remembered here: RQ's own handlers would ask Redis for the worker's state, and the
+    default action would kill the process half-started."""
+
+    def __init__(self) -> None:
+        self.asked = False
+
+    def install(self) -> "StopSignals":
+        signal.signal(signal.SIGTERM, self._remember)
+        signal.signal(signal.SIGINT, self._remember)
+        return self
+
+    def _remember(self, signum, frame) -> None:
+        log.info("stop asked for (signal %d)", signum)
+        self.asked = True
+
+
 class StopAware:
     """Mixin for RQ workers: a stop is remembered (`asked_to_stop`) and never lost in maintenance.
 
@@ -36,11 +54,27 @@ class StopAware:
     happens right after it.
     """
 
-    asked_to_stop = False
     _in_maintenance = False
+    _stop: StopSignals | None = None
+
+    @property
+    def stop_signals(self) -> StopSignals:
+        """The process's stop flag, shared with run_until_stopped, so a signal that lands
+        between two owners of the handlers (the loop and RQ) is never lost."""
+        if self._stop is None:
+            self._stop = StopSignals()
+        return self._stop
+
+    @stop_signals.setter
+    def stop_signals(self, stop: StopSignals) -> None:
+        self._stop = stop
+
+    @property
+    def asked_to_stop(self) -> bool:
+        return self.stop_signals.asked
 
     def request_stop(self, signum, frame) -> None:
-        self.asked_to_stop = True
+        self.stop_signals.asked = True
         if self._in_maintenance:
             self._shutdown_requested_date = now()
             signal.signal(signal.SIGINT, self.request_force_stop)
@@ -96,24 +130,6 @@ def run_reconciler_once(lock_s: int) -> list[dict]:
     return done
 
 
-class StopSignals:
-    """SIGTERM/SIGINT outside RQ's work loop (start-up, model loading, waiting for Redis) are
-    only remembered here: RQ's own handlers would ask Redis for the worker's state, and the
-    default action would kill the process half-started."""
-
-    def __init__(self) -> None:
-        self.asked = False
-
-    def install(self) -> "StopSignals":
-        signal.signal(signal.SIGTERM, self._remember)
-        signal.signal(signal.SIGINT, self._remember)
-        return self
-
-    def _remember(self, signum, frame) -> None:
-        log.info("stop asked for (signal %d)", signum)
-        self.asked = True
-
-
 def run_until_stopped(make_worker: Callable[[], StopAware], stop: StopSignals, *, burst: bool,
                       with_scheduler: bool) -> None:
     """Work until asked to stop, starting a new worker after each Redis loss."""
@@ -121,12 +137,14 @@ def run_until_stopped(make_worker: Callable[[], StopAware], stop: StopSignals, *
     while not stop.asked:
         with app.app_context():
             worker = make_worker()
-        worker.asked_to_stop = stop.asked  # a stop while it was built: its first maintenance step ends it
+        worker.stop_signals = stop  # a stop before RQ's handlers are in: its first maintenance step ends it
         try:
             worker.work(burst=burst, with_scheduler=with_scheduler)
+        except StopRequested:
+            pass  # RQ's handler fired before its loop's own `except StopRequested` was entered
         except RedisConnectionError:
             log.warning("lost Redis while stopping", exc_info=True)
-        if burst or worker.asked_to_stop or worker._stop_requested:
+        if burst or stop.asked or worker._stop_requested:
             return
         stop.install()  # RQ's handlers belong to the worker that just quit
         # RQ quits when Redis goes away under it (a restart). The database still says what is
@@ -148,22 +166,35 @@ def _wait_for_redis(app, stop: StopSignals) -> None:
                 time.sleep(1.0)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Marquee RQ worker")
-    parser.add_argument("queues", nargs="*", default=["render"])
+def start_process(description: str, default_queue: str, argv: list[str] | None):
+    """What every worker entry point does first: arguments, stop signals (before anything slow),
+    logging, and the app the jobs run in. Returns (args, stop, app)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("queues", nargs="*", default=[default_queue])
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
     args = parser.parse_args(argv)
     stop = StopSignals().install()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     from app import create_app
-    from jobs.queues import get_queue, redis_conn
 
     app = create_app()
     set_app(app)
-    run_until_stopped(lambda: ReconcilingWorker([get_queue(q) for q in args.queues], connection=redis_conn(),
-                                                **worker_settings(app.config)), stop,
+    return args, stop, app
+
+
+def worker_factory(worker_class: type, queue_names: list[str], app) -> Callable[[], StopAware]:
+    """A new worker of `worker_class` on the prefixed queues, with the configured timings."""
+    from jobs.queues import get_queue, redis_conn
+
+    return lambda: worker_class([get_queue(q) for q in queue_names], connection=redis_conn(),
+                                **worker_settings(app.config))
+
+
+def main(argv: list[str] | None = None) -> None:
+    args, stop, app = start_process("Marquee RQ worker", "render", argv)
+    run_until_stopped(worker_factory(ReconcilingWorker, args.queues, app), stop, burst=args.burst,
                       # export retries are scheduled (backoff), so export workers run RQ's scheduler
-                      burst=args.burst, with_scheduler="export" in args.queues)
+                      with_scheduler="export" in args.queues)
 
 
 if __name__ == "__main__":

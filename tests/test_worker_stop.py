@@ -48,40 +48,67 @@ def test_sigterm_stops_a_worker(sqlite_stack, queue, when):
     _stops_cleanly(proc, log)
 
 
-def test_sigterm_during_maintenance_stops_before_the_next_dequeue(sqlite_stack, monkeypatch):
-    """RQ raises StopRequested wherever an idle worker is when the signal comes; in the
-    reconciler, its error guard used to swallow it and the worker idled on for ever. Here the
-    signal lands inside the reconciler, in this process, every time."""
-    from app.services import reconcile as reconcile_module
+def _work_in_this_process(stack, before_work=None):
+    """Run a render worker here, in pytest's main thread (so signals reach it), whose dequeue
+    records the call and returns as if idle: a lost stop shows as `dequeued`, never as a hang."""
     from jobs.context import set_app
-    from jobs.queues import get_queue, redis_conn
-    from jobs.worker import ReconcilingWorker, worker_settings
-
-    def reconcile_and_get_signalled():
-        os.kill(os.getpid(), signal.SIGTERM)
-        time.sleep(0.2)  # the handler runs here, in the middle of the step
-        return []
+    from jobs.worker import ReconcilingWorker, worker_factory
 
     class Probe(ReconcilingWorker):
         dequeued = False
 
         def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
             self.dequeued = True
-            return None  # as if idle: ends work() either way, so a regression fails instead of hanging
+            return None
 
-    monkeypatch.setattr(reconcile_module, "reconcile", reconcile_and_get_signalled)
     saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
-    set_app(sqlite_stack.app)
+    set_app(stack.app)
     try:
-        with sqlite_stack.app.app_context():
-            worker = Probe([get_queue("render")], connection=redis_conn(), **worker_settings(sqlite_stack.app.config))
+        with stack.app.app_context():
+            worker = worker_factory(Probe, ["render"], stack.app)()
+        if before_work is not None:
+            before_work(worker)
         worker.work(burst=False)
     finally:
         for s, handler in saved.items():
             signal.signal(s, handler)
         set_app(None)
+    return worker
+
+
+def test_sigterm_during_maintenance_stops_before_the_next_dequeue(sqlite_stack, monkeypatch):
+    """RQ raises StopRequested wherever an idle worker is when the signal comes; in the
+    reconciler, its error guard used to swallow it and the worker idled on for ever. Here the
+    signal lands inside the reconciler, every time."""
+    from app.services import reconcile as reconcile_module
+
+    finished = []
+
+    def reconcile_and_get_signalled():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.2)  # the handler runs here, in the middle of the step
+        finished.append(True)
+        return []
+
+    monkeypatch.setattr(reconcile_module, "reconcile", reconcile_and_get_signalled)
+    worker = _work_in_this_process(sqlite_stack)
     assert worker.asked_to_stop
+    assert finished, "the signal broke into the reconciler instead of letting it finish"
     assert not worker.dequeued, "the stop asked for during maintenance was lost"
+
+
+def test_stop_remembered_before_work_ends_the_worker_before_its_first_dequeue(sqlite_stack):
+    """run_until_stopped hands its StopSignals to each new worker: a signal that came between
+    building the worker and RQ installing its handlers still stops it."""
+    from jobs.worker import StopSignals
+
+    stop = StopSignals()
+
+    def signalled_before_work(worker):
+        worker.stop_signals = stop
+        stop.asked = True   # what StopSignals' handler does
+
+    assert not _work_in_this_process(sqlite_stack, signalled_before_work).dequeued
 
 
 @pytest.fixture

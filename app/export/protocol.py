@@ -14,6 +14,7 @@ from typing import Protocol, runtime_checkable
 IMMUTABLE = "public, max-age=31536000, immutable"
 MUTABLE = "no-cache"
 
+
 @dataclass(frozen=True)
 class Asset:
     """Bytes to push under a target-relative key, with the headers they must carry."""
