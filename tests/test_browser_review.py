@@ -115,8 +115,20 @@ def test_review_flow_in_chromium(sqlite_stack, server, browser):
     assert flags[0]["rect"]["w"] == pytest.approx(0.25, abs=0.02) and flags[0]["author"] == "reviewer_jp"
     _shot(jp, "4-flagged-ja")
 
-    # --- marketing re-renders with overrides; the page follows the render live
+    # --- marketing finds the flagged cell with the state filter of the campaign page
     mk = _login(browser, server, "marketing")
+    mk.goto(f"{server}/ui/campaigns/{req['id']}")
+    mk.wait_for_selector("#progress-text:not(:empty)")
+    assert mk.inner_text("#state-counts .count-filter[data-status=changes_requested] .n") == "1"
+    mk.click("#state-counts .count-filter[data-status=changes_requested]")
+    lit = mk.locator("#matrix td:not(.dim) a[data-variant]").evaluate_all("as => as.map(a => +a.dataset.variant)")
+    assert lit == [vid], lit
+    assert mk.locator("#matrix td.dim").count() == 5
+    _shot(mk, "4b-filtered-matrix-en")
+    mk.click("#state-counts .count-filter[data-status='']")
+    assert mk.locator("#matrix td.dim").count() == 0
+
+    # --- marketing re-renders with overrides; the page follows the render live
     mk.goto(f"{server}/ui/variants/{vid}")
     assert "gesture" not in mk.inner_text("#flags")  # labels, not codes
     assert "Gesture or body language" in mk.inner_text("#flags")
