@@ -22,12 +22,18 @@ def astronaut() -> Image.Image:
     return Image.fromarray(data.astronaut())
 
 
-def sample_key_art_jpeg(width: int = 1024, height: int = 1536) -> bytes:
-    """A 2:3 key art built from the photograph: scaled to the width, extended above and below."""
-    from app.render.reframe import expand_classical
+def sample_key_art_jpeg(width: int = 1024, height: int | None = None) -> bytes:
+    """The demo's key art: the photograph scaled to a square, nothing made up around it.
 
+    (The demo used to extend it to 2:3 with the classical expand, which left a blurred copy of
+    the hair above the head in every poster and story. Now only formats wider than the art,
+    such as the banner, carry generated pixels, and their reports say how many.) Tests that
+    need a portrait-shaped key art pass a height: the photograph is then extended to it."""
     photo = astronaut().resize((width, width), Image.Resampling.LANCZOS)
-    canvas, _ = expand_classical(photo, (width, height))
+    if height is not None and height != width:
+        from app.render.reframe import expand_classical
+
+        photo, _ = expand_classical(photo, (width, height))
     buf = io.BytesIO()
-    canvas.save(buf, "JPEG", quality=92)
+    photo.save(buf, "JPEG", quality=92)
     return buf.getvalue()

@@ -34,6 +34,7 @@ def init_web(app: Flask) -> None:
         Babel(app, locale_selector=select_locale)
     from .views import bp
     from . import exports_views  # noqa: F401  (adds the export pages to bp before it is registered)
+    from . import report_view  # noqa: F401  (the quality report helpers for the variant page)
 
     app.register_blueprint(bp)
 
