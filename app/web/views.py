@@ -55,6 +55,14 @@ def preflag_labels() -> dict[str, str]:
             "text_zone_override_refused": _("Requested text zone not used: it would cover a face, art text or the logo")}
 
 
+def format_labels() -> dict[str, str]:
+    """Format names as people say them, with the aspect ratio; the ids stay in the API."""
+    return {"poster": _("Poster 2:3"), "thumbnail": _("Thumbnail 16:9"),
+            "thumbnail-small": _("Small thumbnail 16:9"), "square": _("Square 1:1"),
+            "portrait": _("Portrait 4:5"), "story": _("Story 9:16"), "banner": _("Banner 3:1"),
+            "link-card": _("Link card 1.91:1")}
+
+
 def side_labels() -> dict[str, str]:
     """Crop anchors and text zones, in the reader's language."""
     return {"center": _("Center"), "left": _("Left"), "right": _("Right"), "top": _("Top"), "bottom": _("Bottom")}
@@ -63,7 +71,7 @@ def side_labels() -> dict[str, str]:
 @bp.app_context_processor
 def _labels():
     return {"category_labels": category_labels, "status_labels": status_labels, "scope_labels": scope_labels,
-            "preflag_labels": preflag_labels, "side_labels": side_labels}
+            "preflag_labels": preflag_labels, "side_labels": side_labels, "format_labels": format_labels}
 
 
 @bp.route("/login", methods=["GET", "POST"])
