@@ -35,6 +35,7 @@ def init_web(app: Flask) -> None:
     from .views import bp
     from . import exports_views  # noqa: F401  (adds the export pages to bp before it is registered)
     from . import report_view  # noqa: F401  (the quality report helpers for the variant page)
+    from . import audit_views  # noqa: F401  (the audit trail page)
 
     app.register_blueprint(bp)
 

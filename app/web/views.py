@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ..auth import csrf_valid, current_user, login_user, logout_user, roles
 from ..extensions import db
-from ..models import AuditEvent, FixRequest, RenderRequest, User, Variant
+from ..models import FixRequest, RenderRequest, User, Variant
 from ..models.review import CATEGORIES, SCOPES
 from ..services import ServiceError, blob_store
 from ..services import review as svc
@@ -317,10 +317,3 @@ def accept_proposal(variant_id: int, fix_id: int):
 def variant_status(variant_id: int):
     v = get_variant(variant_id)
     return jsonify({"id": v.id, "status": v.status, "revision": v.revision, "thumb": _thumb(v)})
-
-
-@bp.route("/audit")
-@roles(*FIXERS)
-def audit():
-    events = list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(300)))
-    return render_template("web/audit.html", events=events)
