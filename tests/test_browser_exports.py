@@ -112,6 +112,11 @@ def test_export_pages_in_chromium(sqlite_stack, server, browser, monkeypatch):
         assert sorted(statuses) == ["done"] * 4 + ["failed"] * 2 + ["waiting"], statuses
         failed_row = page.locator("#exports tr[data-status=failed] >> nth=0")
         assert "HTTP 500" in failed_row.inner_text() and "flaky-origin" in failed_row.inner_text()
+        assert failed_row.locator("td.failures").inner_text().strip() == "2"     # EXPORT_MAX_TRIES
+        assert failed_row.locator("td.files-sent").inner_text().strip() == "0"
+        done_row = page.locator("#exports tr[data-status=done] >> nth=0")
+        assert done_row.locator("td.files-sent").inner_text().strip() == "2"     # JPEG and WebP
+        assert done_row.locator("td.failures").inner_text().strip() == ""
         _shot(page, "3-exports-en")
         failed_row.locator("button.retry").click()
         page.wait_for_load_state("networkidle")
