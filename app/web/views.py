@@ -9,7 +9,7 @@ from typing import TypeVar
 from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..auth import csrf_valid, current_user, login_user, logout_user, roles
 from ..extensions import db
@@ -122,7 +122,20 @@ def campaigns():
     user = current_user()
     reqs = [r for r in db.session.scalars(select(RenderRequest).order_by(RenderRequest.id.desc()))
             if any(user.sees_locale(l) for l in r.locales)]
-    return render_template("web/campaigns.html", requests=reqs)
+    return render_template("web/campaigns.html", requests=reqs, counts=_counts_by_request(user))
+
+
+def _counts_by_request(user: User) -> dict[int, dict[str, int]]:
+    """Variants per state for each campaign, within the user's scope, from one grouped query
+    (not by loading every variant with its report)."""
+    rows = db.session.execute(select(Variant.request_id, Variant.locale, Variant.status, func.count())
+                              .group_by(Variant.request_id, Variant.locale, Variant.status))
+    out: dict[int, dict[str, int]] = {}
+    for request_id, locale, status, n in rows:
+        if user.sees_locale(locale):
+            per = out.setdefault(request_id, {})
+            per[status] = per.get(status, 0) + n
+    return out
 
 
 def _matrix(req: RenderRequest):
