@@ -91,28 +91,32 @@ def _filled(form: MultiDict, **fields: str) -> dict[str, str]:
     return {key: form[name].strip() for key, name in fields.items() if form.get(name, "").strip()}
 
 
+#: Per kind, the plain form fields behind its options and its secret references (API key ->
+#: form field). Read both ways: target_from_form and form_from_target. The headers textareas
+#: ("Name: value" lines) are handled beside them.
+OPTION_FIELDS = {"s3": {"bucket": "s3_bucket", "prefix": "s3_prefix", "region": "s3_region",
+                        "public_base_url": "public_base_url"},
+                 "http-put": {"public_base_url": "public_base_url", "mode": "put_mode"},
+                 "webhook": {}}
+SECRET_FIELDS = {"s3": {"access_key_id": "s3_access_key_id_env", "secret_access_key": "s3_secret_access_key_env"},
+                 "http-put": {}, "webhook": {"secret": "webhook_secret_env"}}
+
+
 def target_from_form(form: MultiDict) -> dict[str, Any]:
     """The form as the API's TargetIn body, loaded by the same schema (so the same messages).
 
     Only the settings of the chosen kind are sent: the service refuses options of other kinds."""
     kind = form.get("kind", "").strip()
     body: dict[str, Any] = _filled(form, name="name", kind="kind", url="url")
-    options: dict[str, Any] = {}
-    refs: dict[str, Any] = {}
-    if kind == "s3":
-        options = _filled(form, bucket="s3_bucket", prefix="s3_prefix", region="s3_region",
-                          public_base_url="public_base_url")
-        refs = _filled(form, access_key_id="s3_access_key_id_env", secret_access_key="s3_secret_access_key_env")
-    elif kind == "http-put":
-        options = _filled(form, public_base_url="public_base_url", mode="put_mode")
+    options: dict[str, Any] = _filled(form, **OPTION_FIELDS.get(kind, {}))
+    refs: dict[str, Any] = _filled(form, **SECRET_FIELDS.get(kind, {}))
+    if kind == "http-put":
         headers = _pairs(form.get("put_headers", ""), "headers")
         secret_headers = _pairs(form.get("put_secret_headers", ""), "secret_refs.headers")
         if headers:
             options["headers"] = headers
         if secret_headers:
             refs["headers"] = secret_headers
-    elif kind == "webhook":
-        refs = _filled(form, secret="webhook_secret_env")
     regions = [r for r in re.split(r"[\s,]+", form.get("regions", "")) if r]
     body.update(options=options, secret_refs=refs, regions=regions or None,
                 formats=form.getlist("formats") or None, enabled=form.get("enabled") == "1")
@@ -129,18 +133,13 @@ def form_from_target(target: ExportTarget) -> MultiDict:
     environment variables only, as on the list)."""
     opts, refs = target.options or {}, target.secret_refs or {}
     fields = {"name": target.name, "kind": target.kind, "url": target.url or "",
-              "public_base_url": opts.get("public_base_url", ""), "enabled": "1" if target.enabled else "",
-              "regions": ", ".join(target.regions or [])}
-    if target.kind == "s3":
-        fields.update(s3_bucket=opts.get("bucket", ""), s3_prefix=opts.get("prefix", ""),
-                      s3_region=opts.get("region", ""), s3_access_key_id_env=refs.get("access_key_id", ""),
-                      s3_secret_access_key_env=refs.get("secret_access_key", ""))
-    elif target.kind == "http-put":
+              "enabled": "1" if target.enabled else "", "regions": ", ".join(target.regions or [])}
+    fields.update({field: opts.get(key, "") for key, field in OPTION_FIELDS.get(target.kind, {}).items()})
+    fields.update({field: refs.get(key, "") for key, field in SECRET_FIELDS.get(target.kind, {}).items()})
+    if target.kind == "http-put":
         fields.update(put_mode=opts.get("mode", "put"),
                       put_headers="\n".join(f"{k}: {v}" for k, v in (opts.get("headers") or {}).items()),
                       put_secret_headers="\n".join(f"{k}: {v}" for k, v in (refs.get("headers") or {}).items()))
-    elif target.kind == "webhook":
-        fields["webhook_secret_env"] = refs.get("secret", "")
     form = MultiDict(fields)
     form.setlist("formats", list(target.formats or []))
     return form
