@@ -190,8 +190,9 @@ def test_requested_zone_over_a_face_is_refused():
 
 
 def test_refused_side_zone_falls_back_to_the_formats_own_zones():
-    """A narrow format gets a side zone only because it was asked for; when that side is refused,
-    the text goes where the format normally puts it, not into the other narrow column."""
+    """A narrow format gets a side zone only because it was asked for; when a face takes that side,
+    the text goes below it in that column or where the format normally puts it, never into the
+    other narrow column, and never on the face."""
     from dataclasses import replace
 
     from app.render.pipeline import safe_area, text_inputs
@@ -203,4 +204,5 @@ def test_refused_side_zone_falls_back_to_the_formats_own_zones():
     safe = safe_area(fmt, spec.kit.margin)
     face = [Box(safe.x + 10, round(fmt.height * 0.3), safe.w // 3, round(fmt.height * 0.15))]
     out = layout_text(replace(text_inputs(spec), zone="left"), (fmt.width, fmt.height), safe, face, None, fmt.key)
-    assert out.zone_name in ("bottom", "top") and "right" not in out.scores
+    assert out.zone_name in ("bottom", "top", "left") and "right" not in out.scores
+    assert all(e.box.intersection(f) == 0 for e in out.elements for f in out.protect)

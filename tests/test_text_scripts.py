@@ -253,7 +253,9 @@ def test_contrast_after_treatment_meets_wcag_on_a_busy_photo(tag, fmt):
         untreated_worst.append(np.percentile(ratio(before[ring]), 5))
         required = 3.0 if rep["size_px"] >= 24 else 4.5
         assert after >= required, (tag, fmt, rep["role"], after, text["treatment"])
-        assert rep["contrast"] >= required and rep["contrast"] == pytest.approx(after, rel=0.2)
+        # The report measures under and around the glyphs (conservative): it may say less than
+        # the ring shows, never noticeably more.
+        assert rep["contrast"] >= required and rep["contrast"] <= after * 1.2, (rep["contrast"], after)
     if min(untreated_worst) < 4.5:
         assert text["treatment"] != "none"  # the art alone was not legible enough, so it was treated
     assert text["legible"] and "low_contrast" not in result.report["flags"]

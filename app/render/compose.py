@@ -1,51 +1,80 @@
-"""Compose: scrim under the text zone, logo, and the finished canvas."""
+"""Compose: marks laid over the reframed art (the kit's logo, plates over baked-in text)."""
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFilter
 
 from .geometry import Box
 
-
-def gradient_scrim(canvas: Image.Image, zone: Box, color: tuple[int, int, int],
-                   max_alpha: float = 0.72, from_edge: str = "bottom") -> None:
-    """Darken towards the canvas edge behind the text so it reads on any art (in place)."""
-    w, h = canvas.size
-    if from_edge in ("bottom", "top"):
-        start = max(0, zone.y - zone.h // 2) if from_edge == "bottom" else 0
-        end = h if from_edge == "bottom" else min(h, zone.bottom + zone.h // 2)
-        n = max(1, end - start)
-        ramp = np.linspace(0.0, 1.0, n) if from_edge == "bottom" else np.linspace(1.0, 0.0, n)
-        alpha = (np.clip(ramp * 1.6, 0, 1) ** 1.3 * max_alpha)[:, None]
-        region = (0, start, w, end)
-    else:
-        start = 0 if from_edge == "left" else max(0, zone.x - zone.w // 3)
-        end = min(w, zone.right + zone.w // 3) if from_edge == "left" else w
-        n = max(1, end - start)
-        ramp = np.linspace(1.0, 0.0, n) if from_edge == "left" else np.linspace(0.0, 1.0, n)
-        alpha = (np.clip(ramp * 1.6, 0, 1) ** 1.3 * max_alpha)[None, :]
-        region = (start, 0, end, h)
-    patch = np.asarray(canvas.crop(region), dtype=np.float32)
-    a = alpha[..., None]
-    blended = patch * (1 - a) + np.array(color, dtype=np.float32) * a
-    canvas.paste(Image.fromarray(blended.round().astype(np.uint8)), region[:2])
+#: A baked-in text box larger than this share of the canvas is not plated (it is the art).
+MAX_PLATE_SHARE = 0.3
 
 
-def place_logo(canvas: Image.Image, logo_png: bytes | None, width_frac: float, margin: int,
-               corner: str = "top-left") -> Box | None:
-    """Paste the kit's logo (with alpha) into a corner; returns where it went."""
-    if not logo_png:
+@lru_cache(maxsize=64)
+def _logo_image(logo_png: bytes, size: tuple[int, int]) -> Image.Image:
+    return Image.open(io.BytesIO(logo_png)).convert("RGBA").resize(size, Image.Resampling.LANCZOS)
+
+
+def paste_logo(canvas: Image.Image, logo_png: bytes | None, box: Box | None) -> Box | None:
+    """Paste the kit's logo (with alpha) into `box` (from safe.logo_for_zone); returns the box."""
+    if not logo_png or box is None:
         return None
-    logo = Image.open(io.BytesIO(logo_png)).convert("RGBA")
-    target_w = max(16, round(canvas.width * width_frac))
-    target_h = max(1, round(logo.height * target_w / logo.width))
-    if target_h > canvas.height * 0.12:
-        target_h = round(canvas.height * 0.12)
-        target_w = max(1, round(logo.width * target_h / logo.height))
-    logo = logo.resize((target_w, target_h), Image.Resampling.LANCZOS)
-    x = margin if corner.endswith("left") else canvas.width - margin - target_w
-    y = margin if corner.startswith("top") else canvas.height - margin - target_h
-    canvas.paste(logo, (x, y), logo)
-    return Box(x, y, target_w, target_h)
+    logo = _logo_image(logo_png, (box.w, box.h))
+    canvas.paste(logo, (box.x, box.y), logo)
+    return box
+
+
+def plate_boxes(text_boxes: list[Box], size: tuple[int, int], keep_clear: list[Box]) -> tuple[list[Box], list[Box]]:
+    """Which baked-in text boxes a plate may cover on a canvas of `size`: (to cover, left visible).
+
+    A box is left visible when its plate would touch a face (faces are never covered) or when
+    it is so large that it is the art itself rather than lettering on it."""
+    canvas = Box(0, 0, *size)
+    cover, visible = [], []
+    for b in text_boxes:
+        x0, y0 = max(0, b.x), max(0, b.y)
+        x1, y1 = min(size[0], b.right), min(size[1], b.bottom)
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            continue  # not on this canvas
+        on = Box(x0, y0, x1 - x0, y1 - y0)
+        if not (b.w >= 1.5 * b.h or b.h >= 3 * b.w):
+            continue  # not shaped like a line (or a vertical column) of lettering
+        plate = _plate_box(on, canvas)
+        if on.area > MAX_PLATE_SHARE * size[0] * size[1] or any(plate.intersection(f) for f in keep_clear):
+            visible.append(on)
+        else:
+            cover.append(plate)
+    return cover, visible
+
+
+def _plate_box(b: Box, canvas: Box) -> Box:
+    pad = max(3, round(b.h * 0.18))
+    x0, y0 = max(0, b.x - pad), max(0, b.y - pad)
+    x1, y1 = min(canvas.w, b.right + pad), min(canvas.h, b.bottom + pad)
+    return Box(x0, y0, x1 - x0, y1 - y0)
+
+
+def cover_with_plates(canvas: Image.Image, plates: list[Box], color: tuple[int, int, int]) -> None:
+    """Opaque rounded plates in the kit's colour over baked-in text (in place), edged with a soft
+    shadow so they read as a designed element, not a redaction bar."""
+    if not plates:
+        return
+    radius = max(2, min(min(p.h for p in plates) // 8, 12))
+    u = plates[0]
+    for p in plates[1:]:
+        u = u.union(p)
+    x0, y0 = max(0, u.x - 3 * radius), max(0, u.y - 3 * radius)
+    x1, y1 = min(canvas.width, u.right + 3 * radius), min(canvas.height, u.bottom + 3 * radius)
+    mask = Image.new("L", (x1 - x0, y1 - y0), 0)
+    draw = ImageDraw.Draw(mask)
+    for p in plates:
+        draw.rounded_rectangle((p.x - x0, p.y - y0, p.right - 1 - x0, p.bottom - 1 - y0),
+                               radius=max(2, min(p.w, p.h) // 6), fill=255)
+    soft = np.asarray(mask.filter(ImageFilter.GaussianBlur(radius)), np.float32)
+    region = (x0, y0, x1, y1)
+    shade = Image.fromarray((soft * 0.45).astype(np.uint8), "L")  # a soft shadow around the plate
+    canvas.paste((0, 0, 0), region, shade)
+    canvas.paste(color, region, mask)  # the plate itself is opaque inside its outline

@@ -7,6 +7,7 @@ renders the same copy. Plurals follow each catalog's Plural-Forms (Arabic has si
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -78,6 +79,29 @@ def numbering_digits(tag: str) -> str:
 def digits(text: str, tag: str) -> str:
     """ASCII digits in text rewritten in the locale's default numbering system."""
     return text.translate({ord(str(d)): c for d, c in enumerate(numbering_digits(tag))})
+
+
+@lru_cache(maxsize=None)
+def system_digits(tag: str, system: str = "default") -> str:
+    """The ten digits of a numbering system ("latn", "arab", ...); "default" is the locale's CLDR
+    default. An unknown or algorithmic system raises ValueError naming it."""
+    if system == "default":
+        return numbering_digits(tag)
+    try:
+        ns = icu.NumberingSystem.createInstanceByName(system)
+    except icu.ICUError:
+        raise ValueError(f"unknown numbering system {system!r}") from None
+    desc = ns.getDescription() if ns is not None else ""
+    if ns is None or ns.isAlgorithmic() or len(desc) != 10:
+        raise ValueError(f"numbering system {system!r} is not a decimal digit system")
+    return desc
+
+
+def renumber(text: str, tag: str, system: str = "default") -> str:
+    """Every decimal digit of any script in text rewritten in one numbering system, so a tagline's
+    "400" and a date's "٦" never mix in one image."""
+    target = system_digits(tag, system)
+    return "".join(target[unicodedata.decimal(c)] if c.isdecimal() else c for c in text)
 
 
 def number(n: int, tag: str) -> str:

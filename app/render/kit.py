@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .copy import system_digits
+
 DEFAULT_FONTS: dict[str, list[str]] = {
     "Latn": ["Noto Sans:bold"], "Cyrl": ["Noto Sans:bold"], "Grek": ["Noto Sans:bold"],
     "Arab": ["Noto Sans Arabic:bold", "Noto Naskh Arabic:bold"],
@@ -27,6 +29,13 @@ def _treatment(value: str) -> str:
     return value
 
 
+def _numbering(value: str) -> str:
+    """A numbering system name ICU knows as ten decimal digits (ValueError otherwise)."""
+    value = str(value)
+    system_digits("en-US", value)
+    return value
+
+
 @dataclass(frozen=True)
 class KitSpec:
     name: str
@@ -46,6 +55,7 @@ class KitSpec:
     treatment: str = "scrim"             # first legibility treatment: scrim | shadow | plate
     contrast_target: float = 4.5         # WCAG ratio aimed for behind every text element
     vertical: tuple[str, ...] = ()       # scripts set top-to-bottom on the poster, e.g. ("Jpan",)
+    numbering: str = "default"           # digits of taglines and copy: the locale's CLDR default, or "latn", ...
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], logo_png: bytes | None = None) -> "KitSpec":
@@ -73,4 +83,5 @@ class KitSpec:
             treatment=_treatment(data.get("legibility", {}).get("treatment", "scrim")),
             contrast_target=float(data.get("legibility", {}).get("contrast", 4.5)),
             vertical=tuple(data.get("vertical", {}).get("poster", ()) or ()),
+            numbering=_numbering(data.get("numbering", "default")),
         )

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from PIL import Image
 
 from .analyze import Analysis
-from .compose import place_logo
+from . import copy as marketing_copy
+from .compose import cover_with_plates, paste_logo, plate_boxes
 from .encode import Encoded, encode_all
 from .formats import Format
 from .geometry import Box
@@ -19,6 +20,7 @@ from .kit import KitSpec
 from .locales import LocaleInfo
 from .reframe import Expander, faces_on_canvas, generated_touches, plan_reframe, reframe_canvas
 from .text import TextInputs, layout_text, render_text
+from .safe import logo_for_zone, padded_faces, safe_area
 from .text.placement import canvas_maps
 
 
@@ -43,35 +45,15 @@ class RenderResult:
     text_layout: object | None = None   # the text stage's TextLayout, for audits and tests
 
 
-def safe_area(fmt: Format, margin_frac: float) -> Box:
-    m = round(min(fmt.width, fmt.height) * margin_frac)
-    left = max(m, round(fmt.width * fmt.safe.left))
-    right = max(m, round(fmt.width * fmt.safe.right))
-    top = max(m, round(fmt.height * fmt.safe.top))
-    bottom = max(m, round(fmt.height * fmt.safe.bottom))
-    return Box(left, top, fmt.width - left - right, fmt.height - top - bottom)
-
-
-def logo_footprint(kit: KitSpec, size: tuple[int, int], margin: int, corner: str) -> Box | None:
-    """Where compose.place_logo will put the logo (same sizing), so text can keep clear of it."""
-    if not kit.logo_png:
-        return None
-    lw, lh = Image.open(io.BytesIO(kit.logo_png)).size
-    w = max(16, round(size[0] * kit.logo_width))
-    h = max(1, round(lh * w / lw))
-    if h > size[1] * 0.12:
-        h = round(size[1] * 0.12)
-        w = max(1, round(lw * h / lh))
-    x = margin if corner.endswith("left") else size[0] - margin - w
-    y = margin if corner.startswith("top") else size[1] - margin - h
-    return Box(x, y, w, h)
-
-
 def text_inputs(spec: VariantSpec) -> TextInputs:
     """The text stage's plain inputs from a variant spec (shared with preflight)."""
     kit, loc, fmt = spec.kit, spec.locale, spec.format
+
+    def numbered(text: str | None) -> str | None:  # one numbering system for all copy in an image
+        return marketing_copy.renumber(text, loc.tag, kit.numbering) if text else text
+
     return TextInputs(
-        title=spec.title, tagline=spec.tagline, badge=spec.rating, kicker=spec.kicker,
+        title=spec.title, tagline=numbered(spec.tagline), badge=spec.rating, kicker=numbered(spec.kicker),
         locale_tag=loc.tag, script=loc.script, language=loc.language, rtl=loc.rtl, fonts=kit.fonts,
         title_size=kit.title_size, tagline_size=kit.tagline_size, badge_size=kit.badge_size,
         max_lines=kit.title_max_lines, min_text_px=fmt.min_text_px, text_color=kit.text_color,
@@ -101,22 +83,30 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
     timings["reframe_ms"] = (time.perf_counter() - t0) * 1000
 
     t1 = time.perf_counter()
+    size = (fmt.width, fmt.height)
     safe = safe_area(fmt, spec.kit.margin)
     inputs = text_inputs(spec)
+    # Baked-in text the crop shows is covered by a plate in the kit's colour (never a face).
     art_text = faces_on_canvas(getattr(analysis, "text_boxes", ()), scale, offset)  # same mapping as faces
-    margin = round(min(fmt.width, fmt.height) * spec.kit.margin)
-    logo_corner = "top-right" if (spec.locale.rtl and spec.kit.mirror_rtl) else "top-left"
-    layout = layout_text(inputs, (fmt.width, fmt.height), safe, list(faces), canvas_maps(canvas), fmt.key,
-                         list(art_text), logo_footprint(spec.kit, (fmt.width, fmt.height), margin, logo_corner))
+    plates, baked_visible = plate_boxes(list(art_text), size, padded_faces(faces))
+    cover_with_plates(canvas, plates, spec.kit.scrim_color)
+    rtl_first = spec.locale.rtl and spec.kit.mirror_rtl
+    logos: dict[str, Box | None] = {}
+
+    def logo_for(zone_name: str) -> Box | None:
+        if zone_name not in logos:
+            logos[zone_name] = logo_for_zone(spec.kit, fmt, safe, zone_name, rtl_first, list(faces))
+        return logos[zone_name]
+
+    layout = layout_text(inputs, size, safe, list(faces), canvas_maps(canvas), fmt.key,
+                         plates + baked_visible, logo_for=logo_for)
     timings["layout_ms"] = (time.perf_counter() - t1) * 1000
 
     t2 = time.perf_counter()
     text_report = render_text(canvas, layout, inputs)
     timings["text_ms"] = timings["layout_ms"] + (time.perf_counter() - t2) * 1000
     zone_name = layout.zone_name
-    if zone_name == "top":
-        logo_corner = logo_corner.replace("top", "bottom")
-    logo_box = place_logo(canvas, spec.kit.logo_png, spec.kit.logo_width, margin, logo_corner)
+    logo_box = paste_logo(canvas, spec.kit.logo_png, layout.logo)
     timings["compose_ms"] = (time.perf_counter() - t2) * 1000
 
     t3 = time.perf_counter()
@@ -128,6 +118,7 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
     overlap = sum(b.intersection(f) for b in boxes for f in faces)
     fits = all(e["fits"] for e in text_report["elements"])
     logo_overlap = sum(b.intersection(logo_box) for b in boxes) if logo_box else 0
+    logo_on_face = sum(logo_box.intersection(f) for f in faces) if logo_box else 0
     overflow = sum(e["overflow_px"] or 0 for e in text_report["elements"])
     report = {
         "format": fmt.key, "locale": spec.locale.tag, "size": [fmt.width, fmt.height],
@@ -141,10 +132,13 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
                  "face_overlap_px": overlap, "overflow_px": overflow, "missing_glyphs": layout.missing,
                  **text_report},
         "logo": logo_box.as_list() if logo_box else None,
+        "baked_text": {"covered": [b.as_list() for b in plates], "visible": [b.as_list() for b in baked_visible]},
         "timings": {k: round(v, 2) for k, v in timings.items()},
         "flags": ([] if fits else ["text_does_not_fit"]) + (["text_over_face"] if overlap else [])
                  + (["missing_glyph"] if layout.missing else [])
                  + (["text_over_logo"] if logo_overlap else [])
+                 + (["logo_over_face"] if logo_on_face else [])
+                 + (["baked_text_covered"] if plates else []) + (["baked_text_visible"] if baked_visible else [])
                  + ([] if text_report["legible"] else ["low_contrast"])
                  + (["generated_touches_face"] if touched else [])
                  # the reviewer's zone would have covered a face, art text or logo, or did not fit

@@ -13,7 +13,8 @@ from typing import Iterable
 from .formats import Format
 from .kit import KitSpec
 from .locales import LocaleInfo
-from .text.layout import TextInputs, _clear_of_logo, fit_elements, size_basis
+from .safe import logo_for_zone, safe_area
+from .text.layout import TextInputs, clear_of_logo, fit_elements, size_basis
 from .text.placement import candidate_zones
 from .text.shaping import Shaper
 from .text.fit import measure
@@ -30,8 +31,7 @@ def _inputs(title: str, tagline: str | None, rating: str | None, kicker: str | N
 
 
 def safe_box(fmt: Format, margin: float):
-    from .pipeline import safe_area  # the same safe area the renderer uses
-    return safe_area(fmt, margin)
+    return safe_area(fmt, margin)  # the same safe area the renderer uses
 
 
 def preflight_variant(title: str, loc: LocaleInfo, fmt: Format, kit: KitSpec, tagline: str | None = None,
@@ -41,13 +41,11 @@ def preflight_variant(title: str, loc: LocaleInfo, fmt: Format, kit: KitSpec, ta
     shaper = Shaper.create(loc.script, loc.language, loc.rtl, kit.fonts)
     missing = sorted({c for s in (title, tagline, rating, kicker) if s for c in measure(shaper, s, loc.tag).missing})
     zones = {}
-    from .pipeline import logo_footprint  # the same logo keep-out the renderer uses
-
-    margin = round(min(fmt.width, fmt.height) * kit.margin)
-    logo = logo_footprint(kit, (fmt.width, fmt.height), margin,
-                          "top-right" if (loc.rtl and kit.mirror_rtl) else "top-left")
-    for name, zone in candidate_zones(fmt.aspect, safe_box(fmt, kit.margin), loc.rtl and kit.mirror_rtl):
-        zone = _clear_of_logo(name, zone, logo)
+    safe = safe_box(fmt, kit.margin)
+    rtl_first = loc.rtl and kit.mirror_rtl
+    for name, zone in candidate_zones(fmt.aspect, safe, rtl_first):
+        # the same logo keep-out the renderer uses (faces are not known before the render)
+        zone = clear_of_logo(zone, logo_for_zone(kit, fmt, safe, name, rtl_first, []))
         elements = fit_elements(t, zone, size_basis(fmt.width, fmt.height), verify=False)
         zones[name] = {e.role: {"fits": e.plan.fits, "size_px": e.plan.size, "lines": list(e.plan.lines),
                                 "text_height_px": e.plan.text_height, "overflow_px": e.plan.overflow_px}

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 from ..geometry import Box
+from ..safe import padded_faces
 from . import legibility
 from .fit import Plan, measure, plan
 from .placement import Maps, candidate_zones, face_overlap, score_zone
@@ -67,6 +69,8 @@ class TextLayout:
     shaper: Shaper
     missing: list[str]
     requested_zone: str | None = None      # the zone a re-render asked for, whether or not it was kept
+    logo: Box | None = None                # where the logo goes with this zone (clear of faces and text)
+    protect: tuple[Box, ...] = ()          # faces (padded): no text on them, no treatment darkening them
     window: Box | None = None              # set by render_text: where the text was measured ...
     art_window: np.ndarray | None = None   # ... and the untreated art there (for audits and tests)
 
@@ -164,45 +168,86 @@ def _stack(elements: list[Element], zone: Box, zone_name: str, align: str) -> No
 
 
 def layout_text(t: TextInputs, canvas_size: tuple[int, int], safe: Box, faces: list[Box],
-                maps: Maps | None, fmt_key: str, art_text: list[Box] = (), logo: Box | None = None) -> TextLayout:
-    """Score zones on the canvas, fit in the best ones, keep the first that fits clear of faces."""
+                maps: Maps | None, fmt_key: str, art_text: list[Box] = (), logo: Box | None = None,
+                logo_for: Callable[[str], Box | None] | None = None) -> TextLayout:
+    """Score zones on the canvas, fit in the best ones, keep the first that fits clear of faces,
+    baked-in text and the logo. A zone that touches a face is also tried cut down to its parts
+    beside, above and below the faces, so faces win over a bigger title.
+
+    `logo_for(zone name)` says where the logo goes with each zone (safe.logo_for_zone); without
+    it the fixed `logo` box is kept clear of (except by "top", which moves the logo down)."""
     w, h = canvas_size
     shaper = _shaper(t)
     rtl_first = t.rtl and t.mirror_rtl
-    zones = [(name, _clear_of_logo(name, z, logo))
+    protect = padded_faces(faces)
+
+    def logo_of(name: str) -> Box | None:
+        if logo_for is not None:
+            return logo_for(name)
+        return None if name == "top" else logo
+
+    zones = [(name, clear_of_logo(z, logo_of(name)))
              for name, z in candidate_zones(w / h, safe, rtl_first, t.zone)]
-    scored = sorted(((score_zone(i, z, faces, maps, art_text), name, z) for i, (name, z) in enumerate(zones)),
+    scored = sorted(((score_zone(i, z, protect, maps, art_text), name, z) for i, (name, z) in enumerate(zones)),
                     key=lambda s: s[0]["score"])
     # A zone asked for in review is tried first; it still has to fit clear of faces, art text and logo.
     scored.sort(key=lambda s: s[1] != t.zone)
     scores = {name: s for s, name, _ in scored}
+    # Each zone whole, then its parts clear of faces; columns under a third of the band's width
+    # (cramped type) only when nothing wider fits.
+    wide, narrow = [], []
+    for _, name, zone in scored:
+        wide.append((name, zone, "center" if name in ("top", "bottom") else name))
+        for part, align in _face_free_parts(zone, protect, name):
+            (wide if part.w >= zone.w * 0.34 else narrow).append((name, part, align))
     choice = None
-    for s, name, zone in scored:
-        elements = fit_elements(t, zone, size_basis(w, h))
-        align = "center" if name in ("top", "bottom") else name
-        _stack(elements, zone, name, align)
-        overlap = sum(face_overlap(e.box, faces) for e in elements)
-        on_text = sum(face_overlap(e.box, list(art_text) + ([logo] if logo and name != "top" else []))
-                      for e in elements)
+    for name, part, align in wide + narrow:
+        lg = logo_of(name)
+        elements = fit_elements(t, part, size_basis(w, h))
+        _stack(elements, part, name, align)
+        overlap = sum(face_overlap(e.box, protect) for e in elements)
+        on_text = sum(face_overlap(e.box, list(art_text) + ([lg] if lg else [])) for e in elements)
         ok = all(e.plan.fits for e in elements) and overlap == 0 and on_text == 0
-        key = (not ok, overlap, not all(e.plan.fits for e in elements), on_text)
+        key = (not ok, overlap, on_text, not all(e.plan.fits for e in elements))
         if choice is None or key < choice[0]:
-            choice = (key, name, zone, elements)
+            choice = (key, name, part, elements, lg)
         if ok:
             break
-    _, name, zone, elements = choice
+    _, name, zone, elements, lg = choice
     if t.vertical:
-        _verticalize(t, shaper, elements, safe, faces, size_basis(w, h))
+        _verticalize(t, shaper, elements, safe, protect, size_basis(w, h))
     missing = sorted({c for e in elements for c in measure(shaper, e.text, t.locale_tag).missing})
-    return TextLayout(name, zone, elements, scores, shaper, missing, t.zone)
+    return TextLayout(name, zone, elements, scores, shaper, missing, t.zone, lg, tuple(protect))
 
 
-def _clear_of_logo(name: str, zone: Box, logo: Box | None) -> Box:
-    """Start a zone below the logo it would run into (the logo moves to the bottom for "top")."""
-    if logo is None or name == "top" or zone.intersection(logo) == 0:
+def _face_free_parts(zone: Box, faces: list[Box], name: str) -> list[tuple[Box, str]]:
+    """The zone's largest parts beside the faces it touches and towards its own canvas edge
+    (below them for "bottom", above for "top", both for a side column), biggest first, with the
+    alignment text takes there (towards the canvas edge for a part beside a face)."""
+    hit = [f for f in faces if zone.intersection(f)]
+    if not hit:
+        return []
+    top, bottom = min(f.y for f in hit), max(f.bottom for f in hit)
+    left, right = min(f.x for f in hit), max(f.right for f in hit)
+    band = "center" if name in ("top", "bottom") else name
+    parts = [(Box(zone.x, bottom, zone.w, zone.bottom - bottom), band) if name != "top" else None,
+             # a band keeps to its own edge of the canvas: no "top" text under a face
+             (Box(zone.x, zone.y, zone.w, top - zone.y), band) if name != "bottom" else None,
+             (Box(zone.x, zone.y, left - zone.x, zone.h), "left"),
+             (Box(right, zone.y, zone.right - right, zone.h), "right")]
+    useful = [(b, a) for b, a in filter(None, parts) if b.w >= zone.w * 0.2 and b.h >= zone.h * 0.22 and b.w > 0 and b.h > 0]
+    return sorted(useful, key=lambda p: -p[0].area)
+
+
+def clear_of_logo(zone: Box, logo: Box | None) -> Box:
+    """The zone without the band the logo takes at its top or bottom (whichever leaves more)."""
+    if logo is None or zone.intersection(logo) == 0:
         return zone
-    top = logo.bottom + max(4, logo.h // 3)
-    return Box(zone.x, top, zone.w, max(1, zone.bottom - top)) if zone.bottom - top > zone.h // 2 else zone
+    gap = max(4, logo.h // 3)
+    below = Box(zone.x, logo.bottom + gap, zone.w, zone.bottom - logo.bottom - gap)
+    above = Box(zone.x, zone.y, zone.w, logo.y - gap - zone.y)
+    best = max((below, above), key=lambda b: b.h)
+    return best if best.h > zone.h // 3 else zone
 
 
 def _verticalize(t: TextInputs, shaper: Shaper, elements: list[Element], safe: Box, faces: list[Box],
@@ -329,9 +374,13 @@ def render_text(canvas: Image.Image, layout: TextLayout, t: TextInputs) -> dict:
     sels = [legibility.footprint(m, s) for m, s in zip(masks, sizes)]
     chosen, contrasts, alpha_w = None, [], None
     ladder = legibility.LADDERS.get(t.treatment, legibility.LADDERS["scrim"])
+    keep = legibility.keep_off(layout.protect, reg)  # treatments never darken a face
+    keep_w = keep[origin[1]:origin[1] + win.h, origin[0]:origin[0] + win.w] if keep is not None else None
     for step in ladder:
         alpha_w = legibility.treatment_alpha(step, (win.h, win.w), groups, boxes_r, mask_all,
                                              sizes[0], full=(reg.h, reg.w), origin=origin)
+        if keep_w is not None:
+            alpha_w = alpha_w * keep_w
         contrasts = [legibility.measure(legibility.blend(art_w[sel], alpha_w[sel], treat_color), None,
                                         t.text_color, s, np.ones(int(sel.sum()), bool))
                      for s, sel in zip(sizes, sels)]
@@ -342,6 +391,8 @@ def render_text(canvas: Image.Image, layout: TextLayout, t: TextInputs) -> dict:
         alpha = np.zeros((reg.h, reg.w), np.float32)
         if chosen.scrim:
             alpha[:] = legibility.scrim_groups_alpha(reg.h, reg.w, groups, chosen.scrim)
+            if keep is not None:
+                alpha *= keep
         ox, oy = origin
         alpha[oy:oy + win.h, ox:ox + win.w] = alpha_w
         canvas.paste(treat_color, (reg.x, reg.y, reg.right, reg.bottom),

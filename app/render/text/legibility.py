@@ -130,3 +130,25 @@ def blend(art: np.ndarray, alpha: np.ndarray, color: tuple[int, int, int]) -> np
     """art * (1 - alpha) + color * alpha, for (n, 3) or (h, w, 3) art."""
     a = alpha[..., None]
     return art * (1 - a) + np.array(color, np.float32) * a
+
+
+def keep_off(protect: tuple[Box, ...] | list[Box], region: Box) -> np.ndarray | None:
+    """A (h, w) factor for a treatment's alpha over `region`: 0 on the protected boxes (faces),
+    rising smoothly to 1 within a quarter of a face's size, so a scrim fades out around a face
+    instead of darkening it. None when no protected box touches the region."""
+    hit = [b.shifted(-region.x, -region.y) for b in protect if b.intersection(region)]
+    if not hit:
+        return None
+    f = 4  # worked out at a quarter of the resolution: a soft ramp needs no more
+    sw, sh = max(1, region.w // f), max(1, region.h // f)
+    free = np.full((sh, sw), 255, np.uint8)
+    for b in hit:
+        cv2.rectangle(free, (b.x // f, b.y // f), ((b.right - 1) // f + 1, (b.bottom - 1) // f + 1), 0, -1)
+    dist = cv2.distanceTransform(free, cv2.DIST_L2, 3)
+    reach = max(2.0, max(max(b.w, b.h) for b in hit) * 0.25 / f)
+    t = np.clip(dist / reach, 0, 1)
+    small = (t * t * (3 - 2 * t)).astype(np.float32)
+    out = cv2.resize(small, (region.w, region.h), interpolation=cv2.INTER_LINEAR)
+    for b in hit:  # exact zero on the boxes themselves, whatever the interpolation did
+        out[max(0, b.y):max(0, b.bottom), max(0, b.x):max(0, b.right)] = 0
+    return out

@@ -1,0 +1,90 @@
+"""Where the finished image may carry marks: the format's safe area and the logo's corner.
+
+Both the renderer and preflight read these, so text, logo and the platform's reserved bands
+(a story's header and reply bar) agree everywhere.
+"""
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+
+from PIL import Image
+
+from .formats import Format
+from .geometry import Box
+from .kit import KitSpec
+
+#: Space kept between a face and any mark (text, logo), as a fraction of the face's size.
+FACE_CLEARANCE = 0.08
+
+
+def safe_area(fmt: Format, margin_frac: float) -> Box:
+    """The kit's margin, widened to the format's reserved insets (platform UI, bleed)."""
+    m = round(min(fmt.width, fmt.height) * margin_frac)
+    left = max(m, round(fmt.width * fmt.safe.left))
+    right = max(m, round(fmt.width * fmt.safe.right))
+    top = max(m, round(fmt.height * fmt.safe.top))
+    bottom = max(m, round(fmt.height * fmt.safe.bottom))
+    return Box(left, top, fmt.width - left - right, fmt.height - top - bottom)
+
+
+def padded_faces(faces: list[Box] | tuple[Box, ...]) -> list[Box]:
+    """Face boxes grown by FACE_CLEARANCE: what marks keep clear of."""
+    out = []
+    for f in faces:
+        p = max(2, round(max(f.w, f.h) * FACE_CLEARANCE))
+        out.append(Box(f.x - p, f.y - p, f.w + 2 * p, f.h + 2 * p))
+    return out
+
+
+@lru_cache(maxsize=32)
+def _logo_ratio(logo_png: bytes) -> tuple[int, int]:
+    return Image.open(io.BytesIO(logo_png)).size
+
+
+def logo_size(kit: KitSpec, size: tuple[int, int]) -> tuple[int, int] | None:
+    """The logo's size on a canvas: the kit's width fraction, at most 12% of the height."""
+    if not kit.logo_png:
+        return None
+    lw, lh = _logo_ratio(kit.logo_png)
+    w = max(16, round(size[0] * kit.logo_width))
+    h = max(1, round(lh * w / lw))
+    if h > size[1] * 0.12:
+        h = round(size[1] * 0.12)
+        w = max(1, round(lw * h / lh))
+    return w, h
+
+
+def logo_at(kit: KitSpec, fmt: Format, safe: Box, corner: str) -> Box | None:
+    """The logo's box in a corner of the safe area ("top-left", "bottom-right", ...)."""
+    dims = logo_size(kit, (fmt.width, fmt.height))
+    if dims is None:
+        return None
+    w, h = dims
+    x = safe.x if corner.endswith("left") else safe.right - w
+    y = safe.y if corner.startswith("top") else safe.bottom - h
+    return Box(x, y, w, h)
+
+
+def logo_corners(zone_name: str, rtl_first: bool) -> list[str]:
+    """Corners in order of preference for a text zone: the logo sits on the text block's side
+    (the reading-start side for a top or bottom band), at the top unless the text is there."""
+    start, end = ("right", "left") if rtl_first else ("left", "right")
+    side = zone_name if zone_name in ("left", "right") else start
+    other = end if side == start else start
+    v, v2 = ("bottom", "top") if zone_name == "top" else ("top", "bottom")
+    return [f"{v}-{side}", f"{v}-{other}", f"{v2}-{side}", f"{v2}-{other}"]
+
+
+def logo_for_zone(kit: KitSpec, fmt: Format, safe: Box, zone_name: str, rtl_first: bool,
+                  faces: list[Box]) -> Box | None:
+    """The first corner (logo_corners) whose logo box is clear of every face; the preferred one
+    when none is (the text layout then reports it)."""
+    boxes = [logo_at(kit, fmt, safe, c) for c in logo_corners(zone_name, rtl_first)]
+    if boxes[0] is None:
+        return None
+    keep_out = padded_faces(faces)
+    for b in boxes:
+        if all(b.intersection(f) == 0 for f in keep_out):
+            return b
+    return boxes[0]
