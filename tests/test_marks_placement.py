@@ -1,0 +1,95 @@
+"""Where marks go: the platform's reserved bands, the rating's glyph order in right-to-left
+images, one numbering system per image, and the logo on the text block's side."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytesseract
+import pytest
+
+from app.render.formats import FORMATS
+from app.render.geometry import Box
+from app.render.pipeline import render_variant
+from text_helpers import kit, sample_source, spec_for
+
+
+def _reserved_bands(fmt) -> list[Box]:
+    """The bands a platform draws over (story header and reply bar), from the format catalog."""
+    top, bottom = round(fmt.height * fmt.safe.top), round(fmt.height * fmt.safe.bottom)
+    left, right = round(fmt.width * fmt.safe.left), round(fmt.width * fmt.safe.right)
+    return [Box(0, 0, fmt.width, top), Box(0, fmt.height - bottom, fmt.width, bottom),
+            Box(0, 0, left, fmt.height), Box(fmt.width - right, 0, right, fmt.height)]
+
+
+@pytest.mark.parametrize("tag", ["en-US", "ar-SA", "ja-JP"])
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_logo_and_text_stay_out_of_reserved_bands(fmt, tag):
+    source, analysis = sample_source()
+    result = render_variant(source, analysis, spec_for(tag, fmt))
+    f = FORMATS[fmt]
+    marks = [Box.from_list(e["box"]) for e in result.report["text"]["elements"]]
+    marks.append(Box.from_list(result.report["logo"]))
+    for band in _reserved_bands(f):
+        for m in marks:
+            assert m.intersection(band) == 0, (fmt, tag, m, band)
+
+
+def _read_rating(img, box: Box) -> str:
+    from PIL import ImageOps
+
+    inset = max(3, round(box.h * 0.15))  # inside the badge's outline
+    crop = img.crop((box.x + inset, box.y + inset, box.right - inset, box.bottom - inset)).convert("L")
+    if np.asarray(crop).mean() < 128:  # white text on a dark scrim: Tesseract wants dark on light
+        crop = crop.point(lambda v: 255 - v)
+    crop = ImageOps.expand(crop, border=box.h // 2, fill=255)
+    return pytesseract.image_to_string(crop, config="--psm 7 -c tessedit_char_whitelist=0123456789+").strip()
+
+
+@pytest.mark.parametrize("tag", ["ar-SA", "he-IL"])
+@pytest.mark.parametrize("fmt", ["poster", "thumbnail", "square"])
+def test_rating_reads_12_plus_in_right_to_left_images(fmt, tag):
+    """Read from the pixels: the badge alone (no copy line beside it) must OCR as "12+"."""
+    source, analysis = sample_source()
+    spec = replace(spec_for(tag, fmt), rating="12+", kicker=None)
+    result = render_variant(source, analysis, spec)
+    badge = next(e for e in result.report["text"]["elements"] if e["role"] == "badge")
+    assert _read_rating(result.image, Box.from_list(badge["box"])) == "12+"
+
+
+def _digit_systems(text: str) -> set[str]:
+    import unicodedata
+
+    return {unicodedata.name(c).split(" DIGIT")[0] for c in text if c.isdecimal()}
+
+
+@pytest.mark.parametrize("numbering, expect", [("default", {"ARABIC-INDIC"}), ("latn", {"DIGIT"})])
+def test_one_numbering_system_per_image(numbering, expect):
+    """ar-SA: the tagline's "400" and the date's day use the same digits, the kit's choice."""
+    source, analysis = sample_source()
+    spec = replace(spec_for("ar-SA", "poster", kit_spec=kit(numbering=numbering)), rating=None)
+    result = render_variant(source, analysis, spec)
+    copy = "".join(e["text"] for e in result.report["text"]["elements"] if e["role"] != "title")
+    assert any(c.isdecimal() for c in copy)
+    systems = {"DIGIT" if s.startswith("DIGIT") else s for s in _digit_systems(copy)}
+    assert systems == expect, copy
+
+
+def test_unknown_numbering_system_is_refused():
+    with pytest.raises(ValueError, match="numbering system"):
+        kit(numbering="klingon")
+
+
+@pytest.mark.parametrize("tag", ["en-US", "ar-SA"])
+@pytest.mark.parametrize("fmt", ["thumbnail", "banner", "link-card", "thumbnail-small"])
+def test_logo_sits_on_the_text_blocks_side_in_wide_formats(fmt, tag):
+    source, analysis = sample_source()
+    result = render_variant(source, analysis, spec_for(tag, fmt))
+    f = FORMATS[fmt]
+    zone = result.report["text"]["zone"]
+    logo = Box.from_list(result.report["logo"])
+    logo_side = "left" if logo.x + logo.w / 2 < f.width / 2 else "right"
+    if zone in ("left", "right"):
+        assert logo_side == zone
+    else:  # a band: the logo sits on the reading-start side
+        assert logo_side == ("right" if tag == "ar-SA" else "left")
