@@ -1,0 +1,106 @@
+"""Baked-in text: a title printed in the key art is never shown through a localized variant.
+
+The art is the sample photograph with an English title printed on it; the same photograph
+without the print is the reference. In 8 formats x 4 locales, Tesseract must not read the old
+title anywhere, and where the print lay the output must not follow its strokes (a plate or
+removal, not a scrim that lets them show)."""
+from __future__ import annotations
+
+from dataclasses import replace
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+import numpy as np
+import pytesseract
+import pytest
+from PIL import Image, ImageDraw
+
+from app.render.analyze import analyze
+from app.render.fonts import font_file, load_font
+from app.render.formats import FORMATS
+from app.render.pipeline import render_variant
+from app.sample import astronaut
+from text_helpers import spec_for
+
+PRINTED = "STARFALL NIGHTS"
+LOCALES = ["en-US", "ar-SA", "ja-JP", "de-DE"]
+
+
+@lru_cache(maxsize=1)
+def art() -> tuple[Image.Image, Image.Image, np.ndarray]:
+    """(art with the printed title, the same art without it, the print's stroke mask)."""
+    clean = astronaut().convert("RGB").resize((1200, 1200), Image.Resampling.LANCZOS)
+    mask = Image.new("L", clean.size, 0)
+    font = load_font(font_file("Noto Sans:bold"), 84)
+    ImageDraw.Draw(mask).text((600, 95), PRINTED, font=font, fill=255, anchor="mt")
+    printed = clean.copy()
+    printed.paste((250, 200, 40), (0, 0), mask)
+    return printed, clean, np.asarray(mask) > 127
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in "".join(c if c.isalnum() else " " for c in text.upper()).split() if len(w) >= 4]
+
+
+def _reads_printed_title(img: Image.Image) -> list[str]:
+    grey = img.convert("L")
+    found = []
+    for psm in (11, 6):
+        text = pytesseract.image_to_string(grey, lang="eng", config=f"--psm {psm}")
+        for w in _words(text):
+            if any(SequenceMatcher(None, w, p).ratio() >= 0.75 for p in PRINTED.split()):
+                found.append(w)
+    return found
+
+
+def _stroke_mask_on_canvas(report: dict, mask: np.ndarray) -> np.ndarray:
+    """The print's strokes mapped onto the output canvas with the reframe the report describes."""
+    import cv2
+
+    w, h = report["size"]
+    cx, cy, cw, ch = report["reframe"]["crop"]
+    px, py, pw, ph = report["reframe"]["placement"] or [0, 0, w, h]
+    window = mask[cy:cy + ch, cx:cx + cw].astype(np.uint8) * 255
+    placed = cv2.resize(window, (pw, ph), interpolation=cv2.INTER_AREA)
+    out = np.zeros((h, w), np.uint8)
+    x0, y0 = max(0, px), max(0, py)
+    x1, y1 = min(w, px + pw), min(h, py + ph)
+    out[y0:y1, x0:x1] = placed[y0 - py:y1 - py, x0 - px:x1 - px]
+    return out > 127
+
+
+def test_the_printed_title_is_detected():
+    printed, _, mask = art()
+    boxes = analyze(printed).text_boxes
+    ys, xs = np.nonzero(mask)
+    assert any(b.x <= xs.min() + 10 and b.right >= xs.max() - 10 and b.y <= ys.min() + 5 and b.bottom >= ys.max() - 5
+               for b in boxes), boxes
+
+
+@pytest.mark.parametrize("tag", LOCALES)
+def test_printed_title_never_shows_through(tag):
+    import cv2
+
+    printed, clean, mask = art()
+    analysis = analyze(printed)
+    for fmt in FORMATS:
+        result = render_variant(printed, analysis, spec_for(tag, fmt))
+        report = result.report
+        assert "baked_text_visible" not in report["flags"], (fmt, report["baked_text"])
+        assert not _reads_printed_title(result.image), (fmt, tag)
+        strokes = _stroke_mask_on_canvas(report, mask)
+        if strokes.sum() < 50:
+            continue  # this crop does not show the print
+        assert "baked_text_covered" in report["flags"], fmt
+        out = np.asarray(result.image.convert("L"), np.float32)
+        ring = (cv2.dilate(strokes.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0) & ~strokes
+        # The strokes were bright yellow on a grey backdrop: no trace may remain.
+        assert abs(out[strokes].mean() - out[ring].mean()) < 6, (fmt, out[strokes].mean(), out[ring].mean())
+
+
+def test_a_textless_source_needs_no_plate():
+    _, clean, _ = art()
+    analysis = analyze(clean)
+    for fmt in ("poster", "square"):
+        report = render_variant(clean, analysis, spec_for("en-US", fmt)).report
+        assert not {"baked_text_covered", "baked_text_visible"} & set(report["flags"])
