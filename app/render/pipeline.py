@@ -43,6 +43,7 @@ class RenderResult:
     encodings: dict[str, Encoded]
     report: dict = field(default_factory=dict)
     text_layout: object | None = None   # the text stage's TextLayout, for audits and tests
+    art: Image.Image | None = None      # the reframed art before any mark, when asked for (keep_art)
 
 
 def text_inputs(spec: VariantSpec) -> TextInputs:
@@ -63,9 +64,12 @@ def text_inputs(spec: VariantSpec) -> TextInputs:
 
 
 def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *,
-                   expander: Expander | None = None) -> RenderResult:
+                   expander: Expander | None = None,
+                   encodings: tuple[str, ...] = ("jpeg", "webp"), keep_art: bool = False) -> RenderResult:
     """`expander` fills the new canvas of an expand plan (a generator backend or the canvas a
-    GPU job already made); without one the classical backend does it in-process."""
+    GPU job already made); without one the classical backend does it in-process. `encodings`
+    are the delivery files made (none for a caller that only looks at the pixels); `keep_art`
+    keeps a copy of the reframed art before plates, text and logo (to check what marks touched)."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     fmt = spec.format
@@ -73,6 +77,7 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
                         spec.crop_anchor)
     framed = reframe_canvas(source, plan, (fmt.width, fmt.height), expander)
     canvas, scale, offset = framed.canvas, framed.scale, framed.offset
+    art = canvas.copy() if keep_art else None
     faces = faces_on_canvas(analysis.faces, scale, offset)
     touched = generated_touches(faces, framed.placement, (fmt.width, fmt.height))
     reframe_report = {"mode": plan.mode, "crop": plan.crop.as_list(), "anchor": plan.anchor,
@@ -110,7 +115,7 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
     timings["compose_ms"] = (time.perf_counter() - t2) * 1000
 
     t3 = time.perf_counter()
-    encodings = encode_all(canvas)
+    encoded = encode_all(canvas, encodings)
     timings["encode_ms"] = (time.perf_counter() - t3) * 1000
 
     title = text_report["elements"][0]
@@ -144,4 +149,4 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
                  # the reviewer's zone would have covered a face, art text or logo, or did not fit
                  + (["text_zone_override_refused"] if layout.requested_zone not in (None, zone_name) else []),
     }
-    return RenderResult(canvas, encodings, report, text_layout=layout)
+    return RenderResult(canvas, encoded, report, text_layout=layout, art=art)
