@@ -36,7 +36,7 @@ MAX_WORK_PIXELS = 4096 * 4096
 #: so a logo-on-transparency upload stays visible and is not mistaken for a black frame.
 DEFAULT_BACKGROUND: tuple[int, int, int] = (32, 32, 32)
 #: Rows converted at a time: bounds the temporary copies to about this many pixels.
-_BAND_PIXELS = 4_000_000
+_BAND_PIXELS = 1_000_000
 
 ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "TIFF": "image/tiff",
                     "GIF": "image/gif", "MPO": "image/jpeg"}
@@ -105,7 +105,11 @@ def _open(data: bytes) -> Image.Image:
     return img
 
 
-def _orientation(img: Image.Image) -> int:
+def _orientation(img: Image.Image, loaded: bool) -> int:
+    """EXIF orientation without decoding pixels: a PNG's getexif() would load the whole image to
+    look for an eXIf chunk after the pixel data, so before load() only chunks ahead of it count."""
+    if img.format == "PNG" and "exif" not in img.info and not loaded:
+        return 1
     try:
         value = int(img.getexif().get(0x0112, 1))
     except Exception:  # a broken EXIF block is not worth refusing the picture for
@@ -131,7 +135,7 @@ def _eight_bit(band: Image.Image) -> Image.Image:
     import numpy as np
 
     if band.mode in _SIXTEEN_BIT:
-        wide = np.clip(np.asarray(band).astype(np.int64), 0, 65535)  # "I": a 16-bit PNG in old Pillow
+        wide = np.clip(np.asarray(band).astype(np.int32), 0, 65535)  # "I": a 16-bit PNG in old Pillow
         return Image.fromarray(((wide + 128) // 257).astype(np.uint8), "L")
     if band.mode == "F":  # Pillow's own convention for float samples: 0..255
         return band.convert("L")
@@ -176,7 +180,7 @@ class _Converter:
                 colour = ImageCms.applyTransform(colour, transform)
             except (ImageCms.PyCMSError, OSError, ValueError):
                 pass
-        rgb = colour.convert("RGB")
+        rgb = colour if colour.mode == "RGB" else colour.convert("RGB")
         if alpha is None:
             return rgb
         flat = Image.new("RGB", rgb.size, self.background)
@@ -184,20 +188,20 @@ class _Converter:
         return flat
 
 
-def _working_copy(img: Image.Image, size: tuple[int, int], convert: _Converter) -> Image.Image:
-    """Convert band by band, box-reducing each by the same integer factor, then resample the
-    remainder with Lanczos: no full-size temporary besides the decoded image itself."""
+def _reduced(img: Image.Image, size: tuple[int, int], convert: _Converter) -> Image.Image:
+    """sRGB RGB, box-reduced by the largest integer factor that stays >= size (the caller
+    resamples the rest once the full-size image is freed). Images that need converting at
+    full resolution first (alpha, palette, 16-bit) go band by band, so no full-size temporary
+    exists besides the decoded image itself."""
     w, h = img.size
     k = max(1, min(w // size[0], h // size[1]))
+    if img.mode in ("RGB", "L", "CMYK") and "transparency" not in img.info:
+        return convert(img.reduce(k) if k > 1 else img)  # opaque 8-bit: reduce, then convert
     rows = max(k, (_BAND_PIXELS // max(1, w)) // k * k)
     out = Image.new("RGB", (math.ceil(w / k), math.ceil(h / k)))
     for y in range(0, h, rows):
         band = convert(img.crop((0, y, w, min(h, y + rows))))
-        if k > 1:
-            band = band.reduce(k)
-        out.paste(band, (0, y // k))
-    if out.size != size:
-        out = out.resize(size, Image.Resampling.LANCZOS)
+        out.paste(band.reduce(k) if k > 1 else band, (0, y // k))
     return out
 
 
@@ -215,7 +219,7 @@ def probe(data: bytes) -> Probe:
                 raise DecodeError(f"unsupported image format {fmt or 'unknown'}; send {_FORMAT_NAMES}",
                                   "key_art_format")
             w, h = img.size
-            orientation = _orientation(img)
+            orientation = _orientation(img, loaded=False)
     except DecodeError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -239,20 +243,22 @@ def decode(data: bytes, background: tuple[int, int, int] | None = None) -> Decod
     info = probe(data)
     if info.format in ("JPEG", "MPO"):
         _check_jpeg_entropy(data)
-    scale = working_scale(info.width, info.height)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            check = Image.open(io.BytesIO(data))
-            check.verify()  # PNG: chunk CRCs and structure, before decoding
+            Image.open(io.BytesIO(data)).verify()  # PNG: chunk CRCs and structure, before decoding
             img = _open(data)
-            stored = img.size  # before orientation
-            size = (max(1, round(stored[0] * scale)), max(1, round(stored[1] * scale)))
-            if scale < 1 and info.format in ("JPEG", "MPO"):
-                img.draft(img.mode, size)  # DCT-domain reduction: never decodes the full size
+            stored = img.size  # before orientation and draft
+            scale = working_scale(info.width, info.height)
+            if scale < 1 and info.format in ("JPEG", "MPO"):  # EXIF is in the header: the scale is final
+                img.draft(img.mode, (max(1, round(stored[0] * scale)), max(1, round(stored[1] * scale))))
             img.load()  # raises on truncated or corrupt data
+            orientation = _orientation(img, loaded=True)  # a PNG's eXIf chunk may follow its pixels
+            upright = stored[::-1] if orientation in (5, 6, 7, 8) else stored
+            scale = working_scale(*upright)
+            size = (max(1, round(stored[0] * scale)), max(1, round(stored[1] * scale)))
             icc = img.info.get("icc_profile")
-            working = _working_copy(img, size, _Converter(icc, background or DEFAULT_BACKGROUND))
+            working = _reduced(img, size, _Converter(icc, background or DEFAULT_BACKGROUND))
     except DecodeError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -261,8 +267,10 @@ def decode(data: bytes, background: tuple[int, int, int] | None = None) -> Decod
         raise
     except Exception as exc:  # IndexError from a PNG without IDAT, OSError from truncation, ...
         raise DecodeError(f"the image is damaged or truncated: {exc}") from None
-    del img
-    if info.orientation in _ORIENT:
-        working = working.transpose(_ORIENT[info.orientation])
+    del img  # the full-size buffer goes before the final resample (working may be img itself)
+    if working.size != size:
+        working = working.resize(size, Image.Resampling.LANCZOS)
+    if orientation in _ORIENT:
+        working = working.transpose(_ORIENT[orientation])
     return Decoded(working, info.format, info.mime, working.width, working.height,
-                   _profile_name(icc) if icc else None, info.width, info.height)
+                   _profile_name(icc) if icc else None, *upright)
