@@ -168,3 +168,52 @@ def test_100_mpx_upload_memory(tmp_path, kind, max_lift):
     assert m["working"] == [3000, 3000]  # the square working copy the poster needs, not 10000 px
     assert m["peak_mib"] - m["baseline_mib"] < max_lift, m
     assert m["peak_mib"] < 600, m
+
+
+# --- preflight: formats the key art is too small for ----------------------------------------
+
+def test_upscale_factor_is_the_crop_enlargement():
+    from app.render.formats import get_format, upscale_factor
+
+    assert upscale_factor(1000, 1500, get_format("poster")) == 2.0      # 2000/1000 = 3000/1500
+    assert upscale_factor(4000, 4000, get_format("banner")) == 0.6      # 2400/4000: no enlargement
+    assert upscale_factor(1920, 500, get_format("thumbnail")) == 1080 / 500  # the height limits
+    with pytest.raises(ValueError):
+        upscale_factor(0, 10, get_format("poster"))
+
+
+def _preflight(client, s, art_id=None, formats=None):
+    body = {"title_id": s["title"]["id"], "brand_kit_id": s["kit"]["id"], "locales": ["en-US"],
+            "formats": formats or ["poster", "thumbnail", "thumbnail-small", "square", "portrait", "story",
+                                   "banner", "link-card"]}
+    if art_id is not None:
+        body["key_art_id"] = art_id
+    return client.post("/api/v1/preflight", json=body)
+
+
+def test_preflight_names_each_format_the_key_art_is_too_small_for(seeded, astronaut):
+    stack, client, s = seeded
+    assert (s["art"]["width"], s["art"]["height"]) == (512, 768)
+    resp = _preflight(client, s, s["art"]["id"])
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    warnings = {w["format"]: w for w in resp.get_json()["warnings"]}
+    # by hand, 512x768: thumbnail-small needs max(640/512, 360/768) = 1.25x, every other format > 1.5x
+    assert set(warnings) == {"poster", "thumbnail", "square", "portrait", "story", "banner", "link-card"}
+    assert warnings["poster"]["upscale_factor"] == round(3000 / 768, 2)
+    assert warnings["banner"]["upscale_factor"] == round(2400 / 512, 2)
+    assert all(w["kind"] == "key_art_too_small" and "poster" in warnings["poster"]["message"] for w in warnings.values())
+    # without a key art: the text preflight alone, no size warnings
+    assert _preflight(client, s).get_json()["warnings"] == []
+    # a 3000 px square key art is large enough for every format
+    big = _upload(client, s["title"]["id"], jpeg_bytes(astronaut.resize((3000, 3000))), "big.jpg").get_json()
+    assert _preflight(client, s, big["id"]).get_json()["warnings"] == []
+
+
+def test_preflight_key_art_must_exist_and_belong_to_the_title(seeded):
+    stack, client, s = seeded
+    assert _preflight(client, s, 4242).status_code == 404
+    other = client.post("/api/v1/titles", json={"slug": "other", "original_title": "Other",
+                                                "original_locale": "en-US"}).get_json()
+    art = _upload(client, other["id"], _png(Image.new("RGB", (400, 400), (9, 9, 9)))).get_json()
+    resp = _preflight(client, s, art["id"])
+    assert resp.status_code == 422 and "another title" in resp.get_json()["error"]["message"]
