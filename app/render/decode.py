@@ -131,7 +131,9 @@ def _check_jpeg_entropy(data: bytes) -> None:
 
 
 def _eight_bit(band: Image.Image) -> Image.Image:
-    """16-bit grey to 8 bits by x/257 (rounded), as a 16-bit-aware viewer shows it."""
+    """The band as L, LA, RGB, RGBA or CMYK: 16-bit grey scaled by x/257 (rounded, as a 16-bit-aware
+    viewer shows it; Pillow's convert("L") clips it to white), palette or tRNS transparency as a
+    real alpha channel. (16-bit RGB(A) PNGs already arrive as 8-bit: Pillow keeps the high byte.)"""
     import numpy as np
 
     if band.mode in _SIXTEEN_BIT:
