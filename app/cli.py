@@ -39,7 +39,8 @@ def register_cli(app: Flask) -> None:
         try:
             spec_dict, logo = read_kit_folder(Path(current_app.config["BRAND_KITS_DIR"]) / kit)
             kit_spec = KitSpec.from_dict(spec_dict, logo)
-            source = decode(Path(key_art).read_bytes() if key_art else sample_key_art_jpeg()).image
+            source = decode(Path(key_art).read_bytes() if key_art else sample_key_art_jpeg(),
+                            background=kit_spec.scrim_color).image  # transparency over the kit's scrim
             locs = [get_locale(l) for l in _split(locales, SUPPORTED_LOCALES)]
             fmts = [get_format(f) for f in _split(formats, list(FORMATS))]
         except (ServiceError, DecodeError, ValueError, KeyError) as exc:

@@ -53,7 +53,7 @@ def test_adobe_rgb_key_art_converted_to_srgb_working_copy(sqlite_stack):
     client = sqlite_stack.app.test_client()
     s = seed_campaign(client)
     icc = open(ADOBE_RGB, "rb").read()
-    tagged = Image.new("RGB", (64, 64), (40, 190, 60))  # a green well inside Adobe RGB, outside sRGB's
+    tagged = Image.new("RGB", (320, 320), (40, 190, 60))  # a green well inside Adobe RGB, outside sRGB's
     buf = io.BytesIO()
     tagged.save(buf, "TIFF", icc_profile=icc)
     data = buf.getvalue()

@@ -41,7 +41,8 @@ class MarqueeApi(Api):
     @staticmethod
     def _service_error(exc: ServiceError):
         db.session.rollback()
-        code = {404: "not_found", 409: "conflict", 422: "unprocessable_entity"}.get(exc.status, "bad_request")
+        code = getattr(exc, "code", None) or {404: "not_found", 409: "conflict",
+                                              422: "unprocessable_entity"}.get(exc.status, "bad_request")
         return error_response(exc.status, code, exc.message, exc.details or None)
 
 

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..services import blob_store
-from ..services.key_art import get_key_art, ingest_key_art
+from ..services.key_art import attach_textless, get_key_art, ingest_key_art
 from ..services.titles import get_title
 from .schemas import KeyArtOut, KeyArtUpload
 
@@ -31,6 +31,20 @@ class KeyArtDetail(MethodView):
     @blp.response(200, KeyArtOut)
     def get(self, key_art_id: int):
         return get_key_art(key_art_id)
+
+
+@blp.route("/key-art/<int:key_art_id>/textless")
+class KeyArtTextless(MethodView):
+    @blp.arguments(KeyArtUpload, location="files")
+    @blp.response(201, KeyArtOut)
+    @blp.alt_response(200, schema=KeyArtOut, description="this companion was attached already")
+    def post(self, files, key_art_id: int):
+        """Attach the textless version of this key art (multipart field `file`): same size, or the same
+        aspect ratio within 1%; renders then start from it and their report says `source: textless`."""
+        art = get_key_art(key_art_id)
+        upload = files["file"]
+        art, changed = attach_textless(art, upload.filename or "textless", upload.read())
+        return art, (201 if changed else 200)
 
 
 @blp.route("/key-art/<int:key_art_id>/original")

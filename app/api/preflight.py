@@ -16,6 +16,8 @@ class PreflightIn(Schema):
     brand_kit_id = fields.Int(required=True)
     locales = fields.List(fields.Str(), required=True)
     formats = fields.List(fields.Str(), required=True)
+    key_art_id = fields.Int(load_default=None, metadata={
+        "description": "also warn about each format this key art is too small for (enlarged more than 1.5x)"})
 
 
 class PreflightOut(Schema):
@@ -23,6 +25,8 @@ class PreflightOut(Schema):
     checked = fields.Int()
     problems = fields.List(fields.Dict())
     variants = fields.List(fields.Dict())
+    warnings = fields.List(fields.Dict(), metadata={"description": "key_art_too_small per format, when a "
+                                                                   "key_art_id was given"})
     elapsed_ms = fields.Float()
 
 
@@ -31,5 +35,6 @@ class Preflight(MethodView):
     @blp.arguments(PreflightIn)
     @blp.response(200, PreflightOut)
     def post(self, data):
-        """What will not fit or lacks glyphs, per locale and format (nothing is stored or queued)."""
+        """What will not fit or lacks glyphs, per locale and format, and (with key_art_id) the formats the
+        key art is too small for (nothing is stored or queued)."""
         return preflight(**data)

@@ -50,7 +50,8 @@ class TitleOut(Schema):
 
 
 class KeyArtUpload(Schema):
-    file = Upload(required=True, metadata={"description": "JPEG, PNG, WebP or TIFF"})
+    file = Upload(required=True, metadata={"description": "JPEG (or camera MPO), PNG, WebP, TIFF or GIF (first "
+                                                          "frame); short side >= 300 px, aspect <= 10:1, <= 100 Mpx"})
 
 
 class KeyArtOut(Schema):
@@ -64,6 +65,7 @@ class KeyArtOut(Schema):
     height = fields.Int()
     color_profile = fields.Str(allow_none=True)
     analysis = fields.Dict(allow_none=True)
+    textless_id = fields.Int(allow_none=True, metadata={"description": "the textless companion renders use"})
     created_at = fields.DateTime()
 
 

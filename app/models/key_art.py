@@ -29,4 +29,8 @@ class KeyArt(Timestamped, db.Model):
     working_key: Mapped[str] = mapped_column(String(64))
     #: Faces etc., computed once by the first render and reused (app.render.analyze).
     analysis: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: The same picture without its printed text (studios deliver it for localization); when
+    #: set, rendering starts from it instead (app.services.rendering.load_source).
+    textless_id: Mapped[int | None] = mapped_column(ForeignKey("key_art.id", ondelete="SET NULL"))
     title: Mapped[Title] = relationship()
+    textless: Mapped["KeyArt | None"] = relationship(remote_side=[id], foreign_keys=[textless_id])

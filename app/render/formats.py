@@ -59,3 +59,18 @@ def get_format(key: str) -> Format:
         return FORMATS[key]
     except KeyError:
         raise KeyError(f"unknown format {key!r}; known: {', '.join(FORMATS)}") from None
+
+
+#: Above this enlargement a format's output is visibly soft; preflight warns, the report flags it.
+UPSCALE_WARN = 1.5
+
+
+def upscale_factor(src_w: int, src_h: int, fmt: Format) -> float:
+    """How much the source is enlarged to fill `fmt` when cropped to its aspect (the reframe's
+    crop path: the largest window at the format's aspect, scaled to the format's size).
+
+    That is max(fmt.width / src_w, fmt.height / src_h); 1.0 or less means no enlargement.
+    An expand plan places a smaller window, so this is the worst case for a source size."""
+    if src_w <= 0 or src_h <= 0:
+        raise ValueError(f"source size must be positive, got {src_w}x{src_h}")
+    return max(fmt.width / src_w, fmt.height / src_h)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import time
 import uuid
+from dataclasses import replace
 from functools import lru_cache
 
 from PIL import Image
@@ -37,8 +38,7 @@ def _working_copy(root: str, key: str) -> Image.Image:
     return img.convert("RGB")
 
 
-def load_source(art: KeyArt) -> tuple[Image.Image, Analysis]:
-    """The sRGB working copy and its analysis, computing and caching the analysis once."""
+def _analysed(art: KeyArt) -> tuple[Image.Image, Analysis]:
     store = blob_store()
     image = _working_copy(str(store.root), art.working_key)
     if art.analysis and art.analysis.get("version") == ANALYSIS_VERSION:
@@ -47,6 +47,23 @@ def load_source(art: KeyArt) -> tuple[Image.Image, Analysis]:
     art.analysis = result.to_json()
     db.session.commit()
     return image, result
+
+
+def source_kind(art: KeyArt) -> str:
+    """What load_source renders from, for the variant report: "textless" or "key_art"."""
+    return "textless" if art.textless_id is not None else "key_art"
+
+
+def load_source(art: KeyArt) -> tuple[Image.Image, Analysis]:
+    """The sRGB working copy and its analysis, computing and caching the analysis once.
+
+    A key art with a textless companion renders from the companion: its pixels carry no
+    printed text, so nothing has to be kept clear of or painted out (text boxes empty), and
+    its own faces and saliency are used."""
+    if art.textless is not None:
+        image, analysis = _analysed(art.textless)
+        return image, replace(analysis, text_boxes=())
+    return _analysed(art)
 
 
 def build_spec(variant: Variant) -> VariantSpec:
@@ -111,6 +128,7 @@ def render_variant_revision(variant_id: int, revision: int) -> str:
         source, analysis = load_source(variant.request.key_art)
         result = render_variant(source, analysis, build_spec(variant), expander=expander_for(variant))
         _attach_screen(result, variant)
+        result.report["source"] = source_kind(variant.request.key_art)
         assets = store_encodings(result.encodings)
     except Exception as exc:  # the variant records the error; the job itself then fails too
         db.session.rollback()
