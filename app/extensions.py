@@ -1,6 +1,8 @@
 """Flask extensions, created unbound and initialised in create_app()."""
 from __future__ import annotations
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
@@ -22,6 +24,10 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True)
+#: Rate limits (login attempts); storage, strategy and key prefix come from app.config (RATELIMIT_*).
+#: One instance for the process, as its route decorators need it at import time; init_app() binds
+#: it to the latest app (tests create one app at a time, each with its own key prefix).
+limiter = Limiter(key_func=get_remote_address)
 
 
 @event.listens_for(Engine, "connect")
