@@ -24,7 +24,7 @@ from limits import parse as parse_limit
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .extensions import db, limiter
+from .extensions import db, limit_key, limiter
 from .models import ApiToken, Flag, RenderRequest, User, Variant
 from .models.base import utcnow
 from .models.people import ROLES, hash_token
@@ -96,8 +96,8 @@ def _token_failures() -> tuple[Any, list[str]] | None:
     None when rate limiting is off."""
     if not (limiter.enabled and limiter.initialized):
         return None
-    key = [current_app.config.get("RATELIMIT_KEY_PREFIX", ""), "bad-token", request.remote_addr or "-"]
-    return parse_limit(current_app.config["TOKEN_FAILURE_LIMIT"]), key
+    key = limit_key("bad-token", request.remote_addr or "-")
+    return parse_limit(current_app.config["TOKEN_FAILURE_LIMIT"]), [key]
 
 
 def _load_identity() -> None:

@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and initialised in create_app()."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -24,17 +25,13 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True)
-#: Rate limits (login attempts); storage, strategy and key prefix come from app.config (RATELIMIT_*).
-#: One instance for the process, as its route decorators need it at import time; init_app() binds
-#: it to the latest app (tests create one app at a time, each with its own key prefix).
-limiter = Limiter(key_func=get_remote_address)
+#: Rate limits (login attempts); storage and strategy come from app.config (RATELIMIT_*).
+#: One instance for the process, as its route decorators need it at import time. Flask-Limiter
+#: keeps the first app's RATELIMIT_KEY_PREFIX forever, so keys carry the app's own prefix instead
+#: (LIMIT_KEY_PREFIX, read per request: test apps in one process never share counters).
+limiter = Limiter(key_func=lambda: limit_key(get_remote_address()))
 
 
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
-    """SQLite shared by an API process and several workers: WAL and a generous busy timeout."""
-    if type(dbapi_conn).__module__.startswith("sqlite3"):
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=15000")
-        cur.close()
+def limit_key(*parts: str) -> str:
+    """A rate-limit key in this app's namespace."""
+    return "/".join((current_app.config.get("LIMIT_KEY_PREFIX", ""), *parts))

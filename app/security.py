@@ -64,7 +64,7 @@ def init_security(app: Flask) -> None:
         session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
         content_security_policy=UI_CSP, content_security_policy_nonce_in=NONCE_IN,
         frame_options="DENY", referrer_policy="same-origin")
-    app.config.setdefault("RATELIMIT_KEY_PREFIX", f"{app.config.get('QUEUE_PREFIX', '')}marquee")
+    app.config.setdefault("LIMIT_KEY_PREFIX", f"{app.config.get('QUEUE_PREFIX', '')}marquee")
     limiter.init_app(app)
     app.register_error_handler(RateLimitExceeded, _too_many_requests)
 

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..auth import csrf_valid, current_user, login_user, logout_user, roles, safe_next, verify_login
-from ..extensions import db, limiter
+from ..extensions import db, limit_key, limiter
 from ..models import FixRequest, RenderRequest, User, Variant
 from ..models.review import CATEGORIES, SCOPES
 from ..services import ServiceError, blob_store
@@ -78,7 +78,7 @@ def _labels():
 def _login_account_key() -> str:
     """Login attempts are counted per user name too (hashed: any length, any characters)."""
     name = (request.form.get("username") or "").strip().casefold()
-    return "account:" + hashlib.sha256(name.encode()).hexdigest()[:32]
+    return limit_key("account", hashlib.sha256(name.encode()).hexdigest()[:32])
 
 
 def _limit(key: str) -> Callable[[], str]:
