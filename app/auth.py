@@ -100,18 +100,31 @@ def _token_failures() -> tuple[Any, list[str]] | None:
     return parse_limit(current_app.config["TOKEN_FAILURE_LIMIT"]), [key]
 
 
+def _count_token_failure(counted: tuple[Any, list[str]] | None, hit: bool) -> bool:
+    """Test (or hit) the bad-token counter; True = within the limit. A Redis outage lets tokens
+    through (logged): they are 256-bit, so the counter is defence in depth, not the lock."""
+    if counted is None:
+        return True
+    try:
+        check = limiter.limiter.hit if hit else limiter.limiter.test
+        return check(counted[0], *counted[1])
+    except Exception as exc:  # noqa: BLE001  (any storage error)
+        current_app.logger.warning("bad-token counter unavailable: %s", exc)
+        return True
+
+
 def _load_identity() -> None:
     g.user, g.auth = None, None
     header = request.headers.get("Authorization", "")
     if header:
         counted = _token_failures()
-        if counted and not limiter.limiter.test(counted[0], *counted[1]):
+        if not _count_token_failure(counted, hit=False):
             g.auth = "token-throttled"  # checked before the lookup: a throttled address learns nothing
             return
         g.user = _user_from_bearer(header)
         g.auth = "token" if g.user else "bad-token"
-        if g.user is None and counted:
-            limiter.limiter.hit(counted[0], *counted[1])
+        if g.user is None:
+            _count_token_failure(counted, hit=True)
         return
     uid = session.get("uid")
     if uid is not None:

@@ -74,6 +74,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "LOGIN_LIMIT_ADDRESS": _env("MARQUEE_LOGIN_LIMIT_ADDRESS", "30/minute"),
         # Failed bearer-token attempts per address (valid tokens are never counted).
         "TOKEN_FAILURE_LIMIT": _env("MARQUEE_TOKEN_FAILURE_LIMIT", "30/minute"),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0 = none):
+        # the client address for rate limits and https detection come from them.
+        "TRUSTED_PROXIES": int(_env("MARQUEE_TRUSTED_PROXIES", "0")),
     }
     if overrides:
         cfg.update(overrides)

@@ -16,6 +16,7 @@ import re
 from flask import Flask, Response, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_talisman import Talisman
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import limiter
 
@@ -51,6 +52,9 @@ def init_security(app: Flask) -> None:
     """Talisman, the non-HTML response policy and the rate limiter (call before other hooks, so the
     https redirect and the 429 come before authentication)."""
     https = https_configured(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        n = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     if https:

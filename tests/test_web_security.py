@@ -210,7 +210,32 @@ def test_login_is_throttled_per_address(sqlite_stack):
     r = _post_login(app, "marketing", addr="10.2.0.9")
     body = r.get_data(as_text=True)
     assert r.status_code == 429 and "per address" in body and "30/minute" in body
+    # no proxy is trusted by default: a forged X-Forwarded-For does not make a new address
+    c = client_for(app, None)
+    env, forged = {"REMOTE_ADDR": "10.2.0.9"}, {"X-Forwarded-For": "198.51.100.7"}
+    data = {"username": "marketing", "password": PASSWORD,
+            "csrf_token": csrf_of(c.get("/ui/login", environ_base=env).get_data(as_text=True))}
+    assert c.post("/ui/login", data=data, environ_base=env, headers=forged).status_code == 429
     assert _post_login(app, "marketing", addr="10.2.0.10").status_code == 302
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(tmp_path):
+    stack = make_stack(tmp_path, f"sqlite:///{tmp_path / 'var' / 'marquee.db'}", MARQUEE_TRUSTED_PROXIES="1")
+    app = stack.app
+    make_people(app.test_client())
+
+    def attempt(client_addr: str, username: str = "marketing", csrf: bool = True):
+        c = client_for(app, None)
+        env, fwd = {"REMOTE_ADDR": "10.9.9.9"}, {"X-Forwarded-For": client_addr}  # every request via the proxy
+        data = {"username": username, "password": PASSWORD}
+        page = c.get("/ui/login", environ_base=env, headers=fwd)
+        if csrf:
+            data["csrf_token"] = csrf_of(page.get_data(as_text=True))
+        return c.post("/ui/login", data=data, environ_base=env, headers=fwd).status_code
+
+    assert [attempt("203.0.113.5", f"nobody{i}", csrf=False) for i in range(30)] == [400] * 30
+    assert attempt("203.0.113.5") == 429
+    assert attempt("203.0.113.6") == 302  # another client behind the same proxy
 
 
 def test_bad_bearer_tokens_are_throttled_per_address(sqlite_stack):
