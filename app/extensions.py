@@ -35,3 +35,13 @@ limiter = Limiter(key_func=lambda: limit_key(get_remote_address()))
 def limit_key(*parts: str) -> str:
     """A rate-limit key in this app's namespace."""
     return "/".join((current_app.config.get("LIMIT_KEY_PREFIX", ""), *parts))
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    """SQLite shared by an API process and several workers: WAL and a generous busy timeout."""
+    if type(dbapi_conn).__module__.startswith("sqlite3"):
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=15000")
+        cur.close()
