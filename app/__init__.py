@@ -20,6 +20,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import models  # noqa: F401  (register tables on the metadata)
 
     db.init_app(app)
+    from .security import init_security
+
+    init_security(app)  # first: the https redirect and rate limits come before authentication
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
 
     from .api import init_api

@@ -13,13 +13,18 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import unicodedata
 from collections.abc import Callable, Iterable
+from functools import cache
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from limits import parse as parse_limit
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from .extensions import db
+from .extensions import db, limit_key, limiter
 from .models import ApiToken, Flag, RenderRequest, User, Variant
 from .models.base import utcnow
 from .models.people import ROLES, hash_token
@@ -86,12 +91,40 @@ def _user_from_bearer(header: str) -> User | None:
     return tok.user
 
 
+def _token_failures() -> tuple[Any, list[str]] | None:
+    """The rule and key counting failed bearer tokens from this address (valid ones never count);
+    None when rate limiting is off."""
+    if not (limiter.enabled and limiter.initialized):
+        return None
+    key = limit_key("bad-token", request.remote_addr or "-")
+    return parse_limit(current_app.config["TOKEN_FAILURE_LIMIT"]), [key]
+
+
+def _count_token_failure(counted: tuple[Any, list[str]] | None, hit: bool) -> bool:
+    """Test (or hit) the bad-token counter; True = within the limit. A Redis outage lets tokens
+    through (logged): they are 256-bit, so the counter is defence in depth, not the lock."""
+    if counted is None:
+        return True
+    try:
+        check = limiter.limiter.hit if hit else limiter.limiter.test
+        return check(counted[0], *counted[1])
+    except Exception as exc:  # noqa: BLE001  (any storage error)
+        current_app.logger.warning("bad-token counter unavailable: %s", exc)
+        return True
+
+
 def _load_identity() -> None:
     g.user, g.auth = None, None
     header = request.headers.get("Authorization", "")
     if header:
+        counted = _token_failures()
+        if not _count_token_failure(counted, hit=False):
+            g.auth = "token-throttled"  # checked before the lookup: a throttled address learns nothing
+            return
         g.user = _user_from_bearer(header)
         g.auth = "token" if g.user else "bad-token"
+        if g.user is None:
+            _count_token_failure(counted, hit=True)
         return
     uid = session.get("uid")
     if uid is not None:
@@ -106,6 +139,44 @@ def _load_identity() -> None:
 def _pw_fingerprint(user: User) -> str:
     """Ties a session to the password it was opened with: changing it logs other sessions out."""
     return (user.password_hash or "")[-16:]
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash made the same way as real ones, checked for unknown names so that a wrong name costs
+    as long as a wrong password (no user enumeration by timing)."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def verify_login(username: str, password: str) -> User | None:
+    """The person who may open a session with these credentials, or None. Always runs exactly one
+    password hash check, whether or not the name exists."""
+    user = db.session.scalar(select(User).where(User.username == username)) if username else None
+    stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
+    ok = check_password_hash(stored, password)
+    if not ok or user is None or not user.password_hash or not user.active or user.role == "integration":
+        return None
+    return user
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site ('/ui/queue?x=1'), else None. Refuses schemes, hosts,
+    backslashes, whitespace and control characters (browsers drop a tab, so '/\t/evil' would be
+    '//evil'), and a path that starts with '//' or holds a backslash also once percent-decoded."""
+    if not target or _odd_url_text(target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    path = unquote(parts.path)
+    if _odd_url_text(path) or path.startswith("//"):
+        return None
+    return target
+
+
+def _odd_url_text(text: str) -> bool:
+    """Backslashes, whitespace, control and format characters: nothing a plain local URL needs."""
+    return "\\" in text or any(unicodedata.category(c)[0] in "CZ" for c in text)
 
 
 def login_user(user: User) -> None:
@@ -171,10 +242,13 @@ def _deny(status: int, message: str):
     from .api.errors import error_response
 
     if request.path.startswith("/api/"):
-        resp = error_response(status, {401: "unauthorized", 403: "forbidden", 404: "not_found"}
-                              .get(status, "bad_request"), message)
+        resp = error_response(status, {401: "unauthorized", 403: "forbidden", 404: "not_found",
+                                       429: "too_many_requests"}.get(status, "bad_request"), message)
         if status == 401:
             resp.headers["WWW-Authenticate"] = 'Bearer realm="marquee"'
+        if status == 429:
+            resp.headers["Retry-After"] = str(int(parse_limit(current_app.config["TOKEN_FAILURE_LIMIT"])
+                                                  .get_expiry()))
         return resp
     if status == 401:
         return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
@@ -188,6 +262,9 @@ def enforce():
     if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
         return None
     user = current_user()
+    if g.auth == "token-throttled":
+        return _deny(429, f"too many unknown or revoked bearer tokens from this address "
+                          f"(limit {current_app.config['TOKEN_FAILURE_LIMIT']}); try again later")
     if user is None:
         what = "the bearer token is unknown or revoked" if g.auth == "bad-token" else \
             "log in, or send an API token as 'Authorization: Bearer <token>'"
@@ -204,8 +281,7 @@ def enforce():
 
 
 def init_auth(app: Flask) -> None:
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Cookie flags (HttpOnly, SameSite=Lax, Secure under HTTPS) are set in app.security.
     app.before_request(enforce)
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["current_user"] = current_user

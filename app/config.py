@@ -62,6 +62,21 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
+        # Served over HTTPS (directly or behind a TLS proxy): Secure cookies, HSTS, http -> https.
+        "HTTPS": _env("MARQUEE_HTTPS", "0").lower() in ("1", "true", "yes"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Login throttling (Flask-Limiter, in the app's Redis; "memory://" only for a Redis-less setup).
+        "RATELIMIT_STORAGE_URI": _env("MARQUEE_RATELIMIT_STORAGE_URI", _env("REDIS_URL", "redis://127.0.0.1:6379/0")),
+        "RATELIMIT_STRATEGY": "moving-window",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_LIMIT_ACCOUNT": _env("MARQUEE_LOGIN_LIMIT_ACCOUNT", "10/minute"),
+        "LOGIN_LIMIT_ADDRESS": _env("MARQUEE_LOGIN_LIMIT_ADDRESS", "30/minute"),
+        # Failed bearer-token attempts per address (valid tokens are never counted).
+        "TOKEN_FAILURE_LIMIT": _env("MARQUEE_TOKEN_FAILURE_LIMIT", "30/minute"),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0 = none):
+        # the client address for rate limits and https detection come from them.
+        "TRUSTED_PROXIES": int(_env("MARQUEE_TRUSTED_PROXIES", "0")),
     }
     if overrides:
         cfg.update(overrides)

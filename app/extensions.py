@@ -1,6 +1,9 @@
 """Flask extensions, created unbound and initialised in create_app()."""
 from __future__ import annotations
 
+from flask import current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
@@ -22,6 +25,16 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True)
+#: Rate limits (login attempts); storage and strategy come from app.config (RATELIMIT_*).
+#: One instance for the process, as its route decorators need it at import time. Flask-Limiter
+#: keeps the first app's RATELIMIT_KEY_PREFIX forever, so keys carry the app's own prefix instead
+#: (LIMIT_KEY_PREFIX, read per request: test apps in one process never share counters).
+limiter = Limiter(key_func=lambda: limit_key(get_remote_address()))
+
+
+def limit_key(*parts: str) -> str:
+    """A rate-limit key in this app's namespace."""
+    return "/".join((current_app.config.get("LIMIT_KEY_PREFIX", ""), *parts))
 
 
 @event.listens_for(Engine, "connect")

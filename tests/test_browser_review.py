@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from conftest import seed_campaign, wait_for
@@ -135,7 +136,8 @@ def test_review_flow_in_chromium(sqlite_stack, server, browser):
     mk.fill("input[name=tagline]", "故郷は、すぐそこ。")
     mk.select_option("select[name=text_zone]", "top")
     mk.click("#rerender")
-    mk.wait_for_function("document.getElementById('state').textContent.trim() === 'Rendered'", timeout=180_000)
+    # not wait_for_function: Playwright evaluates its string with eval(), which the CSP refuses
+    expect(mk.locator("#state")).to_have_text("Rendered", timeout=180_000)
     assert mk.get_attribute("#revision", "data-revision") == "2"
     _shot(mk, "5-rerendered-en")
 

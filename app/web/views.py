@@ -2,17 +2,18 @@
 run; each view still declares its roles so the policy reads next to the code."""
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template,
+                   request, url_for)
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from ..auth import csrf_valid, current_user, login_user, logout_user, roles
-from ..extensions import db
+from ..auth import csrf_valid, current_user, login_user, logout_user, roles, safe_next, verify_login
+from ..extensions import db, limit_key, limiter
 from ..models import FixRequest, RenderRequest, User, Variant
 from ..models.review import CATEGORIES, SCOPES
 from ..services import ServiceError, blob_store
@@ -74,21 +75,36 @@ def _labels():
             "preflag_labels": preflag_labels, "side_labels": side_labels, "format_labels": format_labels}
 
 
+def _login_account_key() -> str:
+    """Login attempts are counted per user name too (hashed: any length, any characters)."""
+    name = (request.form.get("username") or "").strip().casefold()
+    return limit_key("account", hashlib.sha256(name.encode()).hexdigest()[:32])
+
+
+def _limit(key: str) -> Callable[[], str]:
+    return lambda: current_app.config[key]
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_limit("LOGIN_LIMIT_ACCOUNT"), key_func=_login_account_key, methods=["POST"],
+               error_message=lambda: "Too many login attempts for this user name "
+                                     f"(limit {current_app.config['LOGIN_LIMIT_ACCOUNT']} per user name)")
+@limiter.limit(_limit("LOGIN_LIMIT_ADDRESS"), methods=["POST"],
+               error_message=lambda: "Too many login attempts from this address "
+                                     f"(limit {current_app.config['LOGIN_LIMIT_ADDRESS']} per address)")
 def login():
+    """Every POST counts against both limits (counted before the password check, so parallel
+    guesses cannot slip past); a wrong name costs as long as a wrong password."""
     error = None
     if request.method == "POST":
         if not csrf_valid():
             abort(400, "the form's CSRF token is missing or wrong; reload the page")
-        user = db.session.scalar(select(User).where(User.username == request.form.get("username", "")))
-        if user is None or not user.active or user.role == "integration" \
-                or not user.check_password(request.form.get("password", "")):
+        user = verify_login(request.form.get("username", ""), request.form.get("password", ""))
+        if user is None:
             error = _("Wrong user name or password.")
         else:
             login_user(user)
-            nxt = request.args.get("next") or ""
-            local = nxt.startswith("/") and not nxt.startswith(("//", "/\\")) and "\\" not in nxt
-            return redirect(nxt if local else url_for("web.home"))
+            return redirect(safe_next(request.args.get("next")) or url_for("web.home"))
     return render_template("web/login.html", error=error), (401 if error else 200)
 
 
@@ -122,7 +138,10 @@ def campaigns():
     user = current_user()
     reqs = [r for r in db.session.scalars(select(RenderRequest).order_by(RenderRequest.id.desc()))
             if any(user.sees_locale(l) for l in r.locales)]
-    return render_template("web/campaigns.html", requests=reqs, counts=_counts_by_request(user))
+    # a reviewer sees only their own locales of each campaign, not the whole list
+    shown = {r.id: [l for l in r.locales if user.sees_locale(l)] for r in reqs}
+    return render_template("web/campaigns.html", requests=reqs, counts=_counts_by_request(user),
+                           shown_locales=shown)
 
 
 def _counts_by_request(user: User) -> dict[int, dict[str, int]]:
