@@ -69,6 +69,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Login throttling (Flask-Limiter, in the app's Redis; "memory://" only for a Redis-less setup).
         "RATELIMIT_STORAGE_URI": _env("MARQUEE_RATELIMIT_STORAGE_URI", _env("REDIS_URL", "redis://127.0.0.1:6379/0")),
         "RATELIMIT_STRATEGY": "moving-window",
+        # Redis down: let logins through unthrottled (logged) rather than answer 500.
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_LIMIT_ACCOUNT": _env("MARQUEE_LOGIN_LIMIT_ACCOUNT", "10/minute"),
         "LOGIN_LIMIT_ADDRESS": _env("MARQUEE_LOGIN_LIMIT_ADDRESS", "30/minute"),
