@@ -32,9 +32,11 @@ WORK_SIDE = 360
 #: The feather band, as a fraction of the canvas's short side: art-edge colours -> backdrop.
 FEATHER = 0.15
 #: Brightness of the backdrop far from the art, relative to the art (it must never outshine it).
-BACKDROP_DIM = 0.55
+BACKDROP_DIM = 0.45
 #: Blur of the art's edge colours at the seam, growing outwards (fraction of the short side).
 EDGE_SIGMA = 0.005
+#: How far the art's outermost pixels fade into the generated side (fraction of the short side).
+SEAM_REACH = 0.004
 #: Distance over which the backdrop darkens to BACKDROP_DIM (fraction of the short side).
 DIM_REACH = 0.3
 
@@ -97,7 +99,7 @@ def _work_canvas(canvas: tuple[int, int], placement: Box) -> tuple[tuple[int, in
     w, h = canvas
     f = max(1.0, min(w, h) / WORK_SIDE)
     sw, sh = max(1, round(w / f)), max(1, round(h / f))
-    x0, y0 = round(placement.x / f), round(placement.y / f)
+    x0, y0 = min(sw - 1, round(placement.x / f)), min(sh - 1, round(placement.y / f))
     x1, y1 = max(x0 + 1, round(placement.right / f)), max(y0 + 1, round(placement.bottom / f))
     return (sw, sh), Box(x0, y0, min(sw, x1) - x0, min(sh, y1) - y0)
 
@@ -111,8 +113,7 @@ def _edge_colours(art: np.ndarray, size: tuple[int, int], box: Box, sigma: float
     den = np.zeros((h, w), np.float32)
     num[box.y:box.bottom, box.x:box.right] = art
     den[box.y:box.bottom, box.x:box.right] = 1.0
-    num = cv2.GaussianBlur(num, (0, 0), sigma, borderType=cv2.BORDER_CONSTANT)
-    den = cv2.GaussianBlur(den, (0, 0), sigma, borderType=cv2.BORDER_CONSTANT)
+    num, den = _blur(num, sigma), _blur(den, sigma)
     return num / np.maximum(den, 1e-6)[..., None]
 
 
@@ -132,15 +133,14 @@ def _diffused_edge(art: np.ndarray, size: tuple[int, int], box: Box, dist: np.nd
 
 
 def _cover_backdrop(placed: Image.Image, size: tuple[int, int]) -> np.ndarray:
-    """The art scaled to cover `size` (centred), heavily blurred and dimmed, as float RGB."""
+    """The art scaled to cover `size` (centred) and heavily blurred, as float RGB (soft_extend
+    dims it with the distance from the art)."""
     w, h = size
     cover = max(w / placed.width, h / placed.height)
     cw, ch = max(w, round(placed.width * cover)), max(h, round(placed.height * cover))
-    big = cv2.resize(np.asarray(placed), (cw, ch), interpolation=cv2.INTER_AREA).astype(np.float32)
+    big = cv2.resize(np.asarray(placed), (cw, ch), interpolation=cv2.INTER_AREA)
     x, y = (cw - w) // 2, (ch - h) // 2
-    back = cv2.GaussianBlur(big[y:y + h, x:x + w], (0, 0), max(2.0, min(w, h) * 0.07),
-                            borderType=cv2.BORDER_REFLECT)
-    return back
+    return _blur(big[y:y + h, x:x + w], max(2.0, min(w, h) * 0.1))
 
 
 def _rgb(hex_colour: str) -> np.ndarray:
@@ -155,7 +155,7 @@ def _palette_backdrop(art: np.ndarray, size: tuple[int, int], box: Box, placed: 
     w, h = size
     colours = [(_rgb(c), share) for c, share in dominant_palette(placed, k=5)]
     main = [c for c, share in colours if share >= 0.08] or [colours[0][0]]
-    deep = min(main, key=lambda c: float(c @ np.array([0.299, 0.587, 0.114], np.float32))) * 0.55
+    deep = min(main, key=lambda c: float(c @ np.array([0.299, 0.587, 0.114], np.float32))) * 0.6
 
     def nearest(strip: np.ndarray) -> np.ndarray:
         mean = strip.reshape(-1, 3).mean(axis=0)
@@ -181,6 +181,38 @@ def _palette_backdrop(art: np.ndarray, size: tuple[int, int], box: Box, placed: 
     return out / np.maximum(weight, 1.0)[..., None]
 
 
+def match_edges(canvas: np.ndarray, art: np.ndarray, placement: Box, reach: float) -> None:
+    """Close the last gap at each seam, in place: the difference between the art's outermost
+    row (or column) and the first generated one is added to the generated side, fading over
+    `reach` px, so the seam is continuous at the pixel level (the soft layer was made at low
+    resolution). Only a strip a few `reach` deep is touched."""
+    h, w = canvas.shape[:2]
+    p = placement
+    depth = max(1, round(3 * reach))
+    for side in ("top", "bottom", "left", "right"):
+        room = {"top": p.y, "bottom": h - p.bottom, "left": p.x, "right": w - p.right}[side]
+        n = min(depth, room)
+        if n <= 0:
+            continue
+        fade = np.exp(-np.arange(1, n + 1, dtype=np.float32) / reach)
+        if side == "top":
+            strip = canvas[p.y - n:p.y, p.x:p.right]            # rows p.y-n .. p.y-1, nearest last
+            delta = art[0].astype(np.float32) - strip[-1].astype(np.float32)
+            strip[:] = np.clip(strip + delta[None] * fade[::-1, None, None] + 0.5, 0, 255).astype(np.uint8)
+        elif side == "bottom":
+            strip = canvas[p.bottom:p.bottom + n, p.x:p.right]  # nearest first
+            delta = art[-1].astype(np.float32) - strip[0].astype(np.float32)
+            strip[:] = np.clip(strip + delta[None] * fade[:, None, None] + 0.5, 0, 255).astype(np.uint8)
+        elif side == "left":
+            strip = canvas[p.y:p.bottom, p.x - n:p.x]
+            delta = art[:, 0].astype(np.float32) - strip[:, -1].astype(np.float32)
+            strip[:] = np.clip(strip + delta[:, None] * fade[None, ::-1, None] + 0.5, 0, 255).astype(np.uint8)
+        else:
+            strip = canvas[p.y:p.bottom, p.right:p.right + n]
+            delta = art[:, -1].astype(np.float32) - strip[:, 0].astype(np.float32)
+            strip[:] = np.clip(strip + delta[:, None] * fade[None, :, None] + 0.5, 0, 255).astype(np.uint8)
+
+
 def soft_extend(placed: Image.Image, canvas: tuple[int, int], placement: Box, style: str,
                 seed: int = 0) -> np.ndarray:
     """The whole canvas for "blur_backdrop" or "palette" (uint8 RGB, art area included but
@@ -196,8 +228,9 @@ def soft_extend(placed: Image.Image, canvas: tuple[int, int], placement: Box, st
     near = _diffused_edge(art, size, box, dist, max(1.0, short * EDGE_SIGMA))
     b = _smoothstep(dist / feather)[..., None]
     soft = near * (1 - b) + back * b
-    # Darken gently with the distance from the art, so the backdrop recedes without a step.
-    soft *= 1.0 - (1.0 - BACKDROP_DIM) * _smoothstep(dist / max(feather, short * DIM_REACH))[..., None]
+    if style == "blur_backdrop":
+        # Darken gently with the distance from the art, so the backdrop recedes without a step.
+        soft *= 1.0 - (1.0 - BACKDROP_DIM) * _smoothstep(dist / max(feather, short * DIM_REACH))[..., None]
     # A faint, seeded dither so wide smooth gradients do not band once quantised and encoded.
     soft += np.random.default_rng(seed).uniform(-0.5, 0.5, soft.shape).astype(np.float32)
     soft = np.clip(soft + 0.5, 0, 255).astype(np.uint8)
@@ -223,14 +256,18 @@ class ClassicalGenerator:
             t0 = time.perf_counter()
             base, mask, placed = placed_canvas(req)
             p = req.placement
-            if req.style == "mirror":
+            if (p.w, p.h) == tuple(req.canvas):
+                result, method = base, "none (nothing to extend)"
+            elif req.style == "mirror":
                 filled = mirror_extend(np.asarray(placed), req.canvas, p)
                 soft = graded_blur(filled, np.asarray(mask) > 0)
                 result = composite_exact(base, Image.fromarray(soft, "RGB"), mask)
                 method = "mirror+graded-blur"
             else:
+                art = np.asarray(placed)
                 filled = soft_extend(placed, req.canvas, p, req.style, req.seed)
-                filled[p.y:p.bottom, p.x:p.right] = np.asarray(placed)
+                match_edges(filled, art, p, max(1.5, min(req.canvas) * SEAM_REACH))
+                filled[p.y:p.bottom, p.x:p.right] = art
                 result = Image.fromarray(filled, "RGB")
                 method = "blur-backdrop+feather" if req.style == "blur_backdrop" else "palette-gradient+feather"
             out.append(Generated(result, mask, record(self.name, "expand", seed=req.seed, prompt=req.prompt,
