@@ -4,9 +4,9 @@ Crop when a window at the target ratio holds every face with its headroom; among
 windows take the one with the most saliency. When none does, expand: take the widest (or
 tallest) window that still holds the subjects, place it on the canvas and let a generator
 fill the rest. Generated canvas is the last resort: when that expand would generate more than
-`max_generated` of the canvas, the room kept around the faces shrinks step by step (never
-below MIN_ROOM of it, so faces stay whole) until a crop holds them or the expand is small
-enough. The generator is passed in (`expander`), so this module stays pure; without one, the
+`max_generated` of the canvas, a crop that holds every face with less room around it (never
+below MIN_ROOM of it, so faces stay whole) is taken instead; failing that, the largest room
+whose expand stays under `max_generated`; failing that, the full expand (the report flags it). The generator is passed in (`expander`), so this module stays pure; without one, the
 classical backend of app.generate fills the canvas in the brand kit's extension style.
 """
 from __future__ import annotations
@@ -111,7 +111,7 @@ def plan_reframe(width: int, height: int, faces: tuple[Box, ...] | list[Box], as
     """The window at `aspect` that keeps the faces (with headroom) and the most saliency, or an
     expand plan when no such window exists. `saliency` is an analyze.SaliencyMap or None.
     An expand generating more than `max_generated` of the canvas is avoided by keeping less
-    room around the faces (down to MIN_ROOM): a crop, or a smaller expand, when that suffices.
+    room around the faces (down to MIN_ROOM): a crop when one then holds them, else a smaller expand.
 
     `anchor` (ANCHORS) is a reviewer's request from a re-render: the window goes as far to that
     side as the faces allow ("center": centred on the art), instead of where saliency pulls it.
@@ -135,18 +135,25 @@ def plan_reframe(width: int, height: int, faces: tuple[Box, ...] | list[Box], as
         ay = _anchored(0, height - ch, (height - ch) / 2, "y", anchor)
         x, y = (x if ax is None else round(ax)), (y if ay is None else round(ay))
         return Reframe("crop", Box(x, y, cw, ch), anchor)
-    fallback: Reframe | None = None
-    for room in _rooms():
-        subject = _subject_box(faces, room)
-        need = _clip(subject, width, height)  # headroom that would lie outside the art cannot be asked for
-        if need.w <= cw and need.h <= ch:
-            return _crop_plan(width, height, cw, ch, faces, subject, need, sal, anchor, room)
-        window = _expand_window(width, height, need, aspect, anchor)
-        if expand_share(window, aspect) <= max_generated:
-            return Reframe("expand", window, anchor, room)
-        fallback = fallback or Reframe("expand", window, anchor, room)
-    # Mostly generated whatever the room: then at least with all of it (the report flags it).
-    return fallback
+    first = _room_plan(width, height, cw, ch, faces, aspect, sal, anchor, 1.0)
+    if first.mode == "crop" or expand_share(first.crop, aspect) <= max_generated:
+        return first
+    # Expanding would generate most of the canvas. A crop that keeps every face whole, with
+    # less room around them, comes first; then a smaller expand; else all the room (flagged).
+    tried = [_room_plan(width, height, cw, ch, faces, aspect, sal, anchor, room) for room in _rooms()[1:]]
+    crop = next((r for r in tried if r.mode == "crop"), None)
+    small = next((r for r in tried if expand_share(r.crop, aspect) <= max_generated), None)
+    return crop or small or first
+
+
+def _room_plan(width: int, height: int, cw: int, ch: int, faces, aspect: float, sal: np.ndarray | None,
+               anchor: str | None, room: float) -> Reframe:
+    """Crop if a cw x ch window holds the faces with `room` of their room, else the expand window."""
+    subject = _subject_box(faces, room)
+    need = _clip(subject, width, height)  # headroom that would lie outside the art cannot be asked for
+    if need.w <= cw and need.h <= ch:
+        return _crop_plan(width, height, cw, ch, faces, subject, need, sal, anchor, room)
+    return Reframe("expand", _expand_window(width, height, need, aspect, anchor), anchor, room)
 
 
 def _rooms() -> list[float]:
