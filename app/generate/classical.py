@@ -34,9 +34,9 @@ FEATHER = 0.15
 #: Brightness of the backdrop far from the art, relative to the art (it must never outshine it).
 BACKDROP_DIM = 0.45
 #: Blur of the art's edge colours at the seam, growing outwards (fraction of the short side).
-EDGE_SIGMA = 0.005
+EDGE_SIGMA = 0.012
 #: How far the art's outermost pixels fade into the generated side (fraction of the short side).
-SEAM_REACH = 0.004
+SEAM_REACH = 0.005
 #: Distance over which the backdrop darkens to BACKDROP_DIM (fraction of the short side).
 DIM_REACH = 0.3
 
@@ -181,6 +181,12 @@ def _palette_backdrop(art: np.ndarray, size: tuple[int, int], box: Box, placed: 
     return out / np.maximum(weight, 1.0)[..., None]
 
 
+def _along(delta: np.ndarray, sigma: float = 0.8) -> np.ndarray:
+    """A seam's colour gap smoothed along the seam, so what it carries out is soft, not streaks."""
+    return cv2.GaussianBlur(delta[:, None, :], (0, 0), sigmaX=0.1, sigmaY=sigma,
+                            borderType=cv2.BORDER_REFLECT)[:, 0, :]
+
+
 def match_edges(canvas: np.ndarray, art: np.ndarray, placement: Box, reach: float) -> None:
     """Close the last gap at each seam, in place: the difference between the art's outermost
     row (or column) and the first generated one is added to the generated side, fading over
@@ -194,22 +200,22 @@ def match_edges(canvas: np.ndarray, art: np.ndarray, placement: Box, reach: floa
         n = min(depth, room)
         if n <= 0:
             continue
-        fade = np.exp(-np.arange(1, n + 1, dtype=np.float32) / reach)
+        fade = np.exp(-(np.arange(n, dtype=np.float32) + 0.5) / reach)   # half a pixel past the art's last
         if side == "top":
             strip = canvas[p.y - n:p.y, p.x:p.right]            # rows p.y-n .. p.y-1, nearest last
-            delta = art[0].astype(np.float32) - strip[-1].astype(np.float32)
+            delta = _along(art[0].astype(np.float32) - strip[-1].astype(np.float32))
             strip[:] = np.clip(strip + delta[None] * fade[::-1, None, None] + 0.5, 0, 255).astype(np.uint8)
         elif side == "bottom":
             strip = canvas[p.bottom:p.bottom + n, p.x:p.right]  # nearest first
-            delta = art[-1].astype(np.float32) - strip[0].astype(np.float32)
+            delta = _along(art[-1].astype(np.float32) - strip[0].astype(np.float32))
             strip[:] = np.clip(strip + delta[None] * fade[:, None, None] + 0.5, 0, 255).astype(np.uint8)
         elif side == "left":
             strip = canvas[p.y:p.bottom, p.x - n:p.x]
-            delta = art[:, 0].astype(np.float32) - strip[:, -1].astype(np.float32)
+            delta = _along(art[:, 0].astype(np.float32) - strip[:, -1].astype(np.float32))
             strip[:] = np.clip(strip + delta[:, None] * fade[None, ::-1, None] + 0.5, 0, 255).astype(np.uint8)
         else:
             strip = canvas[p.y:p.bottom, p.right:p.right + n]
-            delta = art[:, -1].astype(np.float32) - strip[:, 0].astype(np.float32)
+            delta = _along(art[:, -1].astype(np.float32) - strip[:, 0].astype(np.float32))
             strip[:] = np.clip(strip + delta[:, None] * fade[None, :, None] + 0.5, 0, 255).astype(np.uint8)
 
 
