@@ -243,3 +243,18 @@ def test_reframe_canvas_uses_the_extension_style(sources):
     for style in ("blur_backdrop", "palette", "mirror"):
         framed = reframe_canvas(img, plan, (fmt.width, fmt.height), extension=style)
         assert framed.provenance["style"] == style
+
+
+def test_kit_folder_with_a_bad_extension_is_refused_by_name(tmp_path):
+    import yaml
+
+    from app.services import ServiceError
+    from app.services.brand_kits import read_kit_folder
+
+    folder = tmp_path / "bad-kit"
+    folder.mkdir()
+    (folder / "kit.yaml").write_text(yaml.safe_dump({"name": "Bad", "reframe": {"extension": "stretch"}}))
+    with pytest.raises(ServiceError, match="reframe.extension 'stretch' is not one of blur_backdrop, palette, mirror"):
+        read_kit_folder(folder)
+    (folder / "kit.yaml").write_text(yaml.safe_dump({"name": "Good", "reframe": {"extension": "palette"}}))
+    assert read_kit_folder(folder)[0]["reframe"]["extension"] == "palette"
