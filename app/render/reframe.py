@@ -6,8 +6,9 @@ tallest) window that still holds the subjects, place it on the canvas and let a 
 fill the rest. Generated canvas is the last resort: when that expand would generate more than
 `max_generated` of the canvas, a crop that holds every face with less room around it (never
 below MIN_ROOM of it, so faces stay whole) is taken instead; failing that, the largest room
-whose expand stays under `max_generated`; failing that, the full expand (the report flags it). The generator is passed in (`expander`), so this module stays pure; without one, the
-classical backend of app.generate fills the canvas in the brand kit's extension style.
+whose expand stays under `max_generated`; failing that, the full expand (the report flags it).
+The generator is passed in (`expander`), so this module stays pure; without one, the classical
+backend of app.generate fills the canvas in the brand kit's extension style.
 """
 from __future__ import annotations
 
