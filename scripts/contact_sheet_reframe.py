@@ -5,6 +5,12 @@ the full en-US render with the classical backend, and the render with the diffus
 (a tiny random model unless --model-dir names a real one: it proves the path, not the look).
 
     python scripts/contact_sheet_reframe.py --out /work/notes/contact-sheet-reframe.jpg
+
+With --sheet styles: the classical extension styles (blur_backdrop, palette, mirror) side by
+side, each art placed whole on a poster, a story and a banner, so seams and mirrored ghosts
+can be judged by eye (add --crops DIR for full-resolution crops around each seam).
+
+    python scripts/contact_sheet_reframe.py --sheet styles --out /work/notes/extension-styles.jpg
 """
 from __future__ import annotations
 
@@ -22,7 +28,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", required=True)
     ap.add_argument("--model-dir", default=None)
     ap.add_argument("--steps", type=int, default=8)
+    ap.add_argument("--sheet", choices=("formats", "styles"), default="formats")
+    ap.add_argument("--crops", default=None, help="with --sheet styles: a folder for full-size seam crops")
     args = ap.parse_args(argv)
+    if args.sheet == "styles":
+        return styles_sheet(args.out, args.crops)
 
     from PIL import Image, ImageDraw
 
@@ -80,6 +90,70 @@ def main(argv: list[str] | None = None) -> int:
     sheet.save(args.out, quality=88)
     print(args.out)
     return 0
+
+
+def style_arts() -> dict[str, "Image.Image"]:
+    """Real photographs of three shapes: wide with towers at the edges (ghost bait), two faces
+    on a 2:1 art (what a group shot gives a story), and a 2:3 portrait (for the banner)."""
+    from PIL import Image
+    from skimage import data
+
+    from app.sample import astronaut
+
+    pair = Image.new("RGB", (1024, 512))
+    pair.paste(astronaut(), (0, 0))
+    pair.paste(astronaut(), (512, 0))
+    return {"rocket 3:2": Image.fromarray(data.rocket()), "pair 2:1": pair,
+            "astronaut 2:3": astronaut().crop((85, 0, 427, 512))}
+
+
+def styles_sheet(out: str, crops: str | None) -> int:
+    import time
+
+    from PIL import ImageDraw
+
+    from app.generate.protocol import EXTENSION_STYLES
+    from app.render.contact_sheet import contact_sheet
+    from app.render.formats import FORMATS
+    from app.render.geometry import Box
+    from app.render.reframe import Reframe, reframe_canvas
+
+    cells, rows = {}, []
+    formats = ["poster", "story", "banner"]
+    for art_name, art in style_arts().items():
+        for style in EXTENSION_STYLES:
+            row = f"{art_name.split()[0]}\n{style.split('_')[0]}"
+            rows.append(row)
+            for key in formats:
+                fmt = FORMATS[key]
+                t0 = time.perf_counter()
+                framed = reframe_canvas(art, Reframe("expand", Box(0, 0, art.width, art.height)),
+                                        (fmt.width, fmt.height), extension=style)
+                ms = (time.perf_counter() - t0) * 1000
+                cells[(row, key)] = framed.canvas
+                p = framed.placement
+                print(f"{art_name:14} {style:13} {key:7} placement {p.as_list()} "
+                      f"generated {1 - p.area / (fmt.width * fmt.height):.0%} scale {framed.scale:.2f} {ms:.0f} ms")
+                if crops:
+                    _seam_crops(framed.canvas, p, Path(crops) / f"{art_name.split()[0]}-{key}-{style}")
+    sheet = contact_sheet(cells, rows, formats, "Whole art placed, the rest extended: blur_backdrop / palette / mirror")
+    sheet.save(out, quality=90)
+    print(out)
+    return 0
+
+
+def _seam_crops(canvas, p, stem: Path) -> None:
+    """Full-resolution 800 px squares centred on the middle of each seam."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    w, h = canvas.size
+    half = 400
+    for side, (cx, cy) in {"top": (p.x + p.w // 2, p.y), "bottom": (p.x + p.w // 2, p.bottom),
+                           "left": (p.x, p.y + p.h // 2), "right": (p.right, p.y + p.h // 2)}.items():
+        if (side == "top" and p.y == 0) or (side == "bottom" and p.bottom == h) \
+                or (side == "left" and p.x == 0) or (side == "right" and p.right == w):
+            continue
+        x0, y0 = min(max(0, cx - half), max(0, w - 2 * half)), min(max(0, cy - half), max(0, h - 2 * half))
+        canvas.crop((x0, y0, x0 + 2 * half, y0 + 2 * half)).save(f"{stem}-{side}.png")
 
 
 if __name__ == "__main__":

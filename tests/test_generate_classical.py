@@ -79,3 +79,156 @@ def test_classical_cannot_restyle(astronaut):
 
     with pytest.raises(GeneratorError, match="cannot restyle"):
         ClassicalGenerator().restyle(astronaut, "noir")
+
+
+# -- extension styles ------------------------------------------------------------------------
+
+SOFT_STYLES = ["blur_backdrop", "palette"]
+
+
+def _seam_ratio(img: Image.Image, p: Box) -> float:
+    """The largest mean colour step across a seam, over the mean step between neighbouring
+    rows (or columns) inside the art: ~1 when the art flows on, far above when pasted on."""
+    a = np.asarray(img).astype(np.float32)
+    w, h = img.size
+    steps, inside = [], []
+    if p.y > 0 or p.bottom < h:
+        inside.append(np.abs(np.diff(a[p.y:p.bottom, p.x:p.right], axis=0)).mean())
+        if p.y > 0:
+            steps.append(np.abs(a[p.y, p.x:p.right] - a[p.y - 1, p.x:p.right]).mean())
+        if p.bottom < h:
+            steps.append(np.abs(a[p.bottom, p.x:p.right] - a[p.bottom - 1, p.x:p.right]).mean())
+    if p.x > 0 or p.right < w:
+        inside.append(np.abs(np.diff(a[p.y:p.bottom, p.x:p.right], axis=1)).mean())
+        if p.x > 0:
+            steps.append(np.abs(a[p.y:p.bottom, p.x] - a[p.y:p.bottom, p.x - 1]).mean())
+        if p.right < w:
+            steps.append(np.abs(a[p.y:p.bottom, p.right] - a[p.y:p.bottom, p.right - 1]).mean())
+    return float(max(steps) / min(inside))
+
+
+def _worst_step_outside(img: Image.Image, p: Box) -> float:
+    """The largest mean step between neighbouring generated rows/columns, over the mean step
+    inside the art: catches a hard edge anywhere in the feather or the backdrop."""
+    a = np.asarray(img).astype(np.float32)
+    w, h = img.size
+    inside = np.abs(np.diff(a[p.y:p.bottom, p.x:p.right], axis=0 if p.w == w else 1)).mean()
+    if p.w == w:   # generated above and below
+        rows = [np.abs(a[y + 1] - a[y]).mean() for y in list(range(0, p.y - 1)) + list(range(p.bottom, h - 1))]
+    else:
+        rows = [np.abs(a[:, x + 1] - a[:, x]).mean() for x in list(range(0, p.x - 1)) + list(range(p.right, w - 1))]
+    return float(max(rows) / inside)
+
+
+@pytest.mark.parametrize("style", SOFT_STYLES + ["mirror"])
+@pytest.mark.parametrize("case", ["wide-to-poster", "wide-to-story", "square-to-banner"])
+def test_extension_has_no_seam_and_keeps_the_art(style, case):
+    from skimage import data
+
+    from app.generate.classical import _cover_backdrop
+    from app.render.reframe import expand_placement
+
+    art, size = {"wide-to-poster": (data.rocket(), (1200, 1800)), "wide-to-story": (data.coffee(), (1080, 1920)),
+                 "square-to-banner": (data.astronaut(), (2400, 800))}[case]
+    art = Image.fromarray(art)
+    p = expand_placement(Box(0, 0, art.width, art.height), size)
+    placed = art.resize((p.w, p.h), Image.Resampling.LANCZOS)
+    out = ClassicalGenerator().expand(placed, size, p, style=style)
+    assert out.provenance["style"] == style
+    assert np.array_equal(np.asarray(out.image)[p.y:p.bottom, p.x:p.right], np.asarray(placed))
+    assert _seam_ratio(out.image, p) < 2.0, "a visible step where the art meets the extension"
+    if style != "mirror":   # a mirror repeats the art's own edges by design
+        assert _worst_step_outside(out.image, p) < 2.0, "a hard edge inside the generated area"
+    # The measure does see a seam: the sharp art pasted on the dimmed, blurred cover fails it.
+    naive = Image.fromarray(np.clip(_cover_backdrop(placed, size) * 0.45, 0, 255).astype(np.uint8))
+    naive.paste(placed, (p.x, p.y))
+    assert _seam_ratio(naive, p) > 2.5
+
+
+def _moonlit_skyline() -> Image.Image:
+    """A 3:1 dusk: a bright moon a quarter of the way down on the left, dark buildings at the bottom."""
+    from PIL import ImageDraw
+
+    w, h = 1200, 400
+    t = np.linspace(0, 1, h)[:, None, None]
+    sky = (np.array([20, 30, 80]) * (1 - t) + np.array([200, 120, 90]) * t) * np.ones((1, w, 1))
+    art = Image.fromarray(sky.astype(np.uint8))
+    d = ImageDraw.Draw(art)
+    d.ellipse((160, 60, 240, 140), fill=(255, 250, 235))      # centre (200, 100), r 40
+    for x in range(0, w, 100):
+        d.rectangle((x + 20, 220 + (x * 7) % 60, x + 70, h), fill=(15, 15, 25))
+    return art
+
+
+@pytest.mark.parametrize("style", SOFT_STYLES)
+def test_soft_extension_leaves_no_mirrored_ghost(style):
+    """Mirroring puts a reflection of the moon 100 px above the art (as far out as the moon is
+    in); the soft styles must not: sky there, as bright as the sky beside it."""
+    art = _moonlit_skyline()
+    canvas, p = (1200, 1800), Box(0, 700, 1200, 400)
+    g = ClassicalGenerator()
+
+    def ghost(img: Image.Image) -> float:
+        a = np.asarray(img).astype(np.float32).mean(axis=2)
+        y = p.y - 100
+        return float(a[y - 20:y + 20, 180:220].mean() - a[y - 20:y + 20, 980:1020].mean())
+
+    assert ghost(g.expand(art, canvas, p, style="mirror").image) > 40   # the measure sees a reflection
+    out = g.expand(art, canvas, p, style=style).image
+    assert abs(ghost(out)) < 8
+    # Far from the art nothing sharp is left: the backdrop is a wash, not a copy of the skyline.
+    far = np.asarray(out).astype(np.float32)[:400]
+    assert np.abs(np.diff(far, axis=1)).mean() < 1.0 and np.abs(np.diff(far, axis=0)).mean() < 1.0
+
+
+def test_blur_backdrop_is_dimmer_than_the_art_and_palette_uses_its_colours():
+    from app.render.analyze import dominant_palette
+
+    art = _moonlit_skyline()
+    canvas, p = (1200, 1800), Box(0, 700, 1200, 400)
+    g = ClassicalGenerator()
+    back = np.asarray(g.expand(art, canvas, p, style="blur_backdrop").image).astype(np.float32)
+    assert back[:300].mean() < 0.8 * np.asarray(art).astype(np.float32).mean()   # the backdrop recedes
+    pal = np.asarray(g.expand(art, canvas, p, style="palette").image).astype(np.float32)
+    colours = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c, _ in dominant_palette(art)], np.float32)
+    # Away from the seam every pixel lies on a gradient between two of the art's own colours:
+    # its hue (normalised RGB) is close to some mix of the palette; check the mean colour is.
+    mid = pal[200:500].reshape(-1, 3).mean(axis=0)
+    direction = mid / max(np.linalg.norm(mid), 1e-6)
+    nearest = max(float(direction @ (c / max(np.linalg.norm(c), 1e-6))) for c in colours)
+    assert nearest > 0.97
+
+
+def test_soft_extension_is_cheaper_than_mirror():
+    """The pipeline is performance-sensitive: the default must cost no more than the old mirror."""
+    import time
+
+    from skimage import data
+
+    art = Image.fromarray(data.rocket())
+    size, p = (2000, 3000), Box(0, 833, 2000, 1334)
+    placed = art.resize((p.w, p.h), Image.Resampling.LANCZOS)
+    g = ClassicalGenerator()
+
+    def cost(style: str) -> float:
+        runs = []
+        for _ in range(3):
+            t = time.process_time()
+            g.expand(placed, size, p, style=style)
+            runs.append(time.process_time() - t)
+        return min(runs)
+
+    assert cost("blur_backdrop") < 0.6 * cost("mirror")
+
+
+def test_unknown_extension_style_is_refused(astronaut):
+    from app.generate import GeneratorError
+    from app.generate.protocol import ExpandRequest
+
+    with pytest.raises(GeneratorError, match="extension style 'smear'"):
+        ClassicalGenerator().expand_batch([ExpandRequest(astronaut, (600, 512), Box(44, 0, 512, 512), style="smear")])
+
+
+def test_art_that_fills_the_canvas_is_returned_as_is(astronaut):
+    out = ClassicalGenerator().expand(astronaut, astronaut.size, Box(0, 0, *astronaut.size))
+    assert np.array_equal(np.asarray(out.image), np.asarray(astronaut.convert("RGB")))

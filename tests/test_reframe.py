@@ -142,3 +142,119 @@ def test_expand_anchor_places_the_art_at_that_side(sources):
     right = reframe_canvas(img, plan_reframe(img.width, img.height, a.faces, fmt.aspect, a.saliency, "right"),
                            (fmt.width, fmt.height))
     assert right.placement.right == fmt.width
+
+
+# -- generated share, crop preference, resolution honesty ------------------------------------
+
+def test_crop_with_less_headroom_beats_a_mostly_generated_expand():
+    """A 2:3 art with a large face, to a 3:1 banner: the full headroom would need a window that
+    leaves 38% of the banner generated; a crop holds the whole face with a fifth of the room."""
+    from app.render.reframe import HEADROOM, MIN_ROOM, expand_share
+
+    face = Box(365, 600, 270, 270)
+    full = plan_reframe(1000, 1500, [face], 3.0, None, max_generated=0.5)
+    assert full.mode == "expand" and full.room == 1.0 and 0.35 < expand_share(full.crop, 3.0) <= 0.5
+    plan = plan_reframe(1000, 1500, [face], 3.0, None)          # the default kit threshold, 35%
+    assert plan.mode == "crop" and MIN_ROOM <= plan.room < 1.0, plan
+    assert plan.crop.contains(face) and abs(plan.crop.w / plan.crop.h - 3.0) < 0.01
+    assert face.y - plan.crop.y >= round(MIN_ROOM * HEADROOM * face.h), "some headroom is kept"
+
+
+def test_without_a_crop_a_smaller_expand_beats_a_mostly_generated_one():
+    from app.render.reframe import MIN_ROOM, expand_share
+
+    face = Box(345, 600, 310, 310)   # too tall for any 3:1 crop of the 1000 px wide art with room
+    plan = plan_reframe(1000, 1500, [face], 3.0, None)
+    assert plan.mode == "expand" and MIN_ROOM < plan.room < 1.0
+    assert expand_share(plan.crop, 3.0) <= 0.35 and plan.crop.contains(face)
+    # the largest such room: one step more would generate more than 35%
+    assert expand_share(plan_reframe(1000, 1500, [face], 3.0, None, max_generated=1.0).crop, 3.0) > 0.35
+
+
+@pytest.fixture(scope="module")
+def two_astronauts(astronaut):
+    """Two faces far apart on a 2:1 art: no tall crop holds both."""
+    img = Image.new("RGB", (1024, 512))
+    img.paste(astronaut, (0, 0))
+    img.paste(astronaut, (512, 0))
+    a = analyze(img)
+    assert len(a.faces) == 2, a.faces
+    return img, a
+
+
+def _render(source, analysis, fmt_key: str, **kit_overrides):
+    from text_helpers import kit, spec_for
+
+    from app.render.pipeline import render_variant
+
+    return render_variant(source, analysis, spec_for("en-US", fmt_key, kit(**kit_overrides)))
+
+
+def test_mostly_generated_story_is_flagged_and_a_kit_may_allow_more(two_astronauts):
+    img, a = two_astronauts
+    r = _render(img, a, "story")
+    rf = r.report["reframe"]
+    assert rf["mode"] == "expand" and rf["generated_fraction"] > 0.35
+    assert "mostly_generated" in r.report["flags"]
+    assert rf["generator"]["style"] == "blur_backdrop" and rf["generator"]["method"] == "blur-backdrop+feather"
+    assert r.report["faces_whole"]
+    lenient = _render(img, a, "story", reframe={"max_generated_share": 0.7, "extension": "palette"})
+    assert "mostly_generated" not in lenient.report["flags"]
+    assert lenient.report["reframe"]["generator"]["style"] == "palette"
+    p = Box.from_list(rf["placement"])
+    kept = np.asarray(r.image)[p.y + 200:p.bottom - 200, p.x:p.right]   # away from text and logo
+    same = np.asarray(lenient.image)[p.y + 200:p.bottom - 200, p.x:p.right]
+    assert np.array_equal(kept, same), "the art itself is the same whatever the extension style"
+
+
+@pytest.mark.parametrize("fmt_key,flagged", [("poster", True), ("thumbnail-small", False)])
+def test_upscale_factor_is_reported_and_flagged(sources, fmt_key, flagged):
+    """The 512 px photo: a poster is ~6x enlarged from it, a small thumbnail 1.25x."""
+    img, a = sources["photo"]
+    fmt = FORMATS[fmt_key]
+    r = _render(img, a, fmt_key)
+    plan = plan_reframe(img.width, img.height, a.faces, fmt.aspect, a.saliency)
+    framed = reframe_canvas(img, plan, (fmt.width, fmt.height))
+    assert r.report["upscale_factor"] == pytest.approx(framed.scale, abs=1e-3)
+    assert r.report["upscale_factor"] == pytest.approx(fmt.width / plan.crop.w, abs=1e-3)
+    assert ("upscaled" in r.report["flags"]) is flagged
+    strict = _render(img, a, fmt_key, reframe={"max_upscale": 1.1})
+    assert "upscaled" in strict.report["flags"]
+
+
+def test_kit_reframe_options_are_checked():
+    from app.render.kit import KitSpec
+
+    k = KitSpec.from_dict({"name": "x"})
+    assert (k.extension, k.max_generated_share, k.max_upscale) == ("blur_backdrop", 0.35, 1.5)
+    k = KitSpec.from_dict({"name": "x", "reframe": {"extension": "mirror", "max_generated_share": 0.5}})
+    assert (k.extension, k.max_generated_share) == ("mirror", 0.5)
+    for bad, rule in (({"extension": "smear"}, "reframe.extension"), ({"max_generated_share": 1.5}, "max_generated_share"),
+                      ({"max_upscale": 0.5}, "max_upscale"), ("blur", "reframe must be a mapping")):
+        with pytest.raises(ValueError, match=rule):
+            KitSpec.from_dict({"name": "x", "reframe": bad})
+
+
+def test_reframe_canvas_uses_the_extension_style(sources):
+    img, a = sources["poster"]
+    fmt = FORMATS["banner"]
+    plan = plan_reframe(img.width, img.height, a.faces, fmt.aspect, a.saliency)
+    assert plan.mode == "expand"
+    for style in ("blur_backdrop", "palette", "mirror"):
+        framed = reframe_canvas(img, plan, (fmt.width, fmt.height), extension=style)
+        assert framed.provenance["style"] == style
+
+
+def test_kit_folder_with_a_bad_extension_is_refused_by_name(tmp_path):
+    import yaml
+
+    from app.services import ServiceError
+    from app.services.brand_kits import read_kit_folder
+
+    folder = tmp_path / "bad-kit"
+    folder.mkdir()
+    (folder / "kit.yaml").write_text(yaml.safe_dump({"name": "Bad", "reframe": {"extension": "stretch"}}))
+    with pytest.raises(ServiceError, match="reframe.extension 'stretch' is not one of blur_backdrop, palette, mirror"):
+        read_kit_folder(folder)
+    (folder / "kit.yaml").write_text(yaml.safe_dump({"name": "Good", "reframe": {"extension": "palette"}}))
+    assert read_kit_folder(folder)[0]["reframe"]["extension"] == "palette"

@@ -19,6 +19,13 @@ class GeneratorError(RuntimeError):
     """A backend cannot do what was asked (no model, unsupported operation, bad input)."""
 
 
+#: How a backend without a model fills the new area of an expand (a brand kit chooses):
+#: "blur_backdrop" the art blurred and dimmed behind itself, "palette" a gradient of the art's
+#: dominant colours, "mirror" the art reflected outwards. A model backend generates instead.
+EXTENSION_STYLES = ("blur_backdrop", "palette", "mirror")
+DEFAULT_EXTENSION = "blur_backdrop"
+
+
 @dataclass(frozen=True)
 class ExpandRequest:
     """Place `image` at `placement` on a `canvas` (w, h) and generate everything around it."""
@@ -28,6 +35,7 @@ class ExpandRequest:
     placement: Box
     prompt: str = ""
     seed: int = 0
+    style: str = DEFAULT_EXTENSION   # EXTENSION_STYLES; only backends without a model read it
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,21 @@ def _hex(value: str) -> tuple[int, int, int]:
     return (int(v[0:2], 16), int(v[2:4], 16), int(v[4:6], 16))
 
 
+def _extension(value: str) -> str:
+    from ..generate.protocol import EXTENSION_STYLES
+
+    if value not in EXTENSION_STYLES:
+        raise ValueError(f"reframe.extension {value!r} is not one of {', '.join(EXTENSION_STYLES)}")
+    return value
+
+
+def _fraction(value: Any, key: str, lo: float, hi: float) -> float:
+    v = float(value)
+    if not lo <= v <= hi:
+        raise ValueError(f"{key} {value!r} must lie between {lo:g} and {hi:g}")
+    return v
+
+
 def _treatment(value: str) -> str:
     if value not in ("scrim", "shadow", "plate"):
         raise ValueError(f"legibility.treatment {value!r} is not one of scrim, shadow, plate")
@@ -56,6 +71,12 @@ class KitSpec:
     contrast_target: float = 4.5         # WCAG ratio aimed for behind every text element
     vertical: tuple[str, ...] = ()       # scripts set top-to-bottom on the poster, e.g. ("Jpan",)
     numbering: str = "default"           # digits of taglines and copy: the locale's CLDR default, or "latn", ...
+    # How an expand fills the new area without a model: blur_backdrop | palette | mirror.
+    extension: str = "blur_backdrop"
+    # Above this share of generated canvas a crop that keeps every face whole (with less
+    # headroom) is preferred, and an expand that still generates more is flagged.
+    max_generated_share: float = 0.35
+    max_upscale: float = 1.5             # output px per source px above which a variant is flagged
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], logo_png: bytes | None = None) -> "KitSpec":
@@ -64,6 +85,9 @@ class KitSpec:
         for script, chain in (data.get("fonts") or {}).items():
             fonts[script] = list(chain) if isinstance(chain, (list, tuple)) else [str(chain)]
         title = data.get("title", {})
+        reframe = data.get("reframe") or {}
+        if not isinstance(reframe, dict):
+            raise ValueError("reframe must be a mapping (extension, max_generated_share, max_upscale)")
         return cls(
             name=str(data["name"]),
             version=int(data.get("version", 1)),
@@ -84,4 +108,8 @@ class KitSpec:
             contrast_target=float(data.get("legibility", {}).get("contrast", 4.5)),
             vertical=tuple(data.get("vertical", {}).get("poster", ()) or ()),
             numbering=_numbering(data.get("numbering", "default")),
+            extension=_extension(reframe.get("extension", "blur_backdrop")),
+            max_generated_share=_fraction(reframe.get("max_generated_share", 0.35),
+                                          "reframe.max_generated_share", 0.0, 1.0),
+            max_upscale=_fraction(reframe.get("max_upscale", 1.5), "reframe.max_upscale", 1.0, 100.0),
         )

@@ -74,8 +74,8 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
     t0 = time.perf_counter()
     fmt = spec.format
     plan = plan_reframe(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency,
-                        spec.crop_anchor)
-    framed = reframe_canvas(source, plan, (fmt.width, fmt.height), expander)
+                        spec.crop_anchor, spec.kit.max_generated_share)
+    framed = reframe_canvas(source, plan, (fmt.width, fmt.height), expander, spec.kit.extension)
     canvas, scale, offset = framed.canvas, framed.scale, framed.offset
     art = canvas.copy() if keep_art else None
     faces = faces_on_canvas(analysis.faces, scale, offset)
@@ -130,6 +130,7 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
         "reframe": reframe_report,
         "faces": [f.as_list() for f in faces],
         "faces_whole": all(Box(0, 0, fmt.width, fmt.height).contains(f) for f in faces),
+        "upscale_factor": round(scale, 3),   # output px per source px of the placed window
         "text": {"zone": zone_name, "zone_requested": layout.requested_zone, "zone_scores": layout.scores,
                  "box": title["box"],
                  "lines": title["lines"], "font": title["fonts"][0]["font"] if title["fonts"] else None,
@@ -146,6 +147,8 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
                  + (["baked_text_covered"] if plates else []) + (["baked_text_visible"] if baked_visible else [])
                  + ([] if text_report["legible"] else ["low_contrast"])
                  + (["generated_touches_face"] if touched else [])
+                 + (["mostly_generated"] if reframe_report["generated_fraction"] > spec.kit.max_generated_share else [])
+                 + (["upscaled"] if scale > spec.kit.max_upscale else [])
                  # the reviewer's zone would have covered a face, art text or logo, or did not fit
                  + (["text_zone_override_refused"] if layout.requested_zone not in (None, zone_name) else []),
     }

@@ -3,8 +3,12 @@
 Crop when a window at the target ratio holds every face with its headroom; among such
 windows take the one with the most saliency. When none does, expand: take the widest (or
 tallest) window that still holds the subjects, place it on the canvas and let a generator
-fill the rest. The generator is passed in (`expander`), so this module stays pure; without
-one, the classical backend of app.generate fills the canvas.
+fill the rest. Generated canvas is the last resort: when that expand would generate more than
+`max_generated` of the canvas, a crop that holds every face with less room around it (never
+below MIN_ROOM of it, so faces stay whole) is taken instead; failing that, the largest room
+whose expand stays under `max_generated`; failing that, the full expand (the report flags it).
+The generator is passed in (`expander`), so this module stays pure; without one, the classical
+backend of app.generate fills the canvas in the brand kit's extension style.
 """
 from __future__ import annotations
 
@@ -20,6 +24,10 @@ from .geometry import Box
 HEADROOM = 0.6
 SIDE_ROOM = 0.35
 FOOTROOM = 0.4
+#: The least of that room a reframe may keep to avoid a mostly generated canvas.
+MIN_ROOM = 0.15
+#: Share of generated canvas above which a smaller room is tried first (a kit may set its own).
+MAX_GENERATED = 0.35
 
 #: expander(image at placement size, canvas (w, h), placement) -> (canvas image, provenance dict)
 Expander = Callable[[Image.Image, tuple[int, int], Box], tuple[Image.Image, dict]]
@@ -30,6 +38,7 @@ class Reframe:
     mode: str            # "crop" or "expand"
     crop: Box            # window in source pixels (for "expand": the part of the source placed)
     anchor: str | None = None     # a reviewer's crop anchor, also used by expand_placement
+    room: float = 1.0             # the share of HEADROOM/SIDE_ROOM/FOOTROOM kept around the faces
 
 
 @dataclass
@@ -52,11 +61,11 @@ def _union(boxes) -> Box:
     return u
 
 
-def _subject_box(faces: tuple[Box, ...] | list[Box]) -> Box | None:
+def _subject_box(faces: tuple[Box, ...] | list[Box], room: float = 1.0) -> Box | None:
     if not faces:
         return None
     u = _union(list(faces))
-    fh = max(f.h for f in faces)
+    fh = max(f.h for f in faces) * room
     pad_x, pad_top, pad_bottom = round(fh * SIDE_ROOM), round(fh * HEADROOM), round(fh * FOOTROOM)
     return Box(u.x - pad_x, u.y - pad_top, u.w + 2 * pad_x, u.h + pad_top + pad_bottom)
 
@@ -98,9 +107,12 @@ def _anchored(lo: float, hi: float, centre: float, axis: str, anchor: str | None
 
 
 def plan_reframe(width: int, height: int, faces: tuple[Box, ...] | list[Box], aspect: float,
-                 saliency: object | None = None, anchor: str | None = None) -> Reframe:
+                 saliency: object | None = None, anchor: str | None = None,
+                 max_generated: float = MAX_GENERATED) -> Reframe:
     """The window at `aspect` that keeps the faces (with headroom) and the most saliency, or an
     expand plan when no such window exists. `saliency` is an analyze.SaliencyMap or None.
+    An expand generating more than `max_generated` of the canvas is avoided by keeping less
+    room around the faces (down to MIN_ROOM): a crop when one then holds them, else a smaller expand.
 
     `anchor` (ANCHORS) is a reviewer's request from a re-render: the window goes as far to that
     side as the faces allow ("center": centred on the art), instead of where saliency pulls it.
@@ -124,10 +136,43 @@ def plan_reframe(width: int, height: int, faces: tuple[Box, ...] | list[Box], as
         ay = _anchored(0, height - ch, (height - ch) / 2, "y", anchor)
         x, y = (x if ax is None else round(ax)), (y if ay is None else round(ay))
         return Reframe("crop", Box(x, y, cw, ch), anchor)
-    core = _union(list(faces))
+    first = _room_plan(width, height, cw, ch, faces, aspect, sal, anchor, 1.0)
+    if first.mode == "crop" or expand_share(first.crop, aspect) <= max_generated:
+        return first
+    # Expanding would generate most of the canvas. A crop that keeps every face whole, with
+    # less room around them, comes first; then a smaller expand; else all the room (flagged).
+    tried = [_room_plan(width, height, cw, ch, faces, aspect, sal, anchor, room) for room in _rooms()[1:]]
+    crop = next((r for r in tried if r.mode == "crop"), None)
+    small = next((r for r in tried if expand_share(r.crop, aspect) <= max_generated), None)
+    return crop or small or first
+
+
+def _room_plan(width: int, height: int, cw: int, ch: int, faces, aspect: float, sal: np.ndarray | None,
+               anchor: str | None, room: float) -> Reframe:
+    """Crop if a cw x ch window holds the faces with `room` of their room, else the expand window."""
+    subject = _subject_box(faces, room)
     need = _clip(subject, width, height)  # headroom that would lie outside the art cannot be asked for
-    if need.w > cw or need.h > ch:
-        return Reframe("expand", _expand_window(width, height, need, aspect, anchor), anchor)
+    if need.w <= cw and need.h <= ch:
+        return _crop_plan(width, height, cw, ch, faces, subject, need, sal, anchor, room)
+    return Reframe("expand", _expand_window(width, height, need, aspect, anchor), anchor, room)
+
+
+def _rooms() -> list[float]:
+    """The room fractions tried, from all of it down to MIN_ROOM."""
+    steps = round((1.0 - MIN_ROOM) / 0.05)
+    return [round(1.0 - i * (1.0 - MIN_ROOM) / steps, 4) for i in range(steps + 1)]
+
+
+def expand_share(window: Box, aspect: float) -> float:
+    """The share of a canvas at `aspect` an expand of `window` generates (the window fitted inside)."""
+    wa = window.w / window.h
+    return 1.0 - min(wa, aspect) / max(wa, aspect)
+
+
+def _crop_plan(width: int, height: int, cw: int, ch: int, faces, subject: Box, need: Box,
+               sal: np.ndarray | None, anchor: str | None, room: float) -> Reframe:
+    """The cw x ch window holding `need` (faces and their room) with the most saliency."""
+    core = _union(list(faces))
     # Windows holding the subject with headroom; faces sit in the upper part of the frame.
     cx, cy = subject.x + subject.w / 2, subject.y + subject.h / 2
     x_lo, x_hi = max(0, need.right - cw), min(width - cw, need.x)
@@ -143,7 +188,7 @@ def plan_reframe(width: int, height: int, faces: tuple[Box, ...] | list[Box], as
     # The face core (without headroom) is inside whatever the saliency (or anchor) said.
     x = _clamp(x, core.right - cw, core.x)
     y = _clamp(y, core.bottom - ch, core.y)
-    return Reframe("crop", Box(round(x), round(y), cw, ch), anchor)
+    return Reframe("crop", Box(round(x), round(y), cw, ch), anchor, room)
 
 
 def _expand_window(width: int, height: int, need: Box, aspect: float, anchor: str | None = None) -> Box:
@@ -197,11 +242,16 @@ def expand_classical(source: Image.Image, size: tuple[int, int]) -> tuple[Image.
     return bg, placement
 
 
-def classical_expander(image: Image.Image, size: tuple[int, int], placement: Box) -> tuple[Image.Image, dict]:
-    from app.generate.classical import ClassicalGenerator
+def classical_expander(style: str = "blur_backdrop") -> Expander:
+    """The in-process classical backend, extending in `style` (a kit's reframe.extension)."""
 
-    out = ClassicalGenerator().expand(image, size, placement)
-    return out.image, out.provenance
+    def expand(image: Image.Image, size: tuple[int, int], placement: Box) -> tuple[Image.Image, dict]:
+        from app.generate.classical import ClassicalGenerator
+
+        out = ClassicalGenerator().expand(image, size, placement, style=style)
+        return out.image, out.provenance
+
+    return expand
 
 
 def placed_window(source: Image.Image, window: Box, placement: Box) -> Image.Image:
@@ -211,12 +261,14 @@ def placed_window(source: Image.Image, window: Box, placement: Box) -> Image.Ima
 
 
 def reframe_canvas(source: Image.Image, plan: Reframe, size: tuple[int, int],
-                   expander: Expander | None = None) -> Framed:
-    """The canvas at `size` for a plan; an expand plan's new area comes from `expander`."""
+                   expander: Expander | None = None, extension: str = "blur_backdrop") -> Framed:
+    """The canvas at `size` for a plan; an expand plan's new area comes from `expander`, or
+    without one from the classical backend in the `extension` style."""
     c = plan.crop
     if plan.mode == "expand":
         placement = expand_placement(c, size, plan.anchor)
-        canvas, prov = (expander or classical_expander)(placed_window(source, c, placement), size, placement)
+        expand = expander or classical_expander(extension)
+        canvas, prov = expand(placed_window(source, c, placement), size, placement)
         if canvas.size != tuple(size):
             raise ValueError(f"expander returned {canvas.size}, expected {tuple(size)}")
         scale = placement.w / c.w
@@ -228,9 +280,9 @@ def reframe_canvas(source: Image.Image, plan: Reframe, size: tuple[int, int],
 
 
 def apply_reframe(source: Image.Image, plan: Reframe, size: tuple[int, int],
-                  expander: Expander | None = None) -> tuple[Image.Image, float, Box]:
+                  expander: Expander | None = None, extension: str = "blur_backdrop") -> tuple[Image.Image, float, Box]:
     """Return the canvas at `size`, the source->canvas scale and the canvas offset of source (0,0)."""
-    f = reframe_canvas(source, plan, size, expander)
+    f = reframe_canvas(source, plan, size, expander, extension)
     return f.canvas, f.scale, f.offset
 
 

@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import Variant, VariantStatus
 from ..render.formats import get_format
 from ..render.geometry import Box
+from ..render.kit import KitSpec
 from ..render.reframe import Expander, Reframe, expand_placement, placed_window, plan_reframe
 from . import blob_store
 
@@ -42,11 +43,16 @@ def seed_for(art_sha256: str, format_key: str) -> int:
     return int(hashlib.sha256(f"{art_sha256}:{format_key}".encode()).hexdigest()[:8], 16)
 
 
+def kit_of(variant: Variant) -> KitSpec:
+    """The variant's brand kit as the renderer reads it (no logo: only its reframe options are used here)."""
+    return KitSpec.from_dict(dict(variant.request.brand_kit.spec))
+
+
 def reframe_plan(variant: Variant, source: Image.Image, analysis) -> Reframe:
     """The reframe the render job will make for this revision (its crop anchor override included)."""
     fmt = get_format(variant.format)
     return plan_reframe(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency,
-                        (variant.overrides or {}).get("crop_anchor"))
+                        (variant.overrides or {}).get("crop_anchor"), kit_of(variant).max_generated_share)
 
 
 def expand_inputs(variant: Variant, source: Image.Image, analysis) -> dict | None:
@@ -59,7 +65,7 @@ def expand_inputs(variant: Variant, source: Image.Image, analysis) -> dict | Non
     art = variant.request.key_art
     return {"image": placed_window(source, plan.crop, placement), "size": (fmt.width, fmt.height),
             "placement": placement, "window": plan.crop, "seed": seed_for(art.sha256, fmt.key),
-            "prompt": current_app.config["GENERATE_PROMPT"]}
+            "prompt": current_app.config["GENERATE_PROMPT"], "style": kit_of(variant).extension}
 
 
 def _png(img: Image.Image) -> bytes:
@@ -91,13 +97,14 @@ def generate_variants(pairs: list[tuple[int, int]]) -> dict:
             todo.append((v, spec))
     unique: dict[tuple, dict] = {}
     for v, s in todo:
-        key = (v.request.key_art.sha256, s["size"], s["placement"], s["seed"], s["prompt"])
+        key = (v.request.key_art.sha256, s["size"], s["placement"], s["seed"], s["prompt"], s["style"])
         unique.setdefault(key, s)
     gen = generator()
     keys = list(unique)
     try:
         outs = gen.expand_batch([ExpandRequest(unique[k]["image"], unique[k]["size"], unique[k]["placement"],
-                                               unique[k]["prompt"], unique[k]["seed"]) for k in keys])
+                                               unique[k]["prompt"], unique[k]["seed"], unique[k]["style"])
+                                 for k in keys])
     except Exception as exc:
         db.session.rollback()
         for v, _ in todo:
@@ -109,7 +116,7 @@ def generate_variants(pairs: list[tuple[int, int]]) -> dict:
     made = {k: {"canvas_key": store.put(_png(o.image)), "mask_key": store.put(_png(o.mask)), **o.provenance}
             for k, o in zip(keys, outs)}
     for v, s in todo:
-        key = (v.request.key_art.sha256, s["size"], s["placement"], s["seed"], s["prompt"])
+        key = (v.request.key_art.sha256, s["size"], s["placement"], s["seed"], s["prompt"], s["style"])
         _record_for(v.id, v.revision, {"revision": v.revision, "op": "expand", "queue": "gpu",
                                        "placement": s["placement"].as_list(), "window": s["window"].as_list(),
                                        **made[key]})
@@ -129,8 +136,11 @@ class GenerationFailed(RuntimeError):
 def expander_for(variant: Variant) -> Expander:
     """The render job's expander: the GPU job's canvas for this revision when it fits exactly,
     else the configured backend run here (classical, or diffusers when the GPU job was lost)."""
+    from ..generate.protocol import ExpandRequest
+
     rec = variant.generator if (variant.generator or {}).get("revision") == variant.revision else None
     art_sha, fmt_key = variant.request.key_art.sha256, variant.format
+    style = kit_of(variant).extension
 
     def expand(image: Image.Image, size: tuple[int, int], placement: Box) -> tuple[Image.Image, dict]:
         store = blob_store()
@@ -140,8 +150,8 @@ def expander_for(variant: Variant) -> Expander:
             canvas = Image.open(io.BytesIO(store.get(rec["canvas_key"]))).convert("RGB")
             if canvas.size == tuple(size) and _placed_matches(canvas, image, placement):
                 return canvas, {k: v for k, v in rec.items() if k != "revision"}
-        out = generator().expand(image, size, placement, current_app.config["GENERATE_PROMPT"],
-                                 seed_for(art_sha, fmt_key))
+        out = generator().expand_batch([ExpandRequest(image, size, placement, current_app.config["GENERATE_PROMPT"],
+                                                      seed_for(art_sha, fmt_key), style)])[0]
         return out.image, {**out.provenance, "op": "expand", "queue": "render", "placement": placement.as_list(),
                            "canvas_key": None, "mask_key": store.put(_png(out.mask))}
 

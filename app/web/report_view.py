@@ -45,7 +45,8 @@ def text_elements(text: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def reframe(report: dict[str, Any]) -> str:
-    """How the format's frame was made from the key art, and by what."""
+    """How the format's frame was made from the key art, by what, and how far it was enlarged
+    when that is more than the kit allows (the "upscaled" flag)."""
     rf = report.get("reframe") or {}
     if rf.get("mode") == "expand":
         gen = rf.get("generator") or {}
@@ -57,6 +58,8 @@ def reframe(report: dict[str, Any]) -> str:
         out = rf.get("mode") or ""
     if rf.get("anchor"):
         out += " · " + _("anchor: %(side)s", side=side_labels().get(rf["anchor"], rf["anchor"]))
+    if "upscaled" in (report.get("flags") or []) and report.get("upscale_factor"):
+        out += " · " + _("upscaled %(factor)s×", factor=f"{report['upscale_factor']:.1f}")
     return out
 
 

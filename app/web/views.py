@@ -53,6 +53,9 @@ def preflag_labels() -> dict[str, str]:
             "missing_glyph": _("Missing glyph"), "low_contrast": _("Low text contrast"),
             "generated_touches_face": _("Generated area touches a face"),
             "text_over_logo": _("Text over the logo"),
+            "upscaled": _("Upscaled from a low-resolution source"), "mostly_generated": _("Mostly generated"),
+            "baked_text_covered": _("Text baked into the key art is covered"),
+            "baked_text_visible": _("Text baked into the key art is visible"),
             "text_zone_override_refused": _("Requested text zone not used: it would cover a face, art text or the logo")}
 
 
