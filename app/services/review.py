@@ -281,9 +281,14 @@ def generator_edit(variant_id: int, user: User, *, op: str, rect: dict[str, Any]
 
 
 def edit_job_id(fix: FixRequest) -> str:
+    return edit_job_id_of(fix.id)
+
+
+def edit_job_id_of(fix_id: int) -> str:
+    """The RQ job id of a generator edit (one job per fix request)."""
     from jobs.queues import job_id_for
 
-    return job_id_for(f"edit-{fix.id}")
+    return job_id_for(f"edit-{fix_id}")
 
 
 def enqueue_generator_edit(fix: FixRequest) -> None:
