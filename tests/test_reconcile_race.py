@@ -131,8 +131,10 @@ def test_reconciler_never_requeues_a_finished_render(stack, monkeypatch):
 
     hook = FinishFirst(jobs.queues.fetch_job)
     requeued: list[dict] = []
+    request_ids = []
     for _ in range(RACED_BATCHES):
         req = _request(client, seeded)
+        request_ids.append(req["id"])
         with monkeypatch.context() as m:
             m.setattr(jobs.queues, "fetch_job", hook)
             requeued += _raced_reconcilers(app, RECONCILERS)
@@ -141,6 +143,7 @@ def test_reconciler_never_requeues_a_finished_render(stack, monkeypatch):
     passes = 0
     for _ in range(FREE_BATCHES):
         req = _request(client, seeded)
+        request_ids.append(req["id"])
         while any(status != "rendered" for _, status, _ in _states(app, req["id"])):
             with app.app_context():
                 requeued += reconcile()
@@ -162,6 +165,10 @@ def test_reconciler_never_requeues_a_finished_render(stack, monkeypatch):
           f"rendered twice {len(twice)}, wrong state {len(wrong)}")
     assert raced >= MIN_RACES, f"only {raced} races: the workers outran the reconcilers"
     assert len(states) == total
+    with app.app_context():
+        from app.demo import rendered_twice  # the count the demo prints: it must see what we see
+
+        assert sorted(vid for rid in request_ids for vid in rendered_twice(rid)) == [vid for vid, _ in twice]
     assert not twice, f"rendered more than once: {twice}"
     assert not wrong, f"not rendered: {wrong}"
     assert requeued == [], requeued
