@@ -21,6 +21,7 @@ import time
 import pytest
 
 from tests.conftest import seed_campaign, wait_for
+from tests.test_export import own_redis  # noqa: F401  (fixture: the export tests' own Redis)
 
 pytestmark = pytest.mark.service
 
@@ -178,3 +179,116 @@ def test_reconciler_never_requeues_a_finished_render(stack, monkeypatch):
 
         moved = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "variant.requeued")).all()
         assert [(e.entity_id, e.state_before, e.detail) for e in moved] == []
+
+
+# --- the same race in the export and generator-edit reconcilers ---------------------------------
+
+
+def test_export_reconciler_leaves_an_export_whose_job_ended_meanwhile(tmp_path, monkeypatch, own_redis):
+    """Pending exports read by the export reconciler, looked up in RQ only after a real export
+    worker ran their jobs (one export done, one failed once and scheduled its retry 30 s out):
+    nothing is requeued, and the retry keeps its due time."""
+    import jobs.queues
+    from tests.export_servers import PutOrigin
+    from tests.test_export import add_target, approve_all, export_stack, exports, render_request
+
+    stack = export_stack(tmp_path, monkeypatch, REDIS_URL=own_redis.url, MARQUEE_EXPORT_BACKOFF_MAX_S="60")
+    origin = PutOrigin(fail_puts=1, retry_after="30").start()
+    try:
+        app, client = stack.app, stack.app.test_client()
+        app.config["RECONCILE_GRACE_S"] = 0
+        add_target(client, name="origin", kind="http-put", url=origin.url)
+        req = render_request(stack, client, ["it-IT"], ["thumbnail-small", "square"])
+        approve_all(stack, req["id"])  # two exports pending, their jobs queued; no export worker yet
+        ended = []
+        real = jobs.queues.fetch_job
+
+        def after_the_job(job_id: str):
+            from rq.job import JobStatus
+
+            if "-export-" in job_id and job_id not in ended and len(ended) < 2 and real(job_id) is not None:
+                ended.append(job_id)  # the two jobs approve_all enqueued, as the reconciler looks them up
+                if len(ended) == 1:  # the reconciler has read the pending exports by now
+                    stack.start_worker("export")
+                wait_for(lambda: (real(job_id) or None) and real(job_id).get_status(refresh=False)
+                         in (JobStatus.FINISHED, JobStatus.FAILED), timeout=120, interval=0.05,
+                         what=f"export job {job_id} to end")
+            return real(job_id)
+
+        from app.services.exports import reconcile_exports
+
+        with app.app_context():
+            monkeypatch.setattr(jobs.queues, "fetch_job", after_the_job)
+            done = reconcile_exports()
+            monkeypatch.setattr(jobs.queues, "fetch_job", real)
+        rows = {e.status: e for e in exports(stack)}
+        assert len(ended) == 2, ended
+        assert set(rows) == {"done", "pending"}, [(e.id, e.status, e.error) for e in exports(stack)]
+        assert done == [], done
+        retry = rows["pending"]
+        assert retry.tries == 1 and retry.next_attempt_at is not None
+        assert abs((retry.enqueued_at - retry.next_attempt_at).total_seconds()) < 1, \
+            (retry.enqueued_at, retry.next_attempt_at)  # still due in 30 s, not enqueued now
+        with app.app_context():
+            from app.extensions import db
+            from app.models import AuditEvent
+
+            assert db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "export.requeued")).all() == []
+    finally:
+        stack.stop_all()
+        origin.stop()
+
+
+def test_generator_edit_reconciler_leaves_an_edit_that_finished_meanwhile(sqlite_stack, monkeypatch):
+    """A queued generator edit read by the reconciler, whose job a real RQ worker runs to its end
+    before the reconciler's lookup: the edit keeps its outcome and is not queued again."""
+    import jobs.queues
+    from rq import SimpleWorker
+
+    from jobs.context import set_app
+    from jobs.queues import GPU, get_queue
+
+    app = sqlite_stack.app
+    app.config["RECONCILE_GRACE_S"] = 0
+    app.config["MODEL_DIR"] = str(sqlite_stack.env["MARQUEE_VAR_DIR"])  # edits go to the gpu queue
+    seeded = seed_campaign(app.test_client())
+    from review_helpers import create_request, make_people
+
+    people = make_people(app.test_client())
+    req = create_request(app.test_client(), seeded, ["ja-JP"], ["thumbnail-small"])
+    vid = req["variants"][0]["id"]
+    with app.app_context():  # not rendered: the edit ends at once ("recorded"), no model needed
+        from app.services.review import generator_edit
+        from app.models import User
+        from app.extensions import db
+
+        marketing = db.session.get(User, people.ids["marketing"])
+        fix_id = generator_edit(vid, marketing, op="remove", rect={"x": .1, "y": .1, "w": .2, "h": .2}).id
+    set_app(app)
+    real, ran = jobs.queues.fetch_job, []
+
+    def after_the_job(job_id: str):
+        if job_id.endswith(f"edit-{fix_id}") and not ran:
+            with app.app_context():
+                SimpleWorker([get_queue(GPU)], connection=jobs.queues.redis_conn()).work(burst=True)
+            ran.append(job_id)
+        return real(job_id)
+
+    from app.services.reconcile import reconcile_generator_edits
+    from app.models.base import utcnow
+
+    with app.app_context():
+        monkeypatch.setattr(jobs.queues, "fetch_job", after_the_job)
+        done = reconcile_generator_edits(utcnow(), 60)
+        monkeypatch.setattr(jobs.queues, "fetch_job", real)
+        from app.extensions import db
+        from app.models import AuditEvent, FixRequest
+
+        fix = db.session.get(FixRequest, fix_id)
+        db.session.refresh(fix)
+        assert ran, "the reconciler never looked the edit's job up"
+        assert done == [], done
+        assert fix.status == "recorded", fix.status
+        assert real(ran[0]).get_status(refresh=False).value == "finished"  # not enqueued again
+        assert db.session.scalars(db.select(AuditEvent).where(
+            AuditEvent.action == "generator_edit.requeued")).all() == []
