@@ -83,9 +83,10 @@ def register_cli(app: Flask) -> None:
         from .services.reconcile import reconcile
 
         done = reconcile()
-        click.echo(f"re-enqueued {len(done)} variant(s)")
+        click.echo(f"re-enqueued {len(done)} variant(s) or generator edit(s)")
         for d in done:
-            click.echo(f"  variant {d['variant']} r{d['revision']}: {d['reason']}")
+            what = f"variant {d['variant']} r{d['revision']}" if "variant" in d else f"generator edit {d['fix_request']}"
+            click.echo(f"  {what}: {d['reason']}")
 
     @app.cli.command("create-user")
     @click.argument("username")

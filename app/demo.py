@@ -74,7 +74,24 @@ def run_demo(out: Path, timeout: int) -> None:
                 raise click.ClickException(f"timed out after {timeout}s: {prog}; is a worker running?")
             time.sleep(1)
     click.echo(f"rendered {prog['rendered']}, failed {prog['failed']} in {time.monotonic() - t0:.1f}s")
+    twice = rendered_twice(req["id"])
+    click.echo(f"rendered more than once (render_count > 1 for one revision; must be 0): {len(twice)}"
+               + (f" {twice}" if twice else ""))
     path = write_contact_sheet(req["id"], out)
     click.echo(f"contact sheet: {path.resolve()}")
     if prog["failed"]:
         raise click.ClickException(f"{prog['failed']} variant(s) failed; see /api/v1/requests/{req['id']}")
+    if twice:
+        raise click.ClickException(f"{len(twice)} variant(s) were rendered more than once: {twice}")
+
+
+def rendered_twice(request_id: int) -> list[int]:
+    """Variants of the request with a revision rendered more than once (render_count counts one
+    per revision: more than the revision number means a render was repeated)."""
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import Variant
+
+    return list(db.session.scalars(select(Variant.id).where(Variant.request_id == request_id,
+                                                            Variant.render_count > Variant.revision).order_by(Variant.id)))

@@ -132,3 +132,146 @@ def test_reviewer_scope_in_lists(world):
     assert br.get(f"/api/v1/review/requests/{ids['request_id']}").status_code == 404
     m = jp.get(f"/api/v1/review/requests/{ids['request_id']}").get_json()
     assert {v["locale"] for v in m["variants"]} == {"ja-JP"}
+
+
+# --- shared flags: every scope x role x region --------------------------------------------------
+
+#: who flags, and the locales/regions they act in (None: everywhere). Written out here, not read
+#: from the code: admins reach every region, reviewers their own regions or locales only.
+FLAGGERS = {"admin": None, "reviewer_jp": {"regions": {"JP"}}, "reviewer_jp2": {"locales": {"ja-JP"}},
+            "reviewer_br": {"regions": {"BR"}}, "reviewer_sa": {"regions": {"SA"}},
+            "marketing": "forbidden", "integration": "forbidden"}
+SCOPES_ALL = ("variant", "localization", "key_art")
+FINISHED_STATES = ("rendered", "in_review", "approved")
+
+
+def _reaches(flagger: str, locale: str) -> bool:
+    spec = FLAGGERS[flagger]
+    if spec is None:
+        return True
+    if spec == "forbidden":
+        return False
+    return locale in spec.get("locales", ()) or locale.split("-")[1] in spec.get("regions", ())
+
+
+@pytest.fixture
+def shared_world(sqlite_stack):
+    """Requests from one key art and one title: ja-JP and pt-BR in two requests (three formats in
+    all), and an en-US poster (made by offset_ids) outside every reviewer's regions."""
+    from review_helpers import create_request, drop_jobs, render_inline
+
+    app = sqlite_stack.app
+    admin = app.test_client()
+    people = make_people(admin)
+    seeded, req = seeded_campaign(app, locales=("ja-JP", "pt-BR"), formats=("thumbnail-small", "square"))
+    req2 = create_request(admin, seeded, ["ja-JP", "pt-BR"], ["thumbnail-small"])
+    render_inline(app, [v["id"] for v in req2["variants"]])
+    drop_jobs(app, [v["id"] for v in req2["variants"]])
+    from app.extensions import db
+    from app.models import RenderRequest, Variant
+
+    with app.app_context():  # with the en-US variant offset_ids left from the same key art
+        rows = db.session.execute(db.select(Variant.id, Variant.locale, Variant.format, Variant.request_id)
+                                  .join(RenderRequest).where(RenderRequest.key_art_id == seeded["art"]["id"])).all()
+    variants = {vid: {"id": vid, "locale": loc, "format": fmt, "request_id": rid} for vid, loc, fmt, rid in rows}
+    assert {v["locale"] for v in variants.values()} == {"en-US", "ja-JP", "pt-BR"} and len(variants) == 7
+    return app, people, variants, req["id"]
+
+
+def _reset(app, people, variants) -> None:
+    """Every variant back to rendered, then each square approved by its own region's reviewer."""
+    from app.extensions import db
+    from app.models import Variant
+
+    with app.app_context():
+        db.session.execute(db.update(Variant).where(Variant.id.in_(list(variants))).values(
+            status="rendered", approved_by=None, approved_at=None))
+        db.session.commit()
+    for vid, v in variants.items():
+        if v["format"] == "square":
+            who = "reviewer_jp" if v["locale"] == "ja-JP" else "reviewer_br"
+            r = client_for(app, people.tokens[who]).post(f"/api/v1/variants/{vid}/approve", json={"revision": 1})
+            assert r.status_code == 200, r.get_json()
+
+
+def _states(app, variants) -> dict[int, tuple[str, str | None]]:
+    from app.extensions import db
+    from app.models import Variant
+
+    with app.app_context():
+        rows = db.session.execute(db.select(Variant.id, Variant.status, Variant.approved_by)
+                                  .where(Variant.id.in_(list(variants)))).all()
+        return {vid: (status, by) for vid, status, by in rows}
+
+
+def test_shared_flag_reaches_only_the_flaggers_regions(shared_world):
+    """A flag with a shared scope sends back the variants built from the same input that the flagger
+    may act on, and leaves every other region's variants (and approvals) exactly as they were."""
+    app, people, variants, first = shared_world
+    tokens = {"admin": app.config["TEST_ADMIN_TOKEN"], **people.tokens}
+    origins = [vid for vid, v in variants.items() if v["format"] == "thumbnail-small" and v["request_id"] == first]
+    assert len(origins) == 2
+    checked, failures = 0, []
+    for scope in SCOPES_ALL:
+        for flagger in FLAGGERS:
+            for origin in origins:
+                _reset(app, people, variants)
+                before = _states(app, variants)
+                o = variants[origin]
+                r = client_for(app, tokens[flagger]).post(f"/api/v1/variants/{origin}/flags", json={
+                    "revision": 1, "categories": ["other"], "comment": f"{scope} by {flagger}", "scope": scope})
+                after = _states(app, variants)
+                checked += 1
+                case = f"{flagger} flags {o['locale']} {o['format']} with scope {scope}"
+                if FLAGGERS[flagger] == "forbidden":
+                    expect_code = 403
+                elif not _reaches(flagger, o["locale"]):
+                    expect_code = 404
+                else:
+                    expect_code = 201
+                if r.status_code != expect_code:
+                    failures.append(f"{case}: {r.status_code}, expected {expect_code}: {r.get_json()}")
+                    continue
+                shared = set()
+                if scope == "key_art":
+                    shared = set(variants) - {origin}
+                elif scope == "localization":
+                    shared = {vid for vid, v in variants.items() if v["locale"] == o["locale"]} - {origin}
+                reached = {vid for vid in shared if _reaches(flagger, variants[vid]["locale"])}
+                changed = set()
+                if expect_code == 201:
+                    changed = {origin} | {vid for vid in reached if before[vid][0] in FINISHED_STATES}
+                for vid in variants:
+                    want = ("changes_requested", None) if vid in changed else before[vid]
+                    if after[vid] != want:
+                        v = variants[vid]
+                        failures.append(f"{case}: {v['locale']} {v['format']} (request {v['request_id']}) is "
+                                        f"{after[vid]}, expected {want}")
+                if expect_code == 201:
+                    prop = r.get_json().get("propagation") or {}
+                    got = (prop.get("scope"), set(prop.get("flagged_variant_ids", ())),
+                           set(prop.get("marked_variant_ids", ())), prop.get("outside_your_regions"))
+                    want = (scope, reached, changed - {origin}, len(shared - reached))
+                    if got != want:
+                        failures.append(f"{case}: propagation {prop}, expected {want}")
+                    if len(shared - reached) and "not touched" not in prop.get("note", ""):
+                        failures.append(f"{case}: the response does not say that others were not touched: {prop}")
+    assert checked == len(SCOPES_ALL) * len(FLAGGERS) * 2
+    assert not failures, "\n".join(failures)
+
+
+def test_jp_key_art_flag_leaves_the_br_approval_alone(shared_world):
+    """Issue 11's case, step by step: Brazil approved its square; Japan flags the key art."""
+    app, people, variants, _first = shared_world
+    _reset(app, people, variants)
+    jp_thumb = next(vid for vid, v in variants.items() if v["locale"] == "ja-JP" and v["format"] == "thumbnail-small")
+    br_square = next(vid for vid, v in variants.items() if v["locale"] == "pt-BR" and v["format"] == "square")
+    jp = client_for(app, people.tokens["reviewer_jp"])
+    r = jp.post(f"/api/v1/variants/{jp_thumb}/flags", json={"revision": 1, "categories": ["other"],
+                                                            "scope": "key_art"})
+    assert r.status_code == 201, r.get_json()
+    assert _states(app, variants)[br_square] == ("approved", "reviewer_br")
+    prop = r.get_json().get("propagation")
+    assert prop["outside_your_regions"] == 4 and prop["variants_marked"] == 2, prop
+    br_view = client_for(app, people.tokens["reviewer_br"]).get(f"/api/v1/variants/{br_square}/review").get_json()
+    assert br_view["flags"] == [] and not any(e["action"] == "review.flag_shared" for e in br_view["history"])

@@ -79,7 +79,7 @@ def test_shared_flag_marks_every_variant_built_from_it(stack):
     br_thumb, br_square = _by(req, "pt-BR", "thumbnail-small"), _by(req, "pt-BR", "square")
     br_card = req2["variants"][0]
 
-    # Brazil approves one of its variants first; the key-art flag from Japan must send it back.
+    # Brazil approves one of its variants first; a key-art flag from Brazil sends it back.
     assert br.post(f"/api/v1/variants/{br_square['id']}/approve", json={"revision": 1}).status_code == 200
 
     # 1) localized title: marks every format of ja-JP, nothing of pt-BR
@@ -94,7 +94,8 @@ def test_shared_flag_marks_every_variant_built_from_it(stack):
     assert sq["flags"][0]["categories"] == ["translation", "spelling"]
     assert br.get(f"/api/v1/variants/{br_thumb['id']}/flags").get_json() == []
 
-    # 2) key art: marks every variant of every request built from that key art, all regions
+    # 2) key art: marks every variant of every request built from that key art in the flagger's
+    #    regions, and nothing outside them
     r = jp.post(f"/api/v1/variants/{jp_square['id']}/flags", json={"revision": 1, "categories": ["gesture"]})
     assert r.status_code == 409  # already changes_requested by the shared flag
     admin_view = admin.get(f"/api/v1/variants/{br_thumb['id']}/review").get_json()
@@ -105,10 +106,18 @@ def test_shared_flag_marks_every_variant_built_from_it(stack):
         "rect": {"x": 0.1, "y": 0.2, "w": 0.3, "h": 0.25}, "scope": "key_art"})
     assert r.status_code == 201, r.get_json()
     key_flag = r.get_json()
-    for v in (jp_thumb, jp_square, br_square, br_card):
+    prop = key_flag["propagation"]
+    assert (prop["variants_flagged"], prop["variants_marked"]) == (2, 2), prop
+    assert set(prop["marked_variant_ids"]) == {br_square["id"], br_card["id"]}, prop
+    # ja-JP (two variants) and the en-US offset variant share the key art but are not Brazil's
+    assert prop["outside_your_regions"] == 3 and "not touched" in prop["note"], prop
+    for v in (br_square, br_card):
         rev = admin.get(f"/api/v1/variants/{v['id']}/review").get_json()
         assert rev["status"] == "changes_requested", (v, rev["status"])
         assert any(f["origin_flag_id"] == key_flag["id"] and f["scope"] == "key_art" for f in rev["flags"])
+    for v in (jp_thumb, jp_square):
+        rev = admin.get(f"/api/v1/variants/{v['id']}/review").get_json()
+        assert not any(f["origin_flag_id"] == key_flag["id"] for f in rev["flags"]), rev["flags"]
     sq = admin.get(f"/api/v1/variants/{br_square['id']}/review").get_json()
     assert sq["approved_by"] is None
     shared = [e for e in sq["history"] if e["action"] == "review.flag_shared"]

@@ -137,9 +137,14 @@ class Flags(MethodView):
     @blp.arguments(FlagIn)
     @blp.response(201)
     def post(self, data, variant_id: int):
-        """Flag this revision with categories, a comment and optionally a marked rectangle."""
-        return svc.flag(variant_id, data["revision"], current_user(), categories=data["categories"],
-                        comment=data["comment"], rect=data["rect"], scope=data["scope"]).to_dict()
+        """Flag this revision with categories, a comment and optionally a marked rectangle.
+
+        A key_art or localization scope also flags the other variants built from that input, but
+        only those in the caller's regions (admins: all); `propagation` says how many were flagged
+        and sent back, and how many outside the caller's regions were left untouched."""
+        outcome = svc.flag_revision(variant_id, data["revision"], current_user(), categories=data["categories"],
+                                    comment=data["comment"], rect=data["rect"], scope=data["scope"])
+        return {**outcome.flag.to_dict(), "propagation": outcome.to_dict()}
 
 
 @blp.route("/variants/<int:variant_id>/rerender")

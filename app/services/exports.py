@@ -13,7 +13,7 @@ import logging
 import time
 import uuid
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import timedelta, timezone
 from typing import Any, Callable, Iterator, TypeVar
 
 from flask import current_app, url_for
@@ -568,9 +568,42 @@ def _approved_but_unscheduled() -> list[Variant]:
     return list(found.values())
 
 
+def _due_in(at) -> float:
+    """Seconds until `at` (naive means UTC, as SQLite gives it back), 0 if past or None."""
+    if at is None:
+        return 0.0
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)
+    return max(0.0, (at - utcnow()).total_seconds())
+
+
+def _requeue_pending(seen, reason: str) -> Export | None:
+    """Take a pending export whose job is gone for re-enqueueing, if it is still as it was read
+    (pending, same try count, job and enqueue time): a job can end between the reconciler's read
+    and its RQ lookup, and what it did then stands. Returns the export, or None if it moved."""
+    export_id, jid, tries, enqueued_at = seen
+    res = db.session.execute(update(Export).where(
+        Export.id == export_id, Export.status == ExportStatus.PENDING.value, Export.tries == tries,
+        Export.job_id.is_(None) if jid is None else Export.job_id == jid,
+        Export.enqueued_at.is_(None) if enqueued_at is None else Export.enqueued_at == enqueued_at)
+        .values(enqueued_at=utcnow()).execution_options(synchronize_session=False))
+    if res.rowcount != 1:
+        db.session.rollback()
+        return None
+    exp = db.session.get(Export, export_id)
+    db.session.refresh(exp)
+    _audit(exp, "reconciler", "export.requeued", ExportStatus.PENDING.value, ExportStatus.PENDING.value,
+           {"reason": reason})
+    db.session.commit()
+    return exp
+
+
 def reconcile_exports() -> list[dict]:
     """Make Redis agree with the database: enqueue pending exports whose job is gone, take back running
-    exports whose heartbeat went stale (their worker died), release webhooks whose assets are done."""
+    exports whose heartbeat went stale (their worker died), release webhooks whose assets are done.
+
+    Rows are read first, then RQ is asked about their jobs; every move is a conditional UPDATE on
+    the state that was read, so an export whose job finished (or retried) meanwhile is left alone."""
     from rq.job import JobStatus
 
     from jobs.queues import fetch_job
@@ -578,34 +611,45 @@ def reconcile_exports() -> list[dict]:
     cfg = current_app.config
     now = utcnow()
     done: list[dict] = []
-    pending = db.session.scalars(select(Export).where(
+    pending = db.session.execute(select(Export.id, Export.job_id, Export.tries, Export.enqueued_at).where(
         Export.status == ExportStatus.PENDING.value,
-        or_(Export.enqueued_at.is_(None), Export.enqueued_at < now - timedelta(seconds=cfg["RECONCILE_GRACE_S"])))).all()
-    requeue = []
-    for exp in pending:
-        job = fetch_job(exp.job_id or job_id(exp))
+        or_(Export.enqueued_at.is_(None), Export.enqueued_at < now - timedelta(seconds=cfg["RECONCILE_GRACE_S"])))
+        .order_by(Export.id)).all()
+    db.session.commit()  # end the read: the re-check after each lookup must see later commits
+    for seen in pending:
+        export_id, jid, tries, _ = seen
+        jid = jid or job_id(Export(id=export_id, tries=tries))
+        job = fetch_job(jid)
         status = job.get_status(refresh=False) if job is not None else None
         if status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED):
             continue
-        _forget_job(exp.job_id or job_id(exp))
-        requeue.append(exp)
-        done.append({"export": exp.id, "reason": "job missing from Redis" if job is None else f"job {status.value}"})
-    stale = db.session.scalars(select(Export).where(
+        reason = "job missing from Redis" if job is None else f"job {status.value}"
+        exp = _requeue_pending(seen, reason)
+        if exp is None:  # its job claimed, finished or rescheduled it meanwhile
+            continue
+        _forget_job(jid)
+        _enqueue([exp], delay_s=_due_in(exp.next_attempt_at))  # a lost retry keeps its backoff
+        done.append({"export": export_id, "reason": reason})
+    stale = db.session.execute(select(Export.id, Export.attempt, Export.job_id, Export.tries).where(
         Export.status == ExportStatus.RUNNING.value,
-        Export.heartbeat_at < now - timedelta(seconds=cfg["EXPORT_STALE_S"]))).all()
-    for exp in stale:
-        res = db.session.execute(update(Export).where(Export.id == exp.id, Export.attempt == exp.attempt,
-                                                      Export.status == ExportStatus.RUNNING.value)
-                                 .values(status=ExportStatus.PENDING.value, attempt=None))
-        if res.rowcount == 1:
-            _audit(exp, "reconciler", "export.requeued", ExportStatus.RUNNING.value, ExportStatus.PENDING.value,
-                   {"reason": "heartbeat stale"})
-            db.session.commit()
-            _forget_job(exp.job_id or job_id(exp))   # the dead attempt's job; its claim no longer holds
-            requeue.append(exp)
-            done.append({"export": exp.id, "reason": "heartbeat stale"})
+        Export.heartbeat_at < now - timedelta(seconds=cfg["EXPORT_STALE_S"])).order_by(Export.id)).all()
     db.session.commit()
-    _enqueue(requeue)
+    for export_id, attempt, jid, tries in stale:
+        res = db.session.execute(update(Export).where(
+            Export.id == export_id, Export.attempt == attempt, Export.status == ExportStatus.RUNNING.value,
+            Export.heartbeat_at < now - timedelta(seconds=cfg["EXPORT_STALE_S"]))
+            .values(status=ExportStatus.PENDING.value, attempt=None).execution_options(synchronize_session=False))
+        if res.rowcount != 1:  # it beat, finished or was taken back by another reconciler meanwhile
+            db.session.rollback()
+            continue
+        exp = db.session.get(Export, export_id)
+        db.session.refresh(exp)
+        _audit(exp, "reconciler", "export.requeued", ExportStatus.RUNNING.value, ExportStatus.PENDING.value,
+               {"reason": "heartbeat stale"})
+        db.session.commit()
+        _forget_job(jid or job_id(Export(id=export_id, tries=tries)))  # the dead attempt's job
+        _enqueue([exp])
+        done.append({"export": export_id, "reason": "heartbeat stale"})
     for variant in _approved_but_unscheduled():
         exps = schedule_variant(variant, actor="reconciler")
         done.append({"variant": variant.id, "revision": variant.revision, "reason": "approved, never scheduled",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select, update
@@ -157,10 +158,49 @@ def shared_with(v: Variant, scope: str) -> list[Variant]:
                                    .order_by(Variant.id)))
 
 
+def may_flag(user: User, v: Variant) -> bool:
+    """Whether `user` may send `v` back: admins everywhere, others (reviewers) in their own
+    locales and regions only. A shared flag reaches no further than this."""
+    return user.role == "admin" or user.sees_locale(v.locale)
+
+
+@dataclass
+class FlagOutcome:
+    """A flag and how far it reached: the copies it left on other variants built from the same
+    input (`flagged`), those of them sent back to changes_requested (`marked`), and how many
+    such variants lie outside the flagger's regions and were not touched (`outside`)."""
+
+    flag: Flag
+    scope: str
+    flagged: list[int] = field(default_factory=list)
+    marked: list[int] = field(default_factory=list)
+    outside: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"scope": self.scope, "variants_flagged": len(self.flagged),
+                               "variants_marked": len(self.marked), "flagged_variant_ids": self.flagged,
+                               "marked_variant_ids": self.marked, "outside_your_regions": self.outside}
+        if self.outside:
+            out["note"] = (f"{self.outside} other variant(s) built from the same "
+                           f"{'key art' if self.scope == FlagScope.KEY_ART.value else 'localization'} are "
+                           "outside your regions and were not touched; a reviewer of those regions or an "
+                           "admin can flag them")
+        return out
+
+
 def flag(variant_id: int, revision: int, user: User, *, categories: list[str], comment: str = "",
          rect: dict[str, Any] | None = None, scope: str = "variant") -> Flag:
-    """Flag one revision (-> changes_requested). A shared-scope flag marks every variant built
-    from that input too: each gets its own copy of the flag and, if finished, changes_requested."""
+    """Flag one revision (-> changes_requested); see flag_revision for shared scopes."""
+    return flag_revision(variant_id, revision, user, categories=categories, comment=comment, rect=rect,
+                         scope=scope).flag
+
+
+def flag_revision(variant_id: int, revision: int, user: User, *, categories: list[str], comment: str = "",
+                  rect: dict[str, Any] | None = None, scope: str = "variant") -> FlagOutcome:
+    """Flag one revision (-> changes_requested). A shared-scope flag marks every other variant
+    built from that input that the flagger may act on (may_flag): each gets its own copy of the
+    flag and, if finished, changes_requested. Variants outside the flagger's regions are never
+    touched (a JP reviewer's key-art flag must not withdraw a BR approval); they are counted."""
     cats = _validate_flag(categories, scope)
     box = _validate_rect(rect)
     comment = (comment or "").strip()
@@ -173,13 +213,17 @@ def flag(variant_id: int, revision: int, user: User, *, categories: list[str], c
                   author=user.username)
     db.session.add(origin)
     db.session.flush()
+    shared = shared_with(v, scope)
+    reach = [o for o in shared if may_flag(user, o)]
+    outcome = FlagOutcome(flag=origin, scope=scope, outside=len(shared) - len(reach))
     _record(user.username, v, revision, "flag", before, S.CHANGES_REQUESTED.value, flag_id=origin.id,
-            categories=cats, scope=scope, rect=box)
-    for other in shared_with(v, scope):
+            categories=cats, scope=scope, rect=box, outside_flaggers_regions=outcome.outside or None)
+    for other in reach:
         copy = Flag(variant_id=other.id, revision=other.revision, categories=cats, comment=comment, rect=None,
                     scope=scope, origin_flag_id=origin.id, author=user.username)
         db.session.add(copy)
         db.session.flush()
+        outcome.flagged.append(other.id)
         prior = other.status
         if prior in FINISHED and prior != S.CHANGES_REQUESTED.value:
             res = db.session.execute(update(Variant).where(
@@ -189,10 +233,12 @@ def flag(variant_id: int, revision: int, user: User, *, categories: list[str], c
             after = S.CHANGES_REQUESTED.value if res.rowcount == 1 else prior
         else:
             after = prior
+        if after != prior:
+            outcome.marked.append(other.id)
         _record(user.username, other, other.revision, "flag_shared", prior, after, flag_id=copy.id,
                 origin_flag_id=origin.id, origin_variant_id=v.id, scope=scope)
     db.session.commit()
-    return origin
+    return outcome
 
 
 def _validate_overrides(raw: dict[str, Any] | None) -> dict[str, str]:
@@ -281,9 +327,14 @@ def generator_edit(variant_id: int, user: User, *, op: str, rect: dict[str, Any]
 
 
 def edit_job_id(fix: FixRequest) -> str:
+    return edit_job_id_of(fix.id)
+
+
+def edit_job_id_of(fix_id: int) -> str:
+    """The RQ job id of a generator edit (one job per fix request)."""
     from jobs.queues import job_id_for
 
-    return job_id_for(f"edit-{fix.id}")
+    return job_id_for(f"edit-{fix_id}")
 
 
 def enqueue_generator_edit(fix: FixRequest) -> None:
