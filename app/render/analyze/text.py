@@ -38,7 +38,7 @@ def _stroke(mask: np.ndarray) -> tuple[float, float]:
     return 2.0 * mean, float(vals.std()) / max(mean, 1e-6)
 
 
-def _char_candidates(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _char_candidates(grey: np.ndarray, strict: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Letter-like MSER regions: boxes (x0, y0, x1, y1) and per-box (stroke width, mean grey)."""
     h, w = grey.shape
     mser = cv2.MSER_create(5, 20, max(60, int(h * w * 0.004)))
@@ -66,14 +66,14 @@ def _char_candidates(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
         mask[pts[:, 1] - y0, pts[:, 0] - x0] = 1
         sw, cv = _stroke(mask)
-        if cv > MAX_STROKE_CV or sw > MAX_STROKE_RATIO * (y1 - y0):
+        if strict and (cv > MAX_STROKE_CV or sw > MAX_STROKE_RATIO * (y1 - y0)):
             continue
         out_boxes.append(arr[i])
         out_feats.append((sw, float(grey[pts[:, 1], pts[:, 0]].mean())))
     return np.array(out_boxes).reshape(-1, 4), np.array(out_feats).reshape(-1, 2)
 
 
-def _group_lines(chars: np.ndarray, feats: np.ndarray) -> list[Box]:
+def _group_lines(chars: np.ndarray, feats: np.ndarray, strict: bool = True) -> list[Box]:
     """Chain character boxes of similar height, stroke and ink on one baseline into text lines."""
     order = np.argsort(chars[:, 0], kind="stable")
     chars, feats = chars[order], feats[order]
@@ -100,7 +100,7 @@ def _group_lines(chars: np.ndarray, feats: np.ndarray) -> list[Box]:
             sw_a, sw_b = feats[last, 0], feats[j, 0]
             same_stroke = max(sw_a, sw_b) / max(1e-6, min(sw_a, sw_b)) < 2.0
             same_ink = abs(feats[last, 1] - feats[j, 1]) < 40
-            if same_h and cy_close and gap > -0.1 * lh and same_stroke and same_ink:
+            if same_h and cy_close and gap > -0.1 * lh and (not strict or (same_stroke and same_ink)):
                 members.append(j)
                 used[j] = True
                 last = j
@@ -123,12 +123,13 @@ def _group_lines(chars: np.ndarray, feats: np.ndarray) -> list[Box]:
     return [Box(int(arr[k, 0]), int(arr[k, 1]), int(arr[k, 2] - arr[k, 0]), int(arr[k, 3] - arr[k, 1])) for k in keep]
 
 
-def detect_text(image: Image.Image) -> list[Box]:
-    """Boxes of lines of text baked into the art, in source pixels, padded a little."""
+def detect_text(image: Image.Image, strict: bool = True) -> list[Box]:
+    """Boxes of lines of text baked into the art, in source pixels, padded a little.
+    strict=False skips the stroke and ink checks: the version-2 detector, kept for comparison."""
     small, scale = downscaled(image, TEXT_MAX_SIDE)
     grey = cv2.cvtColor(np.asarray(small.convert("RGB")), cv2.COLOR_RGB2GRAY)
-    chars, feats = _char_candidates(grey)
-    lines = _group_lines(chars, feats) if len(chars) else []
+    chars, feats = _char_candidates(grey, strict)
+    lines = _group_lines(chars, feats, strict) if len(chars) else []
     sx, sy = image.width / small.width, image.height / small.height
     out = []
     for b in lines:
