@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from subject_eval import evaluate, new_detector, old_detector, table  # noqa: E402
+from subject_eval import evaluate, false_text, new_detector, old_detector, table  # noqa: E402
 from subject_set import subject_set  # noqa: E402
 
 
@@ -34,6 +34,7 @@ def main() -> int:
     if args.misses:
         print("new misses:", *new["all"].misses, sep="\n  ")
         print("new false:", *new["all"].false, sep="\n  ")
+        print("new false text:", *false_text(items, new_detector), sep="\n  ")
         print("old misses:", *old["all"].misses, sep="\n  ")
         print("old false:", *old["all"].false, sep="\n  ")
     return 0

@@ -150,3 +150,12 @@ def table(old: dict[str, Tally], new: dict[str, Tally]) -> str:
         row.append(f"{new[c].total}")
         lines.append(" | ".join(row))
     return "\n".join(lines)
+
+
+def false_text(items: list[Labelled], detector: Detector) -> list[str]:
+    """Text boxes found on images that have none (textures, scenes), for inspection."""
+    out = []
+    for item in items:
+        if item.category in NO_FACE_CATEGORIES:
+            out += [f"{item.name}:{list(b)}" for b in detector(item.image)[1]]
+    return out

@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont
 
 DATA = Path(__file__).resolve().parent / "data" / "subjects.json"
 FONT = "/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf"
+SERIF = "/usr/share/fonts/truetype/noto/NotoSerif-Bold.ttf"
 
 #: Faces at least this share of the image area are held to the recall/precision targets.
 TARGET_AREA = 0.02
@@ -172,11 +173,11 @@ def scale(art: _Art, s: float) -> _Art:
 
 
 def title(art: _Art, text: str, where: str = "bottom", size_share: float = 0.09,
-          fill: tuple[int, int, int] = (255, 255, 255)) -> _Art:
+          fill: tuple[int, int, int] = (255, 255, 255), font_path: str = FONT) -> _Art:
     """Print a title across the art with Noto Sans Bold, with a soft shadow, and label its box."""
     im = art.image.copy()
     w, h = im.size
-    font = ImageFont.truetype(FONT, max(10, round(h * size_share)))
+    font = ImageFont.truetype(font_path, max(10, round(h * size_share)))
     d = ImageDraw.Draw(im)
     l, t, r, b = d.textbbox((0, 0), text, font=font)
     x = (w - (r - l)) // 2 - l
@@ -222,6 +223,9 @@ def _items() -> list[tuple[str, str, _Art]]:
     items.append(("flower-title", "text", title(base("flower"), "Spring Bloom", where="top")))
     items.append(("coffee-title", "text", title(base("coffee"), "MORNING CUP", where="top", size_share=0.08,
                                                fill=(250, 240, 220))))
+    items.append(("rocket-title", "text", title(base("rocket"), "LIFTOFF", where="top", size_share=0.1)))
+    items.append(("china-title", "text", title(base("china"), "Summer Palace", where="top", size_share=0.08,
+                                               fill=(20, 24, 40), font_path=SERIF)))
     # Animal faces.
     cat = base("chelsea")
     items.append(("chelsea", "animal", cat))

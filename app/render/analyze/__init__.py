@@ -25,7 +25,7 @@ __all__ = ["ANALYSIS_VERSION", "ANIMAL_FACE", "DEFAULT_DETECTORS", "DETECTORS", 
 def analyze(image: Image.Image, detectors: tuple[str, ...] | list[str] | None = None) -> Analysis:
     """Run the named detectors (default: DEFAULT_DETECTORS) on the image, in order."""
     names = resolve(detectors)
-    ctx = Context(image.convert("RGB"))
+    ctx = Context(image if image.mode == "RGB" else image.convert("RGB"))
     for name in names:
         DETECTORS[name](ctx)
     subjects = tuple(sorted(ctx.subjects, key=lambda s: -s.score))

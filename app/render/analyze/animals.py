@@ -17,7 +17,7 @@ from .boxes import nms, overlaps
 
 CASCADES = ("haarcascade_frontalcatface.xml", "haarcascade_frontalcatface_extended.xml")
 PADS = (0.3, 0.6)                 # border, as a share of the long side
-SIDES = (140, 180, 230)           # long side of each view, border included (cat faces >= ~4% of the art)
+SIDES = (150, 210)                # long side of each view, border included (cat faces >= ~4% of the art)
 VOTES = 0.25                      # share of views that must agree
 AGREE_IOU = 0.5
 MIN_FACE = 0.15                   # smallest cat face searched, as a share of the art's long side

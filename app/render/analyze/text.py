@@ -8,7 +8,10 @@ Why the checks: petals, leaves and fabric folds also give MSER regions of letter
 rows. Lettering differs in three ways that are cheap to test: a character is a stroke of
 nearly constant width, thin against its height (stroke-width transform, approximated by the
 distance transform along the region's ridge); the characters of one line share a stroke width
-and an ink colour; and they sit on one baseline or cap line. Candidates are suppressed with a
+and an ink colour; and they sit on one baseline or cap line; a line is two-tone, ink on ground (its grey levels
+split by Otsu into two classes far apart for their spread), with one ink along it. On the
+evaluation set, titles printed over photos separate by >= 4.75 and false lines on grass and
+roof tiles by <= 3.65. Candidates are suppressed with a
 vectorised NMS (boxes.nms), which took 2.1 s as a Python loop on a 24 MP key art.
 """
 from __future__ import annotations
@@ -24,6 +27,8 @@ TEXT_MAX_SIDE = 1024
 MAX_STROKE_CV = 0.55        # stroke width spread (std / mean) along a character's ridge
 MAX_STROKE_RATIO = 0.3      # stroke width / character height
 MIN_CHARS = 3
+MIN_SEPARATION = 4.2        # a line's two tones (Otsu): mean gap / pooled spread within each tone
+MAX_INK_SPREAD = 25.0       # grey-level spread of the characters' mean ink along a line
 
 
 def _stroke(mask: np.ndarray) -> tuple[float, float]:
@@ -112,7 +117,8 @@ def _group_lines(chars: np.ndarray, feats: np.ndarray, strict: bool = True) -> l
         aligned = min(float(m[:, 1].std()), float(m[:, 3].std())) < 0.12 * med
         u = (m[:, 0].min(), m[:, 1].min(), m[:, 2].max(), m[:, 3].max())
         # Text is a row of similar marks sharing a baseline or cap line, longer than tall.
-        if u[2] - u[0] >= 1.5 * (u[3] - u[1]) and heights[-1] <= 2.0 * heights[0] and aligned:
+        one_ink = not strict or float(feats[members, 1].std()) <= MAX_INK_SPREAD
+        if u[2] - u[0] >= 1.5 * (u[3] - u[1]) and heights[-1] <= 2.0 * heights[0] and aligned and one_ink:
             used[i] = True
             lines.append(u)
     if not lines:
@@ -123,6 +129,20 @@ def _group_lines(chars: np.ndarray, feats: np.ndarray, strict: bool = True) -> l
     return [Box(int(arr[k, 0]), int(arr[k, 1]), int(arr[k, 2] - arr[k, 0]), int(arr[k, 3] - arr[k, 1])) for k in keep]
 
 
+def two_tone_separation(grey: np.ndarray, box: Box) -> float:
+    """How clearly the box splits into two grey levels: Otsu's class-mean gap over the pooled
+    within-class standard deviation (lettering: ink and ground; texture: a spread of greys)."""
+    patch = grey[box.y:box.bottom, box.x:box.right]
+    if patch.size < 4:
+        return 0.0
+    t, _ = cv2.threshold(patch, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    lo, hi = patch[patch <= t].astype(np.float64), patch[patch > t].astype(np.float64)
+    if not lo.size or not hi.size:
+        return 0.0
+    pooled = np.sqrt((lo.var() * lo.size + hi.var() * hi.size) / patch.size)
+    return float(hi.mean() - lo.mean()) / max(1.0, float(pooled))
+
+
 def detect_text(image: Image.Image, strict: bool = True) -> list[Box]:
     """Boxes of lines of text baked into the art, in source pixels, padded a little.
     strict=False skips the stroke and ink checks: the version-2 detector, kept for comparison."""
@@ -130,6 +150,8 @@ def detect_text(image: Image.Image, strict: bool = True) -> list[Box]:
     grey = cv2.cvtColor(np.asarray(small.convert("RGB")), cv2.COLOR_RGB2GRAY)
     chars, feats = _char_candidates(grey, strict)
     lines = _group_lines(chars, feats, strict) if len(chars) else []
+    if strict:
+        lines = [b for b in lines if two_tone_separation(grey, b) >= MIN_SEPARATION]
     sx, sy = image.width / small.width, image.height / small.height
     out = []
     for b in lines:
