@@ -106,7 +106,7 @@ def score_one(item: Labelled, faces: list[Box4], text: list[Box4]) -> Tally:
 
 
 def evaluate(items: list[Labelled], detector: Detector) -> dict[str, Tally]:
-    """Tallies per category, plus 'all'."""
+    """Tallies per category, plus 'people' (every category but animal: human faces) and 'all'."""
     out: dict[str, Tally] = {}
     total = Tally()
     for item in items:
@@ -115,6 +115,8 @@ def evaluate(items: list[Labelled], detector: Detector) -> dict[str, Tally]:
         t = score_one(item, faces, text)
         t.seconds = time.perf_counter() - start
         out.setdefault(item.category, Tally()).add(t)
+        if item.category != "animal":
+            out.setdefault("people", Tally()).add(t)
         total.add(t)
     out["all"] = total
     return out
@@ -141,7 +143,7 @@ def table(old: dict[str, Tally], new: dict[str, Tally]) -> str:
     head = (f"{'category':<9} | {'old P':>6} {'old R':>6} {'R>=2%':>6} {'FP':>3} {'text':>5} {'ftxt':>4} {'s':>5} |"
             f" {'new P':>6} {'new R':>6} {'R>=2%':>6} {'FP':>3} {'text':>5} {'ftxt':>4} {'s':>5} | faces")
     lines = [head, "-" * len(head)]
-    cats = [c for c in new if c != "all"] + ["all"]
+    cats = [c for c in new if c not in ("people", "all")] + ["people", "all"]
     for c in cats:
         row = [f"{c:<9}"]
         for t in (old[c], new[c]):

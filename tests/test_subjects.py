@@ -12,7 +12,7 @@ from app.render.analyze import (ANALYSIS_VERSION, DEFAULT_DETECTORS, Analysis, S
                                 detect_faces, detect_text)
 from app.render.analyze.boxes import nms
 from app.render.geometry import Box
-from subject_eval import evaluate, new_detector, score_one
+from subject_eval import evaluate, new_detector
 from subject_set import TARGET_AREA, subject_set
 
 
@@ -32,19 +32,13 @@ def test_set_is_large_and_varied(labelled):
     assert {"plain", "edge", "rotated", "dark", "small", "group", "text", "animal", "texture", "scene"} <= cats
 
 
-def test_faces_of_two_percent_meet_the_targets(labelled):
-    """Human faces >= 2% of the image: recall and precision >= 0.95 (scored on human faces only)."""
-    found = total = tp = fp = 0
-    for item in labelled:
-        if item.category == "animal":
-            continue
-        a = analyze(item.image, ("faces",))
-        t = score_one(item, [tuple(b.as_list()) for b in a.faces], [])
-        found, total = found + t.found_target, total + t.total_target
-        tp, fp = tp + t.tp, fp + t.fp
-    assert total >= 20
-    assert found / total >= 0.95, f"recall {found}/{total}"
-    assert tp / (tp + fp) >= 0.95, f"precision {tp}/{tp + fp}"
+def test_faces_of_two_percent_meet_the_targets(results):
+    """Human faces >= 2% of the image: recall and precision >= 0.95 (every category but the cat's;
+    a cat face found on a person would count as a false face here)."""
+    people = results["people"]
+    assert people.total_target >= 20
+    assert people.recall_target >= 0.95, people.misses
+    assert people.precision >= 0.95, people.false
 
 
 def test_no_false_faces_or_text_on_textures_flowers_and_titles(results):
