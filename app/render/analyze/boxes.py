@@ -7,8 +7,6 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from ..geometry import Box
-
 
 def downscaled(image: Image.Image, max_side: int) -> tuple[Image.Image, float]:
     """The image shrunk so its long side is at most max_side, and the scale applied (<= 1)."""
@@ -17,18 +15,6 @@ def downscaled(image: Image.Image, max_side: int) -> tuple[Image.Image, float]:
         return image, 1.0
     size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
     return image.resize(size, Image.Resampling.BILINEAR), scale
-
-
-def to_boxes(xyxy: np.ndarray, scale: float = 1.0, clip: tuple[int, int] | None = None) -> list[Box]:
-    """(x0, y0, x1, y1) rows -> Box objects, multiplied by scale and clipped to (width, height)."""
-    out = []
-    for x0, y0, x1, y1 in np.asarray(xyxy, dtype=np.float64).reshape(-1, 4) * scale:
-        if clip is not None:
-            x0, y0 = max(0.0, x0), max(0.0, y0)
-            x1, y1 = min(float(clip[0]), x1), min(float(clip[1]), y1)
-        x, y = int(round(x0)), int(round(y0))
-        out.append(Box(x, y, max(1, int(round(x1)) - x), max(1, int(round(y1)) - y)))
-    return out
 
 
 def overlaps(box: np.ndarray, others: np.ndarray, over: str = "union") -> np.ndarray:
