@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-ROOT = Path(__file__).resolve().parent.parent
 FUZZ_ID = 7_654_321
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance"
 
@@ -40,17 +39,23 @@ class Counting:
         self.app, self.tally = app, tally
 
     def __call__(self, environ: dict, start_response: Callable):
+        where = f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO')}?{environ.get('QUERY_STRING', '')}"
+
         def start(status: str, headers: list, exc_info=None):
-            code = int(status.split()[0])
-            self.tally.requests += 1
-            self.tally.statuses[code] += 1
-            if code >= 500:
-                self.tally.server_errors.append(
-                    f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO')}?{environ.get('QUERY_STRING', '')} "
-                    f"-> {status}")
+            self._count(int(status.split()[0]), f"{where} -> {status}")
             return start_response(status, headers, exc_info)
 
-        return self.app(environ, start)
+        try:
+            return self.app(environ, start)
+        except Exception as exc:  # escaped the app: the server answers 500 itself
+            self._count(500, f"{where} -> escaped {type(exc).__name__}: {exc}")
+            raise
+
+    def _count(self, code: int, what: str) -> None:
+        self.tally.requests += 1
+        self.tally.statuses[code] += 1
+        if code >= 500:
+            self.tally.server_errors.append(what[:500])
 
 
 def seed(app) -> str:
@@ -65,7 +70,10 @@ def seed(app) -> str:
     assert r.status_code == 202, r.get_data(as_text=True)
     with app.app_context():
         from app.extensions import db
-        from app.models import ApiToken, User
+        from app.models import ApiToken, User, Variant
+
+        # as if a worker had rendered variant 1: decisions on it reach the review logic
+        db.session.get(Variant, r.get_json()["variants"][0]["id"]).status = "rendered"
 
         user = User(id=FUZZ_ID, username="schemathesis", role="admin", locales=[], regions=[])
         tok, raw = ApiToken.issue(user, "schemathesis")
@@ -80,6 +88,7 @@ def serve(app, tally: Tally) -> Iterator[str]:
     """The app on 127.0.0.1:<free port>, one request at a time, until the block ends."""
     from werkzeug.serving import make_server
 
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: an error is a 500 answer
     server = make_server("127.0.0.1", 0, Counting(app, tally), threaded=False)
     thread = threading.Thread(target=server.serve_forever, name="api-under-test", daemon=True)
     thread.start()
@@ -91,8 +100,9 @@ def serve(app, tally: Tally) -> Iterator[str]:
 
 
 def run_schemathesis(base_url: str, token: str, *, max_examples: int, seed: int | None, timeout: float,
-                     extra: list[str] | None = None) -> subprocess.CompletedProcess:
-    """The schemathesis CLI against the server (its own process: its event loop, its workers)."""
+                     workdir: Path, extra: list[str] | None = None) -> subprocess.CompletedProcess:
+    """The schemathesis CLI against the server, in its own process; it writes its state (and any
+    report) under `workdir`, not into the checkout."""
     exe = Path(sys.executable).with_name("schemathesis")
     cmd = [str(exe) if exe.exists() else "schemathesis", "run", f"{base_url}/api/v1/openapi.json",
            "--url", base_url, "-H", f"Authorization: Bearer {token}", "--checks", CHECKS,
@@ -101,4 +111,4 @@ def run_schemathesis(base_url: str, token: str, *, max_examples: int, seed: int 
            "--generation-with-security-parameters", "false", *(extra or [])]
     if seed is not None:
         cmd += ["--seed", str(seed)]
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout)

@@ -178,6 +178,7 @@ def test_marks_used_in_right_to_left_text_are_still_accepted(seeded):
     ("title", "\u5b87" * 41, False),
     ("title", "e\u0301" * 80, True),         # 160 code points, 80 clusters
     ("title", "\u0930\u093e" * 80, True),    # Devanagari consonant + vowel sign: one cluster each
+    ("title", "e\u0301\u0301\u0301" * 76, False),  # 76 clusters, but 304 code points: past VARCHAR(300)
     ("tagline", "a" * 160, True),
     ("tagline", "a" * 161, False),
     ("tagline", "\u304b" * 80, True),        # kana
@@ -192,7 +193,31 @@ def test_titles_and_taglines_have_per_script_length_limits(seeded, field, text, 
     if ok:
         assert resp.status_code == 201, resp.get_data(as_text=True)[:300]
     else:
-        assert_error(resp, 422, field, "cells" if "\n" not in text else "control")
+        assert_error(resp, 422, field, "control" if "\n" in text else "code points" if len(text) > 300 else "cells")
+
+
+@pytest.mark.parametrize("body,words", [
+    ({"revision": 2**31 - 1}, ["revision", "2147483646"]),   # its next revision would not fit
+    ({"flag_id": 999_999}, ["flag 999999 does not exist"]),  # a fix row's foreign key on PostgreSQL
+])
+def test_rerender_and_generator_refuse_what_the_database_would(stack, body, words):
+    client = stack.app.test_client()
+    s = seed_campaign(client)
+    req = client.post("/api/v1/requests", json={"title_id": s["title"]["id"], "key_art_id": s["art"]["id"],
+                                                "brand_kit_id": s["kit"]["id"], "locales": ["en-US"],
+                                                "formats": ["square"]}).get_json()
+    vid = req["variants"][0]["id"]
+    with stack.app.app_context():  # as if a worker had rendered it (no worker runs here)
+        from app.extensions import db
+        from app.models import Variant
+
+        db.session.get(Variant, vid).status = "rendered"
+        db.session.commit()
+    assert_error(client.post(f"/api/v1/variants/{vid}/rerender", json=body), 422, *words)
+    if "flag_id" in body:
+        gen = client.post(f"/api/v1/variants/{vid}/generator",
+                          json={"op": "remove", "rect": {"x": .1, "y": .1, "w": .2, "h": .2}, **body})
+        assert_error(gen, 422, *words)
 
 
 # --- structure and size ---------------------------------------------------------------------------

@@ -16,15 +16,16 @@ pytestmark = pytest.mark.service
 MIN_REQUESTS = 1000
 
 
-def test_schemathesis_finds_no_server_error_and_no_schema_violation(pg_stack, capsys):
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(pg_stack, tmp_path, capsys):
     token = seed(pg_stack.app)
     tally = Tally()
     with serve(pg_stack.app, tally) as base_url:
-        run = run_schemathesis(base_url, token, max_examples=25, seed=20261130, timeout=480,
-                               extra=["--phases", "examples,coverage,fuzzing", "--generation-deterministic"])
+        run = run_schemathesis(base_url, token, max_examples=5, seed=20261130, timeout=480, workdir=tmp_path,
+                               extra=["--phases", "coverage,fuzzing"])
     output = run.stdout + run.stderr
     with capsys.disabled():
-        print("\n--- schemathesis (CI run) ---\n" + output[-6000:])
+        start = min((i for i in (output.find("= FAILURES ="), output.find("= SUMMARY =")) if i >= 0), default=0)
+        print("\n--- schemathesis (CI run) ---\n" + output[max(0, start - 40):][-8000:])
         print(f"server side: {tally.summary()}")
         for line in tally.server_errors[:20]:
             print("  5xx:", line)

@@ -5,7 +5,9 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from ..auth import current_user
-from ..models.review import CATEGORIES, SCOPES
+from ..extensions import db
+from ..models.review import CATEGORIES, SCOPES, Flag
+from ..services import ServiceError
 from ..services import review as svc
 from ..services.requests import get_request, get_variant
 from .jsonbody import Blueprint
@@ -16,6 +18,8 @@ blp = Blueprint("review", __name__, url_prefix="/api/v1", description="Regional 
 DECIDERS = frozenset({"admin", "reviewer"})
 FIXERS = frozenset({"admin", "marketing"})
 READERS = frozenset({"admin", "marketing", "reviewer"})
+#: A revision named in a body: the next one (revision + 1) must still fit an INTEGER column.
+REVISION_MAX = INT_MAX - 1
 
 
 class RectIn(ApiSchema):
@@ -26,11 +30,11 @@ class RectIn(ApiSchema):
 
 
 class ApproveIn(ApiSchema):
-    revision = Count(1, INT_MAX, required=True, metadata={"description": "the revision you looked at"})
+    revision = Count(1, REVISION_MAX, required=True, metadata={"description": "the revision you looked at"})
 
 
 class FlagIn(ApiSchema):
-    revision = Count(1, INT_MAX, required=True)
+    revision = Count(1, REVISION_MAX, required=True)
     categories = BoundedList(Text(validate=validate.OneOf(CATEGORIES)), min_items=1, max_items=len(CATEGORIES) * 2,
                              required=True)
     comment = Text(load_default="", validate=validate.Length(max=4000))
@@ -47,7 +51,7 @@ class OverridesIn(ApiSchema):
 
 
 class RerenderIn(ApiSchema):
-    revision = Count(1, INT_MAX, load_default=None, allow_none=True)
+    revision = Count(1, REVISION_MAX, load_default=None, allow_none=True)
     overrides = fields.Nested(OverridesIn, load_default=dict)
     flag_id = Id(load_default=None, allow_none=True)
 
@@ -57,6 +61,13 @@ class GeneratorIn(ApiSchema):
     rect = fields.Nested(RectIn, load_default=None, allow_none=True)
     prompt = Text(load_default="", validate=validate.Length(max=1000))
     flag_id = Id(load_default=None, allow_none=True)
+
+
+def _existing_flag(flag_id: int | None) -> int | None:
+    """A fix names a flag that exists (else the fix row's foreign key fails on PostgreSQL)."""
+    if flag_id is not None and db.session.get(Flag, flag_id) is None:
+        raise ServiceError(f"flag {flag_id} does not exist", status=422, field="flag_id")
+    return flag_id
 
 
 def _summary(v) -> dict:
@@ -153,7 +164,7 @@ class Rerender(MethodView):
     def post(self, data, variant_id: int):
         """New revision with overrides (tagline, crop anchor, text zone); it goes back to review."""
         return _summary(svc.rerender(variant_id, current_user(), overrides=data["overrides"],
-                                     revision=data["revision"], flag_id=data["flag_id"]))
+                                     revision=data["revision"], flag_id=_existing_flag(data["flag_id"])))
 
 
 @blp.route("/variants/<id:variant_id>/generator")
@@ -165,7 +176,8 @@ class GeneratorEdit(MethodView):
     def post(self, data, variant_id: int):
         """Send the marked area to the generator's remove or restyle."""
         return with_rfc3339(svc.generator_edit(variant_id, current_user(), op=data["op"], rect=data["rect"],
-                                               prompt=data["prompt"], flag_id=data["flag_id"]).to_dict())
+                                               prompt=data["prompt"],
+                                               flag_id=_existing_flag(data["flag_id"])).to_dict())
 
 
 @blp.route("/variants/<id:variant_id>/fixes/<id:fix_id>/accept")

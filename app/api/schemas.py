@@ -15,6 +15,7 @@ MAX_LOCALES = 100
 MAX_FORMATS = 50
 LOCALE = validate.Length(min=2, max=16)
 FORMAT = validate.Length(min=1, max=32)
+TITLE_COLUMN = 300  # title.original_title and title_localization.title are VARCHAR(300)
 
 
 class ImportKitIn(ApiSchema):
@@ -32,7 +33,7 @@ class BrandKitOut(Schema):
 
 class LocalizationIn(ApiSchema):
     locale = Text(required=True, validate=LOCALE)
-    title = DisplayText(required=True, max_cells=TITLE_CELLS)
+    title = DisplayText(required=True, max_cells=TITLE_CELLS, max_chars=TITLE_COLUMN)
     tagline = DisplayText(load_default=None, allow_none=True, max_cells=TAGLINE_CELLS)
 
 
@@ -44,7 +45,7 @@ class ReleaseIn(ApiSchema):
 
 class TitleIn(ApiSchema):
     slug = Text(required=True, validate=validate.Length(min=1, max=120))
-    original_title = DisplayText(required=True, max_cells=TITLE_CELLS)
+    original_title = DisplayText(required=True, max_cells=TITLE_CELLS, max_chars=TITLE_COLUMN)
     original_locale = Text(required=True, validate=LOCALE)
     localizations = BoundedList(fields.Nested(LocalizationIn), max_items=MAX_LOCALIZATIONS, load_default=list)
     releases = BoundedList(fields.Nested(ReleaseIn), max_items=MAX_RELEASES, load_default=list)

@@ -116,8 +116,9 @@ class DisplayText(Text):
     """A title or tagline that the renderer will set: no control characters, no bidi controls,
     at most `max_cells` cells (80 Latin clusters = 40 CJK ones for a title)."""
 
-    def __init__(self, *, max_cells: int, **kwargs: Any) -> None:
-        max_chars = max_cells * CODE_POINTS_PER_CELL
+    def __init__(self, *, max_cells: int, max_chars: int | None = None, **kwargs: Any) -> None:
+        """`max_chars`: code points, for the column it is stored in (default 4 per cell)."""
+        max_chars = min(max_chars or max_cells * CODE_POINTS_PER_CELL, max_cells * CODE_POINTS_PER_CELL)
         kwargs.setdefault("metadata", {})
         kwargs["metadata"] = {**kwargs["metadata"], "description": (
             f"at most {max_cells} cells: a grapheme cluster is 1 cell, an East Asian wide one (CJK, "
@@ -130,7 +131,7 @@ class DisplayText(Text):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         out = super()._deserialize(value, attr, data, **kwargs)
         if len(out) > self.max_chars:  # before counting clusters: a megabyte costs one len()
-            raise ValidationError(f"longer than {self.max_cells} cells (text_length rule)")
+            raise ValidationError(f"longer than {self.max_chars} code points (text_length rule)")
         bidi = sorted({f"U+{ord(c):04X}" for c in out if c in BIDI_CONTROLS})
         if bidi:
             raise ValidationError(f"must not contain bidi control characters ({', '.join(bidi)}): they "
