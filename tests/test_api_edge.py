@@ -427,3 +427,24 @@ def test_timestamps_are_rfc3339_with_an_offset_on_both_databases(stack):
     for what, value in stamps.items():
         assert isinstance(value, str) and RFC3339.match(value), (what, value)
         assert value.endswith("+00:00"), (what, value)
+
+
+# --- the renderer's worst case ----------------------------------------------------------------------
+
+def test_text_far_beyond_the_schema_gives_up_quickly_with_text_does_not_fit():
+    """300 CJK characters of title and 500 of tagline (possible from the CLI or older rows) took
+    45-98 s in the fitter's line search; bounded, it gives up in about a second."""
+    from app.render.formats import get_format
+    from app.render.locales import get_locale
+    from app.render.pipeline import VariantSpec, render_variant
+    from tests.text_helpers import kit, sample_source
+
+    src, analysis = sample_source()
+    text = "宇宙飛行士の長い旅路と星の海" * 40
+    render_variant(src, analysis, VariantSpec(get_format("square"), get_locale("ja-JP"), "宇宙", kit()))  # warm
+    t0 = time.perf_counter()
+    result = render_variant(src, analysis, VariantSpec(get_format("square"), get_locale("ja-JP"), text[:300], kit(),
+                                                       tagline=text[:500]))
+    took = time.perf_counter() - t0
+    assert "text_does_not_fit" in result.report["flags"]
+    assert took < 6, f"{took:.1f} s"
