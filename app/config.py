@@ -29,6 +29,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "QUEUE_PREFIX": _env("MARQUEE_QUEUE_PREFIX", ""),
         "BRAND_KITS_DIR": _env("MARQUEE_BRAND_KITS_DIR", str(PROJECT_ROOT / "brand_kits")),
         "MAX_CONTENT_LENGTH": int(_env("MARQUEE_MAX_UPLOAD_MB", "64")) * 1024 * 1024,
+        # JSON API bodies (key art multipart has MAX_CONTENT_LENGTH above): app/api/jsonbody.py.
+        "MAX_JSON_BYTES": int(_env("MARQUEE_MAX_JSON_KB", "1024")) * 1024,
         "RENDER_JOB_TIMEOUT": int(_env("MARQUEE_RENDER_JOB_TIMEOUT", "600")),
         # A variant whose job vanished from Redis is re-enqueued after this many seconds.
         "RECONCILE_GRACE_S": int(_env("MARQUEE_RECONCILE_GRACE_S", "5")),

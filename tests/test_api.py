@@ -105,4 +105,4 @@ def test_title_localizations_and_releases_round_trip(client):
     assert de["age_rating"] == "FSK 12" and de["release_date"] == "2027-03-05"
     dup = client.post("/api/v1/titles", json={"slug": s["title"]["slug"], "original_title": "x",
                                               "original_locale": "en-US"})
-    assert dup.status_code == 409 and "already exists" in dup.get_json()["error"]["message"]
+    assert dup.status_code == 409 and "already exists" in dup.get_json()["message"]

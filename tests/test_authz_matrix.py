@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from review_helpers import client_for, make_people, seeded_campaign
 
@@ -28,10 +29,10 @@ REVIEWER_REACH = re.compile(
 def _url(rule, ids) -> str:
     values = {}
     for arg in rule.arguments:
-        conv = rule._converters[arg].__class__.__name__
+        conv = rule._converters[arg]
         if arg in ids:
             values[arg] = ids[arg]
-        elif conv == "IntegerConverter":
+        elif isinstance(conv, IntegerConverter):  # the API's id converter is one
             values[arg] = 1
         elif arg == "kind":
             values[arg] = "jpeg"

@@ -86,4 +86,4 @@ def test_failed_render_records_the_error(sqlite_stack):
     assert v["error"].startswith("FileNotFoundError") and v["assets"] is None
     assert client.get(f"/api/v1/requests/{req['id']}/progress").get_json()["failed"] == 1
     img = client.get(f"/api/v1/variants/{vid}/image.jpeg")
-    assert img.status_code == 409 and "failed" in img.get_json()["error"]["message"]
+    assert img.status_code == 409 and "failed" in img.get_json()["message"]

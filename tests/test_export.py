@@ -354,7 +354,7 @@ def test_target_validation_errors_name_the_problem(xstack):
     for body, word in cases:
         resp = client.post("/api/v1/export-targets", json=body)
         assert resp.status_code == 422, (body, resp.get_data(as_text=True))
-        assert word in resp.get_json()["error"]["message"], (word, resp.get_json())
+        assert word in resp.get_json()["message"], (word, resp.get_json())
     ok = add_target(client, name="a", kind="http-put", url="http://127.0.0.1:9/")
     assert client.post("/api/v1/export-targets", json={"name": "a", "kind": "http-put",
                                                        "url": "http://127.0.0.1:9/"}).status_code == 409

@@ -49,7 +49,7 @@ def test_concurrent_decisions_second_gets_409(stack):
         t.join(60)
     codes = sorted(r.status_code for r in results.values())
     assert codes in ([200, 409], [201, 409]), {k: (r.status_code, r.get_json()) for k, r in results.items()}
-    loser = next(r for r in results.values() if r.status_code == 409).get_json()["error"]
+    loser = next(r for r in results.values() if r.status_code == 409).get_json()
     winner_state = "approved" if results["approve"].status_code == 200 else "changes_requested"
     assert loser["details"]["current"]["status"] == winner_state
     review = a.get(f"/api/v1/variants/{vid}/review").get_json()
@@ -61,7 +61,7 @@ def test_concurrent_decisions_second_gets_409(stack):
 
     # A stale revision is a conflict too, even sequentially.
     again = b.post(f"/api/v1/variants/{vid}/approve", json={"revision": 1})
-    assert again.status_code == 409 and again.get_json()["error"]["details"]["current"]["status"] == winner_state
+    assert again.status_code == 409 and again.get_json()["details"]["current"]["status"] == winner_state
 
 
 def test_shared_flag_marks_every_variant_built_from_it(stack):
@@ -135,7 +135,7 @@ def test_rerender_makes_new_revision_that_goes_back_to_review(sqlite_stack):
     assert first["text"]["zone"] != "top" and first["reframe"]["anchor"] is None
     # a change to the inputs of an approved variant sends it back to review
     bad = mk.post(f"/api/v1/variants/{vid}/rerender", json={"overrides": {"text_zone": "middle"}})
-    assert bad.status_code == 422 and "text_zone" in bad.get_json()["error"]["message"]
+    assert bad.status_code == 422 and "text_zone" in bad.get_json()["message"]
     overrides = {"tagline": "故郷は、すぐそこ。", "text_zone": "top", "crop_anchor": "top"}
     r = mk.post(f"/api/v1/variants/{vid}/rerender", json={"overrides": overrides})
     assert r.status_code == 202, r.get_json()
@@ -188,12 +188,12 @@ def test_flag_validation_and_generator_request(sqlite_stack):
     app = sqlite_stack.app
     vid, jp, mk = _japanese_thumbnail(app)
     r = jp.post(f"/api/v1/variants/{vid}/flags", json={"revision": 1, "categories": []})
-    assert r.status_code == 422 and "categories" in r.get_json()["error"]["message"]
+    assert r.status_code == 422 and "categories" in r.get_json()["message"]
     r = jp.post(f"/api/v1/variants/{vid}/flags", json={"revision": 1, "categories": ["weather"]})
     assert r.status_code == 422
     r = jp.post(f"/api/v1/variants/{vid}/flags", json={"revision": 1, "categories": ["other"],
                                                         "rect": {"x": 0.8, "y": 0.1, "w": 0.5, "h": 0.1}})
-    assert r.status_code == 422 and "rect" in r.get_json()["error"]["message"]
+    assert r.status_code == 422 and "rect" in r.get_json()["message"]
     r = jp.post(f"/api/v1/variants/{vid}/flags", json={"revision": 1, "categories": ["substances", "other"],
                                                         "rect": {"x": 0.1, "y": 0.1, "w": 0.2, "h": 0.3}})
     assert r.status_code == 201
@@ -218,7 +218,7 @@ def test_flag_validation_and_generator_request(sqlite_stack):
     assert a.status_code == 201, a.get_json()
     assert a.get_json()["revision"] == 2 and a.get_json()["status"] == "in_review"
     again = mk.post(url)
-    assert again.status_code == 409 and again.get_json()["error"]["details"]["current"]["revision"] == 2
+    assert again.status_code == 409 and again.get_json()["details"]["current"]["revision"] == 2
     report = admin_report(app, vid)
     assert report["edit"]["op"] == "remove" and report["edit"]["fix_request_id"] == fix["id"]
     import io

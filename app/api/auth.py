@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 from sqlalchemy import select
 
 from ..auth import current_user
@@ -11,6 +10,9 @@ from ..extensions import db
 from ..models import ApiToken, AuditEvent, User
 from ..models.people import ROLES
 from ..services import NotFound, people
+from .jsonbody import Blueprint
+from .timestamps import with_rfc3339
+from .validation import ApiSchema, BoundedList, Text
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="People, roles and API tokens")
 ALL = frozenset(ROLES)
@@ -18,28 +20,32 @@ ADMIN = frozenset({"admin"})
 UI_LOCALES = ("en", "ja", "ar", "pt_BR", "de", "fr", "ko", "hi")
 
 
-class UserIn(Schema):
-    username = fields.Str(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.@-]{2,120}$"))
-    display_name = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    password = fields.Str(load_default=None, allow_none=True, validate=validate.Length(min=8, max=200))
-    role = fields.Str(required=True, validate=validate.OneOf(ROLES))
-    locales = fields.List(fields.Str(validate=validate.Length(min=2, max=16)), load_default=list)
-    regions = fields.List(fields.Str(validate=validate.Regexp(r"^[A-Za-z]{2}$")), load_default=list)
-    ui_locale = fields.Str(load_default=None, allow_none=True, validate=validate.OneOf(UI_LOCALES))
+MAX_SCOPE = 300  # locales or regions a person may review
 
 
-class UserPatch(Schema):
-    display_name = fields.Str(allow_none=True, validate=validate.Length(max=200))
-    password = fields.Str(validate=validate.Length(min=8, max=200))
-    role = fields.Str(validate=validate.OneOf(ROLES))
-    locales = fields.List(fields.Str(validate=validate.Length(min=2, max=16)))
-    regions = fields.List(fields.Str(validate=validate.Regexp(r"^[A-Za-z]{2}$")))
-    ui_locale = fields.Str(allow_none=True, validate=validate.OneOf(UI_LOCALES))
+class UserIn(ApiSchema):
+    username = Text(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.@-]{2,120}$"))
+    display_name = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    password = Text(load_default=None, allow_none=True, validate=validate.Length(min=8, max=200))
+    role = Text(required=True, validate=validate.OneOf(ROLES))
+    locales = BoundedList(Text(validate=validate.Length(min=2, max=16)), max_items=MAX_SCOPE, load_default=list)
+    regions = BoundedList(Text(validate=validate.Regexp(r"^[A-Za-z]{2}$")), max_items=MAX_SCOPE,
+                          load_default=list)
+    ui_locale = Text(load_default=None, allow_none=True, validate=validate.OneOf(UI_LOCALES))
+
+
+class UserPatch(ApiSchema):
+    display_name = Text(allow_none=True, validate=validate.Length(max=200))
+    password = Text(validate=validate.Length(min=8, max=200))
+    role = Text(validate=validate.OneOf(ROLES))
+    locales = BoundedList(Text(validate=validate.Length(min=2, max=16)), max_items=MAX_SCOPE)
+    regions = BoundedList(Text(validate=validate.Regexp(r"^[A-Za-z]{2}$")), max_items=MAX_SCOPE)
+    ui_locale = Text(allow_none=True, validate=validate.OneOf(UI_LOCALES))
     active = fields.Bool()
 
 
-class TokenIn(Schema):
-    name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
+class TokenIn(ApiSchema):
+    name = Text(required=True, validate=validate.Length(min=1, max=120))
 
 
 def _user(user_id: int) -> User:
@@ -61,7 +67,7 @@ class Me(MethodView):
     @blp.response(200)
     def get(self):
         """The caller: role, scope and UI language."""
-        return current_user().to_dict()
+        return with_rfc3339(current_user().to_dict())
 
 
 @blp.route("/users")
@@ -70,22 +76,22 @@ class Users(MethodView):
 
     @blp.response(200)
     def get(self):
-        return [u.to_dict() for u in db.session.scalars(select(User).order_by(User.id))]
+        return [with_rfc3339(u.to_dict()) for u in db.session.scalars(select(User).order_by(User.id))]
 
     @blp.arguments(UserIn)
     @blp.response(201)
     def post(self, data):
         """Create a person (password required except for integrations, which use tokens only)."""
-        return people.create_user(data, current_user().username).to_dict()
+        return with_rfc3339(people.create_user(data, current_user().username).to_dict())
 
 
-@blp.route("/users/<int:user_id>")
+@blp.route("/users/<id:user_id>")
 class UserDetail(MethodView):
     roles = ADMIN
 
     @blp.response(200)
     def get(self, user_id: int):
-        return _user(user_id).to_dict()
+        return with_rfc3339(_user(user_id).to_dict())
 
     @blp.arguments(UserPatch)
     @blp.response(200)
@@ -99,26 +105,26 @@ class UserDetail(MethodView):
             setattr(u, k, v)
         _audit("user.updated", "user", u.id, fields=sorted(data))
         db.session.commit()
-        return u.to_dict()
+        return with_rfc3339(u.to_dict())
 
 
-@blp.route("/users/<int:user_id>/tokens")
+@blp.route("/users/<id:user_id>/tokens")
 class UserTokens(MethodView):
     roles = ADMIN
 
     @blp.response(200)
     def get(self, user_id: int):
-        return [t.to_dict() for t in _user(user_id).tokens]
+        return [with_rfc3339(t.to_dict()) for t in _user(user_id).tokens]
 
     @blp.arguments(TokenIn)
     @blp.response(201)
     def post(self, data, user_id: int):
         """Issue a token. The response carries the token itself; it is never shown again."""
         tok, raw = people.issue_token(_user(user_id), data["name"], current_user().username)
-        return {**tok.to_dict(), "token": raw}
+        return {**with_rfc3339(tok.to_dict()), "token": raw}
 
 
-@blp.route("/tokens/<int:token_id>")
+@blp.route("/tokens/<id:token_id>")
 class TokenDetail(MethodView):
     roles = ADMIN
 

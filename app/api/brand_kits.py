@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import BrandKit
 from ..services.brand_kits import get_kit, import_kit
+from .jsonbody import Blueprint
 from .schemas import BrandKitOut, ImportKitIn
 
 blp = Blueprint("brand_kits", __name__, url_prefix="/api/v1/brand-kits",
@@ -32,7 +32,7 @@ class ImportKit(MethodView):
         return kit, (201 if created else 200)
 
 
-@blp.route("/<int:kit_id>")
+@blp.route("/<id:kit_id>")
 class BrandKitDetail(MethodView):
     @blp.response(200, BrandKitOut)
     def get(self, kit_id: int):

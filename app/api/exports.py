@@ -5,7 +5,6 @@ Targets never show secrets: only which secret fields are configured, not even th
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
@@ -14,6 +13,9 @@ from ..models import ExportManifest, WebhookDelivery
 from ..models.export import ExportStatus, TargetKind
 from ..services import export_targets as targets_svc
 from ..services import exports as svc
+from .jsonbody import Blueprint
+from .timestamps import UtcDateTime, rfc3339, with_rfc3339
+from .validation import INT_MAX, ApiSchema, BoundedList, Count, Id, Text
 
 blp = Blueprint("exports", __name__, url_prefix="/api/v1",
                 description="Export approved assets to CDNs: targets, exports, manifests, pull feed")
@@ -21,12 +23,14 @@ blp = Blueprint("exports", __name__, url_prefix="/api/v1",
 KINDS = [k.value for k in TargetKind]
 #: Read by app/auth.py's policy hook: target management (URLs, secret references) is for admins only.
 ADMIN_ONLY = frozenset({"admin"})
+MAX_TARGET_REGIONS = 300
+MAX_TARGET_FORMATS = 50
 
 
-class TargetIn(Schema):
-    name = fields.Str(required=True, validate=validate.Length(min=1, max=80))
-    kind = fields.Str(required=True, validate=validate.OneOf(KINDS))
-    url = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=2000),
+class TargetIn(ApiSchema):
+    name = Text(required=True, validate=validate.Length(min=1, max=80))
+    kind = Text(required=True, validate=validate.OneOf(KINDS))
+    url = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000),
                      metadata={"description": "S3 endpoint (omit for AWS), HTTP PUT base URL or webhook URL"})
     options = fields.Dict(load_default=dict, metadata={
         "description": "s3: bucket, prefix, region, public_base_url; http-put: headers, public_base_url, mode "
@@ -34,18 +38,20 @@ class TargetIn(Schema):
     secret_refs = fields.Dict(load_default=dict, metadata={
         "description": "NAMES of environment variables: s3 access_key_id/secret_access_key; webhook secret "
                        "(whsec_...); http-put headers {header: VAR}. Never returned."})
-    regions = fields.List(fields.Str(), load_default=None, allow_none=True)
-    formats = fields.List(fields.Str(), load_default=None, allow_none=True)
+    regions = BoundedList(Text(validate=validate.Length(max=16)), max_items=MAX_TARGET_REGIONS, load_default=None,
+                          allow_none=True)
+    formats = BoundedList(Text(validate=validate.Length(max=32)), max_items=MAX_TARGET_FORMATS, load_default=None,
+                          allow_none=True)
     enabled = fields.Bool(load_default=True)
 
 
-class TargetPatch(Schema):
-    name = fields.Str(validate=validate.Length(min=1, max=80))
-    url = fields.Str(allow_none=True, validate=validate.Length(max=2000))
+class TargetPatch(ApiSchema):
+    name = Text(validate=validate.Length(min=1, max=80))
+    url = Text(allow_none=True, validate=validate.Length(max=2000))
     options = fields.Dict()
     secret_refs = fields.Dict()
-    regions = fields.List(fields.Str(), allow_none=True)
-    formats = fields.List(fields.Str(), allow_none=True)
+    regions = BoundedList(Text(validate=validate.Length(max=16)), max_items=MAX_TARGET_REGIONS, allow_none=True)
+    formats = BoundedList(Text(validate=validate.Length(max=32)), max_items=MAX_TARGET_FORMATS, allow_none=True)
     enabled = fields.Bool()
 
 
@@ -59,8 +65,8 @@ class TargetOut(Schema):
     formats = fields.List(fields.Str(), allow_none=True)
     enabled = fields.Bool()
     secrets_configured = fields.Method("_secrets")
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
 
     def _secrets(self, t) -> list[str]:
         refs = t.secret_refs or {}
@@ -80,36 +86,40 @@ class ExportOut(Schema):
     tries = fields.Int()
     sent = fields.Int(metadata={"description": "objects actually sent (already-present ones are not)"})
     error = fields.Str(allow_none=True)
-    result = fields.Dict(allow_none=True)
+    result = fields.Method("_result", allow_none=True)
     webhook = fields.Method("_webhook")
-    enqueued_at = fields.DateTime(allow_none=True)
-    started_at = fields.DateTime(allow_none=True)
-    finished_at = fields.DateTime(allow_none=True)
+    enqueued_at = UtcDateTime(allow_none=True)
+    started_at = UtcDateTime(allow_none=True)
+    finished_at = UtcDateTime(allow_none=True)
+
+    def _result(self, e) -> dict | None:
+        """The stored snapshot, its approval time in RFC 3339 like every other timestamp."""
+        return with_rfc3339(e.result, ["approved_at"]) if e.result is not None else None
 
     def _webhook(self, e) -> dict | None:
         d = db.session.scalar(select(WebhookDelivery).where(WebhookDelivery.export_id == e.id))
         if d is None:
             return None
         return {"id": d.id, "status": d.status, "tries": d.tries, "response_status": d.response_status,
-                "delivered_at": d.delivered_at.isoformat() if d.delivered_at else None}
+                "delivered_at": rfc3339(d.delivered_at)}
 
 
-class ExportListQuery(Schema):
-    request_id = fields.Int(load_default=None)
-    target_id = fields.Int(load_default=None)
+class ExportListQuery(Schema):  # query: other parameters are ignored
+    request_id = Id(load_default=None)
+    target_id = Id(load_default=None)
     status = fields.Str(load_default=None, validate=validate.OneOf([s.value for s in ExportStatus]))
-    limit = fields.Int(load_default=100, validate=validate.Range(min=1, max=1000))
-    offset = fields.Int(load_default=0, validate=validate.Range(min=0))
+    limit = Count(1, 1000, load_default=100)
+    offset = Count(0, INT_MAX, load_default=0)
 
 
-class ExportRequestIn(Schema):
+class ExportRequestIn(ApiSchema):
     rerun = fields.Bool(load_default=False, metadata={
         "description": "also re-run done and failed exports; objects already at the target are not re-sent"})
 
 
 class FeedQuery(Schema):
-    cursor = fields.Int(load_default=0, validate=validate.Range(min=0))
-    limit = fields.Int(load_default=100, validate=validate.Range(min=1, max=1000))
+    cursor = Count(0, INT_MAX, load_default=0)
+    limit = Count(1, 1000, load_default=100)
 
 
 def _actor() -> str:
@@ -135,7 +145,7 @@ class Targets(MethodView):
         return targets_svc.create_target(data, actor=_actor())
 
 
-@blp.route("/export-targets/<int:target_id>")
+@blp.route("/export-targets/<id:target_id>")
 class TargetDetail(MethodView):
     roles = ADMIN_ONLY
     @blp.response(200, TargetOut)
@@ -152,7 +162,7 @@ class TargetDetail(MethodView):
         targets_svc.delete_target(target_id, actor=_actor())
 
 
-@blp.route("/requests/<int:request_id>/export")
+@blp.route("/requests/<id:request_id>/export")
 class ExportRequest(MethodView):
     @blp.arguments(ExportRequestIn)
     @blp.response(202, ExportOut(many=True))
@@ -161,7 +171,7 @@ class ExportRequest(MethodView):
         return svc.export_request(request_id, rerun=data["rerun"], actor=_actor())
 
 
-@blp.route("/requests/<int:request_id>/manifests")
+@blp.route("/requests/<id:request_id>/manifests")
 class RequestManifests(MethodView):
     @blp.response(200)
     def get(self, request_id: int):
@@ -169,7 +179,7 @@ class RequestManifests(MethodView):
         rows = db.session.scalars(select(ExportManifest).where(ExportManifest.request_id == request_id)
                                   .order_by(ExportManifest.target_id)).all()
         return [{"target_id": m.target_id, "url": m.url, "sha256": m.sha256, "entries": m.entries,
-                 "published_at": m.published_at.isoformat() if m.published_at else None,
+                 "published_at": rfc3339(m.published_at),
                  "manifest": svc.build_manifest(targets_svc.get_target(m.target_id), request_id)}
                 for m in rows if m.published_at]
 
@@ -182,14 +192,14 @@ class Exports(MethodView):
         return svc.list_exports(**query)
 
 
-@blp.route("/exports/<int:export_id>")
+@blp.route("/exports/<id:export_id>")
 class ExportDetail(MethodView):
     @blp.response(200, ExportOut)
     def get(self, export_id: int):
         return svc.get_export(export_id)
 
 
-@blp.route("/exports/<int:export_id>/retry")
+@blp.route("/exports/<id:export_id>/retry")
 class ExportRetry(MethodView):
     @blp.response(202, ExportOut)
     def post(self, export_id: int):
@@ -203,5 +213,6 @@ class Feed(MethodView):
     @blp.response(200)
     def get(self, query):
         """Approved revisions since `cursor` (exclusive), with checksums and URLs; pass next_cursor next time."""
-        return svc.feed(**query)
+        out = svc.feed(**query)
+        return {**out, "items": [with_rfc3339(i, ["approved_at"]) for i in out["items"]]}
 

@@ -2,18 +2,18 @@ from __future__ import annotations
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..services import blob_store
 from ..services.key_art import attach_textless, get_key_art, ingest_key_art
 from ..services.titles import get_title
+from .jsonbody import Blueprint
 from .schemas import KeyArtOut, KeyArtUpload
 
 blp = Blueprint("key_art", __name__, url_prefix="/api/v1",
                 description="Key art: originals kept byte-exact, sRGB working copies")
 
 
-@blp.route("/titles/<int:title_id>/key-art")
+@blp.route("/titles/<id:title_id>/key-art")
 class KeyArtUploadView(MethodView):
     @blp.arguments(KeyArtUpload, location="files")
     @blp.response(201, KeyArtOut)
@@ -26,14 +26,14 @@ class KeyArtUploadView(MethodView):
         return art, (201 if created else 200)
 
 
-@blp.route("/key-art/<int:key_art_id>")
+@blp.route("/key-art/<id:key_art_id>")
 class KeyArtDetail(MethodView):
     @blp.response(200, KeyArtOut)
     def get(self, key_art_id: int):
         return get_key_art(key_art_id)
 
 
-@blp.route("/key-art/<int:key_art_id>/textless")
+@blp.route("/key-art/<id:key_art_id>/textless")
 class KeyArtTextless(MethodView):
     @blp.arguments(KeyArtUpload, location="files")
     @blp.response(201, KeyArtOut)
@@ -47,7 +47,7 @@ class KeyArtTextless(MethodView):
         return art, (201 if changed else 200)
 
 
-@blp.route("/key-art/<int:key_art_id>/original")
+@blp.route("/key-art/<id:key_art_id>/original")
 class KeyArtOriginal(MethodView):
     @blp.response(200, description="the original bytes as uploaded")
     def get(self, key_art_id: int):

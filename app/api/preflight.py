@@ -2,21 +2,23 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ..services.preflight import preflight
+from .jsonbody import Blueprint
+from .schemas import FORMAT, LOCALE, MAX_FORMATS, MAX_LOCALES
+from .validation import ApiSchema, BoundedList, Id, Text
 
 blp = Blueprint("preflight", __name__, url_prefix="/api/v1/preflight",
                 description="Shape and fit a request's strings against every format, in milliseconds")
 
 
-class PreflightIn(Schema):
-    title_id = fields.Int(required=True)
-    brand_kit_id = fields.Int(required=True)
-    locales = fields.List(fields.Str(), required=True)
-    formats = fields.List(fields.Str(), required=True)
-    key_art_id = fields.Int(load_default=None, metadata={
+class PreflightIn(ApiSchema):
+    title_id = Id(required=True)
+    brand_kit_id = Id(required=True)
+    locales = BoundedList(Text(validate=LOCALE), max_items=MAX_LOCALES, required=True)
+    formats = BoundedList(Text(validate=FORMAT), max_items=MAX_FORMATS, required=True)
+    key_art_id = Id(load_default=None, metadata={
         "description": "also warn about each format this key art is too small for (enlarged more than 1.5x)"})
 
 

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..services.requests import create_request, enqueue_variants, get_request, progress
+from .jsonbody import Blueprint
 from .schemas import IdempotencyHeader, ProgressOut, RequestIn, RequestOut
 
 blp = Blueprint("requests", __name__, url_prefix="/api/v1/requests",
@@ -23,14 +23,14 @@ class Requests(MethodView):
         return req
 
 
-@blp.route("/<int:request_id>")
+@blp.route("/<id:request_id>")
 class RequestDetail(MethodView):
     @blp.response(200, RequestOut)
     def get(self, request_id: int):
         return get_request(request_id)
 
 
-@blp.route("/<int:request_id>/progress")
+@blp.route("/<id:request_id>/progress")
 class RequestProgress(MethodView):
     @blp.response(200, ProgressOut)
     def get(self, request_id: int):

@@ -2,65 +2,78 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from ..auth import current_user
-from ..models.review import CATEGORIES, SCOPES
+from ..extensions import db
+from ..models.review import CATEGORIES, SCOPES, Flag
+from ..services import ServiceError
 from ..services import review as svc
 from ..services.requests import get_request, get_variant
+from .jsonbody import Blueprint
+from .timestamps import rfc3339, with_rfc3339
+from .validation import INT_MAX, TAGLINE_CELLS, ApiSchema, BoundedList, Count, DisplayText, Id, Text
 
 blp = Blueprint("review", __name__, url_prefix="/api/v1", description="Regional review")
 DECIDERS = frozenset({"admin", "reviewer"})
 FIXERS = frozenset({"admin", "marketing"})
 READERS = frozenset({"admin", "marketing", "reviewer"})
+#: A revision named in a body: the next one (revision + 1) must still fit an INTEGER column.
+REVISION_MAX = INT_MAX - 1
 
 
-class RectIn(Schema):
+class RectIn(ApiSchema):
     x = fields.Float(required=True)
     y = fields.Float(required=True)
     w = fields.Float(required=True)
     h = fields.Float(required=True)
 
 
-class ApproveIn(Schema):
-    revision = fields.Int(required=True, metadata={"description": "the revision you looked at"})
+class ApproveIn(ApiSchema):
+    revision = Count(1, REVISION_MAX, required=True, metadata={"description": "the revision you looked at"})
 
 
-class FlagIn(Schema):
-    revision = fields.Int(required=True)
-    categories = fields.List(fields.Str(validate=validate.OneOf(CATEGORIES)), required=True,
-                             validate=validate.Length(min=1))
-    comment = fields.Str(load_default="", validate=validate.Length(max=4000))
+class FlagIn(ApiSchema):
+    revision = Count(1, REVISION_MAX, required=True)
+    categories = BoundedList(Text(validate=validate.OneOf(CATEGORIES)), min_items=1, max_items=len(CATEGORIES) * 2,
+                             required=True)
+    comment = Text(load_default="", validate=validate.Length(max=4000))
     rect = fields.Nested(RectIn, load_default=None, allow_none=True)
-    scope = fields.Str(load_default="variant", validate=validate.OneOf(SCOPES))
+    scope = Text(load_default="variant", validate=validate.OneOf(SCOPES))
 
 
-class OverridesIn(Schema):
-    tagline = fields.Str(validate=validate.Length(min=1, max=300))
-    crop_anchor = fields.Str(validate=validate.OneOf((*svc.CROP_ANCHORS, svc.AUTO)),
+class OverridesIn(ApiSchema):
+    tagline = DisplayText(max_cells=TAGLINE_CELLS)
+    crop_anchor = Text(validate=validate.OneOf((*svc.CROP_ANCHORS, svc.AUTO)),
                              metadata={"description": "'auto' drops an earlier crop anchor override"})
-    text_zone = fields.Str(validate=validate.OneOf((*svc.TEXT_ZONES, svc.AUTO)),
+    text_zone = Text(validate=validate.OneOf((*svc.TEXT_ZONES, svc.AUTO)),
                            metadata={"description": "'auto' drops an earlier text zone override"})
 
 
-class RerenderIn(Schema):
-    revision = fields.Int(load_default=None, allow_none=True)
+class RerenderIn(ApiSchema):
+    revision = Count(1, REVISION_MAX, load_default=None, allow_none=True)
     overrides = fields.Nested(OverridesIn, load_default=dict)
-    flag_id = fields.Int(load_default=None, allow_none=True)
+    flag_id = Id(load_default=None, allow_none=True)
 
 
-class GeneratorIn(Schema):
-    op = fields.Str(required=True, validate=validate.OneOf(svc.GENERATOR_OPS))
+class GeneratorIn(ApiSchema):
+    op = Text(required=True, validate=validate.OneOf(svc.GENERATOR_OPS))
     rect = fields.Nested(RectIn, load_default=None, allow_none=True)
-    prompt = fields.Str(load_default="", validate=validate.Length(max=1000))
-    flag_id = fields.Int(load_default=None, allow_none=True)
+    prompt = Text(load_default="", validate=validate.Length(max=1000))
+    flag_id = Id(load_default=None, allow_none=True)
+
+
+def _existing_flag(flag_id: int | None) -> int | None:
+    """A fix names a flag that exists (else the fix row's foreign key fails on PostgreSQL)."""
+    if flag_id is not None and db.session.get(Flag, flag_id) is None:
+        raise ServiceError(f"flag {flag_id} does not exist", status=422, field="flag_id")
+    return flag_id
 
 
 def _summary(v) -> dict:
     return {"id": v.id, "request_id": v.request_id, "locale": v.locale, "format": v.format,
             "revision": v.revision, "status": v.status, "approved_by": v.approved_by,
-            "approved_at": v.approved_at.isoformat() if v.approved_at else None,
+            "approved_at": rfc3339(v.approved_at),
             "overrides": v.overrides, "report_flags": (v.report or {}).get("flags", [])}
 
 
@@ -84,7 +97,7 @@ class Queue(MethodView):
         return [_summary(v) for v in svc.queue(current_user())]
 
 
-@blp.route("/review/requests/<int:request_id>")
+@blp.route("/review/requests/<id:request_id>")
 class RequestMatrix(MethodView):
     roles = READERS | {"integration"}
 
@@ -100,7 +113,7 @@ class RequestMatrix(MethodView):
                 "variants": [_summary(v) for v in items]}
 
 
-@blp.route("/variants/<int:variant_id>/review")
+@blp.route("/variants/<id:variant_id>/review")
 class VariantReview(MethodView):
     roles = READERS
 
@@ -108,14 +121,14 @@ class VariantReview(MethodView):
     def get(self, variant_id: int):
         """State, flags, fix requests and history; a reviewer opening it moves it to in_review."""
         v = svc.open_for_review(get_variant(variant_id), current_user())
-        return {**_summary(v), "flags": [f.to_dict() for f in svc.flags_for(v.id)],
-                "fixes": [f.to_dict() for f in svc.fixes_for(v.id)],
+        return {**_summary(v), "flags": [with_rfc3339(f.to_dict()) for f in svc.flags_for(v.id)],
+                "fixes": [with_rfc3339(f.to_dict()) for f in svc.fixes_for(v.id)],
                 "history": [{"id": e.id, "actor": e.actor, "action": e.action, "revision": e.revision,
                              "state_before": e.state_before, "state_after": e.state_after, "detail": e.detail,
-                             "at": e.created_at.isoformat()} for e in svc.history(v.id)]}
+                             "at": rfc3339(e.created_at)} for e in svc.history(v.id)]}
 
 
-@blp.route("/variants/<int:variant_id>/approve")
+@blp.route("/variants/<id:variant_id>/approve")
 class Approve(MethodView):
     roles = DECIDERS
 
@@ -126,13 +139,13 @@ class Approve(MethodView):
         return _summary(svc.approve(variant_id, data["revision"], current_user()))
 
 
-@blp.route("/variants/<int:variant_id>/flags")
+@blp.route("/variants/<id:variant_id>/flags")
 class Flags(MethodView):
     roles = {"GET": READERS, "POST": DECIDERS}
 
     @blp.response(200)
     def get(self, variant_id: int):
-        return [f.to_dict() for f in svc.flags_for(variant_id)]
+        return [with_rfc3339(f.to_dict()) for f in svc.flags_for(variant_id)]
 
     @blp.arguments(FlagIn)
     @blp.response(201)
@@ -144,10 +157,10 @@ class Flags(MethodView):
         and sent back, and how many outside the caller's regions were left untouched."""
         outcome = svc.flag_revision(variant_id, data["revision"], current_user(), categories=data["categories"],
                                     comment=data["comment"], rect=data["rect"], scope=data["scope"])
-        return {**outcome.flag.to_dict(), "propagation": outcome.to_dict()}
+        return with_rfc3339({**outcome.flag.to_dict(), "propagation": outcome.to_dict()})
 
 
-@blp.route("/variants/<int:variant_id>/rerender")
+@blp.route("/variants/<id:variant_id>/rerender")
 class Rerender(MethodView):
     roles = FIXERS
 
@@ -156,10 +169,10 @@ class Rerender(MethodView):
     def post(self, data, variant_id: int):
         """New revision with overrides (tagline, crop anchor, text zone); it goes back to review."""
         return _summary(svc.rerender(variant_id, current_user(), overrides=data["overrides"],
-                                     revision=data["revision"], flag_id=data["flag_id"]))
+                                     revision=data["revision"], flag_id=_existing_flag(data["flag_id"])))
 
 
-@blp.route("/variants/<int:variant_id>/generator")
+@blp.route("/variants/<id:variant_id>/generator")
 class GeneratorEdit(MethodView):
     roles = FIXERS
 
@@ -167,11 +180,12 @@ class GeneratorEdit(MethodView):
     @blp.response(201)
     def post(self, data, variant_id: int):
         """Send the marked area to the generator's remove or restyle."""
-        return svc.generator_edit(variant_id, current_user(), op=data["op"], rect=data["rect"],
-                                  prompt=data["prompt"], flag_id=data["flag_id"]).to_dict()
+        return with_rfc3339(svc.generator_edit(variant_id, current_user(), op=data["op"], rect=data["rect"],
+                                               prompt=data["prompt"],
+                                               flag_id=_existing_flag(data["flag_id"])).to_dict())
 
 
-@blp.route("/variants/<int:variant_id>/fixes/<int:fix_id>/accept")
+@blp.route("/variants/<id:variant_id>/fixes/<id:fix_id>/accept")
 class AcceptProposal(MethodView):
     roles = FIXERS
 

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Title
 from ..services.titles import create_title, get_title
+from .jsonbody import Blueprint
 from .schemas import TitleIn, TitleOut
 
 blp = Blueprint("titles", __name__, url_prefix="/api/v1/titles",
@@ -25,7 +25,7 @@ class Titles(MethodView):
         return create_title(data)
 
 
-@blp.route("/<int:title_id>")
+@blp.route("/<id:title_id>")
 class TitleDetail(MethodView):
     @blp.response(200, TitleOut)
     def get(self, title_id: int):

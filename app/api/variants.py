@@ -2,23 +2,23 @@ from __future__ import annotations
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..services import ServiceError, blob_store
 from ..services.requests import get_variant
+from .jsonbody import Blueprint
 from .schemas import VariantOut
 
 blp = Blueprint("variants", __name__, url_prefix="/api/v1/variants", description="Rendered variants")
 
 
-@blp.route("/<int:variant_id>")
+@blp.route("/<id:variant_id>")
 class VariantDetail(MethodView):
     @blp.response(200, VariantOut)
     def get(self, variant_id: int):
         return get_variant(variant_id)
 
 
-@blp.route("/<int:variant_id>/image.<kind>")
+@blp.route("/<id:variant_id>/image.<kind>")
 class VariantImage(MethodView):
     @blp.response(200, description="the encoded image; ETag is its sha256")
     def get(self, variant_id: int, kind: str):

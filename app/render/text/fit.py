@@ -5,6 +5,11 @@ size; the best split into n lines (the one with the narrowest widest line, which
 lone word off the last line) does not depend on size, so the size for n lines has a closed
 form. The chosen size is then checked with real shaping at that size and stepped down if
 hinting made it wider. Preflight uses the same plan without drawing anything.
+
+The search is bounded so that any text gives an answer in well under a second: at most
+MAX_PIECES break opportunities (beyond that, neighbouring pieces are joined: fewer places to
+break, same text) and, at the floor size, at most MAX_EXTRA_LINES lines beyond the kit's
+maximum before giving up with a plan that does not fit (flagged text_does_not_fit).
 """
 from __future__ import annotations
 
@@ -18,6 +23,8 @@ from .shaping import Shaper, drawable, line_width, metrics, reference_height, se
 REF = 100              # reference size for measurements, px
 LINE_GAP = 0.96        # line height as a fraction of ascent + descent
 EXTRA_LINE_GAIN = 1.08 # another line must grow the text at least this much to be worth it
+MAX_PIECES = 120       # break opportunities searched (the line split is cubic in them)
+MAX_EXTRA_LINES = 3    # lines tried past max_lines at the floor size before giving up
 
 
 @dataclass(frozen=True)
@@ -49,12 +56,20 @@ class Plan:
 def measure(shaper: Shaper, text: str, locale_tag: str) -> Measure:
     missing = segments(shaper, text)[1]
     clean = drawable(shaper, text).strip()
-    pieces = break_opportunities(clean, locale_tag) or (clean,)
+    pieces = _coarsen(break_opportunities(clean, locale_tag) or (clean,), MAX_PIECES)
     full = tuple(line_width(shaper, p, REF) for p in pieces)
     trimmed = tuple(line_width(shaper, p.rstrip(), REF) for p in pieces)
     a, d = metrics(shaper.primary, REF)
     ink = reference_height(shaper.primary, shaper.locale_script, REF) / REF
     return Measure(clean, pieces, full, trimmed, (a + d) * LINE_GAP, ink, missing)
+
+
+def _coarsen(pieces: tuple[str, ...], limit: int) -> tuple[str, ...]:
+    """At most `limit` pieces: join runs of neighbours (a subset of the break opportunities)."""
+    if len(pieces) <= limit:
+        return pieces
+    group = math.ceil(len(pieces) / limit)
+    return tuple("".join(pieces[i:i + group]) for i in range(0, len(pieces), group))
 
 
 def _span(m: Measure, i: int, j: int) -> float:
@@ -154,9 +169,11 @@ def _line_widths(m: Measure, lines: tuple[str, ...]) -> list[float]:
 
 
 def _wrap_at(shaper: Shaper, m: Measure, size: int, box_w: int, max_lines: int) -> tuple[str, ...]:
-    """Fewest lines at a fixed size (balanced); may exceed max_lines, which the caller flags."""
-    for n in range(1, len(m.pieces) + 1):
+    """Fewest lines at a fixed size (balanced); may exceed max_lines, which the caller flags.
+    Gives up after max_lines + MAX_EXTRA_LINES lines: that split is returned, too wide."""
+    splits: tuple[int, ...] = ()
+    for n in range(1, min(len(m.pieces), max_lines + MAX_EXTRA_LINES) + 1):
         splits, w = partition(m, n)
-        if w * size / REF <= box_w or n == len(m.pieces):
-            return _lines(m, splits)
-    return (m.text,)
+        if w * size / REF <= box_w:
+            break
+    return _lines(m, splits) if splits else (m.text,)
