@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
+import tempfile
 import time
 from typing import Callable
 
@@ -97,13 +99,22 @@ class StopAware:
         """The reconcilers this kind of worker runs in its maintenance step."""
         run_reconciler_once(get_app().config["RECONCILE_INTERVAL_S"])
 
+    def perform_job(self, job, queue, execution) -> bool:
+        """RQ's perform_job, timed for the metrics (in the process that ran the job)."""
+        from .observe import observe_job
+
+        t0 = time.perf_counter()
+        ok = super().perform_job(job, queue, execution)
+        observe_job(job, queue.name, ok, time.perf_counter() - t0)
+        return ok
+
 
 class ReconcilingWorker(StopAware, Worker):
     def reconcile(self) -> None:
         super().reconcile()
         from jobs.export import reconcile_exports_once
 
-        reconcile_exports_once(get_app().config["RECONCILE_INTERVAL_S"])
+        count_requeues(reconcile_exports_once(get_app().config["RECONCILE_INTERVAL_S"]))
 
 
 def worker_settings(cfg) -> dict:
@@ -127,7 +138,17 @@ def run_reconciler_once(lock_s: int) -> list[dict]:
         return []
     if done:
         log.warning("reconciler re-enqueued %d variant(s): %s", len(done), done)
+        count_requeues(done)
     return done
+
+
+def count_requeues(done: list[dict]) -> None:
+    """Each reconciler entry names what it put back (variant, fix_request, export) and why."""
+    from app.metrics import REQUEUES, reason_label
+
+    for d in done or []:
+        kind = next((k for k in ("variant", "fix_request", "export") if k in d), "other")
+        REQUEUES.labels(kind, reason_label(str(d.get("reason", "")))).inc()
 
 
 def run_until_stopped(make_worker: Callable[[], StopAware], stop: StopSignals, *, burst: bool,
@@ -174,11 +195,22 @@ def start_process(description: str, default_queue: str, argv: list[str] | None):
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
     args = parser.parse_args(argv)
     stop = StopSignals().install()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    metrics_port = int(os.environ.get("MARQUEE_METRICS_PORT") or 0)
+    if metrics_port:  # before prometheus_client is imported: the work horses write their samples here
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="marquee-metrics-"))
     from app import create_app
+    from app.logging_setup import configure_logging
 
     app = create_app()
+    configure_logging(app.config["LOG_FORMAT"])
     set_app(app)
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        from app.metrics import registry
+
+        start_http_server(metrics_port, addr=os.environ.get("MARQUEE_METRICS_ADDR", "0.0.0.0"), registry=registry())
+        log.info("metrics on :%d/metrics (samples in %s)", metrics_port, os.environ["PROMETHEUS_MULTIPROC_DIR"])
     return args, stop, app
 
 
