@@ -11,10 +11,13 @@ import logging
 import re
 import sys
 import uuid
+from contextvars import ContextVar
 from datetime import datetime, timezone
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+#: Set by the worker around each job (jobs/worker.py), in the worker and its forked horse alike.
+JOB_ID: ContextVar[str | None] = ContextVar("marquee_job_id", default=None)
 _STD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id", "job_id"}
 
 
@@ -28,6 +31,8 @@ def current_request_id() -> str | None:
 
 
 def current_job_id() -> str | None:
+    if (jid := JOB_ID.get()) is not None:
+        return jid
     try:
         from rq import get_current_job
 
@@ -110,3 +115,22 @@ def init_request_ids(app) -> None:
         if rid:
             resp.headers[REQUEST_ID_HEADER] = rid
         return resp
+
+
+class AccessJsonFormatter(logging.Formatter):
+    """gunicorn's access lines as JSON: gunicorn hands the request's atoms over as the record's
+    args (a dict), so the values are JSON-escaped here rather than pasted into a format string."""
+
+    ATOMS = {"remote": "h", "method": "m", "path": "U", "query": "q", "status": "s", "bytes": "B",
+             "ms": "M", "agent": "a", "referer": "f", "request_id": "{x-request-id}o"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        atoms = record.args if isinstance(record.args, dict) else {}
+        out = {"ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+               "level": record.levelname, "logger": record.name, "pid": record.process}
+        for name, atom in self.ATOMS.items():
+            value = atoms.get(atom)
+            if name in ("status", "ms") and isinstance(value, str) and value.isdigit():
+                value = int(value)
+            out[name] = None if value in ("-", "", None) else value
+        return json.dumps(out, ensure_ascii=False)

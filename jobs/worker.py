@@ -11,8 +11,10 @@ stop that was asked for (SIGTERM/SIGINT) ends it.
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
 import os
+import shutil
 import signal
 import tempfile
 import time
@@ -98,6 +100,16 @@ class StopAware:
     def reconcile(self) -> None:
         """The reconcilers this kind of worker runs in its maintenance step."""
         run_reconciler_once(get_app().config["RECONCILE_INTERVAL_S"])
+
+    def execute_job(self, job, queue) -> None:
+        """RQ's execute_job with the job id in every log line (this process and its work horse)."""
+        from app.logging_setup import JOB_ID
+
+        token = JOB_ID.set(job.id)
+        try:
+            super().execute_job(job, queue)
+        finally:
+            JOB_ID.reset(token)
 
     def perform_job(self, job, queue, execution) -> bool:
         """RQ's perform_job, timed for the metrics (in the process that ran the job)."""
@@ -196,8 +208,10 @@ def start_process(description: str, default_queue: str, argv: list[str] | None):
     args = parser.parse_args(argv)
     stop = StopSignals().install()
     metrics_port = int(os.environ.get("MARQUEE_METRICS_PORT") or 0)
-    if metrics_port:  # before prometheus_client is imported: the work horses write their samples here
-        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="marquee-metrics-"))
+    if metrics_port and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # before prometheus_client is imported: this process and its work horses write samples here
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="marquee-metrics-")
+        atexit.register(shutil.rmtree, os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
     from app import create_app
     from app.logging_setup import configure_logging
 
