@@ -91,12 +91,28 @@ def configure_logging(fmt: str = "json", level: int = logging.INFO) -> None:
     handler._marquee = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    logging.captureWarnings(True)  # warnings.warn() lines become records too
     # RQ installs its own colour handler on the "rq.worker" logger; route it through ours instead.
     for name in ("rq.worker", "rq"):
         lg = logging.getLogger(name)
         for h in list(lg.handlers):
             lg.removeHandler(h)
         lg.propagate = True
+    adopt_library_loggers()
+
+
+def adopt_library_loggers() -> None:
+    """transformers and diffusers print through handlers of their own: once they are imported
+    (the GPU worker, after loading the model), send their records through ours instead."""
+    for name in ("transformers", "diffusers"):
+        if name not in sys.modules:
+            continue
+        try:
+            lib_logging = __import__(f"{name}.utils.logging", fromlist=["logging"])
+            lib_logging.disable_default_handler()
+            lib_logging.enable_propagation()
+        except Exception:  # noqa: BLE001 - a library without these hooks keeps its own output
+            pass
 
 
 def init_request_ids(app) -> None:
