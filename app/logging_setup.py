@@ -102,8 +102,8 @@ def configure_logging(fmt: str = "json", level: int = logging.INFO) -> None:
 
 
 def adopt_library_loggers() -> None:
-    """transformers and diffusers print through handlers of their own: once they are imported
-    (the GPU worker, after loading the model), send their records through ours instead."""
+    """transformers and diffusers print through handlers (and progress bars) of their own: once
+    they are imported (the GPU worker, before loading the model), send their records through ours."""
     for name in ("transformers", "diffusers"):
         if name not in sys.modules:
             continue
@@ -111,6 +111,7 @@ def adopt_library_loggers() -> None:
             lib_logging = __import__(f"{name}.utils.logging", fromlist=["logging"])
             lib_logging.disable_default_handler()
             lib_logging.enable_propagation()
+            lib_logging.disable_progress_bar()  # tqdm bars are not log lines
         except Exception:  # noqa: BLE001 - a library without these hooks keeps its own output
             pass
 
