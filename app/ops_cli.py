@@ -67,11 +67,15 @@ def register_ops_cli(app: Flask) -> None:
 
     @app.cli.command("queues")
     @click.option("--json", "as_json", is_flag=True, help="one JSON object per queue")
-    def queues(as_json: bool) -> None:
+    @click.option("--failed", "show_failed", type=int, default=10, show_default=True,
+                  help="list up to this many failed jobs per queue, newest first")
+    def queues(as_json: bool, show_failed: int) -> None:
         """Depth, workers and failed jobs of each queue (render, gpu, export)."""
         from .metrics import queue_stats
 
         rows = queue_stats()
+        for row in rows:
+            row["failed_jobs"] = failed_jobs(row["queue"], show_failed) if row["failed"] else []
         if as_json:
             for row in rows:
                 click.echo(json.dumps(row))
@@ -81,5 +85,24 @@ def register_ops_cli(app: Flask) -> None:
         for row in rows:
             click.echo("  ".join(f"{row[c]:>9}" for c in cols))
         for row in rows:
-            if row["failed"]:
-                click.echo(f"failed jobs in {row['queue']}: `rq info` or the failed registry {row['redis_name']}")
+            for job in row["failed_jobs"]:
+                click.echo(f"failed {row['queue']}: {job['id']} {job['func']}{tuple(job['args'])} "
+                           f"at {job['ended_at']}: {job['error']}")
+
+
+def failed_jobs(queue: str, limit: int) -> list[dict]:
+    """The newest failed jobs of a queue with the last line of their traceback (app context)."""
+    from jobs.queues import fetch_job, get_queue
+
+    registry = get_queue(queue).failed_job_registry
+    out = []
+    for job_id in list(reversed(registry.get_job_ids()))[:limit]:
+        job = fetch_job(job_id)
+        if job is None:
+            continue
+        result = job.latest_result()
+        lines = (result.exc_string or "").strip().splitlines() if result else []
+        out.append({"id": job.id, "func": job.func_name, "args": list(job.args),
+                    "ended_at": job.ended_at.isoformat() if job.ended_at else None,
+                    "error": lines[-1][:300] if lines else "unknown"})
+    return out

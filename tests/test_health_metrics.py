@@ -153,6 +153,22 @@ def test_worker_metrics_count_renders_and_logs_carry_job_ids(tmp_path):
         assert sample_sum(web, "marquee_queue_workers", queue="render") == 1
         assert sample_sum(web, "marquee_queue_jobs", queue="render", state="queued") == 0
         assert sample_sum(web, "marquee_http_requests_total", endpoint="requests.RequestProgress") >= 1
+        # A job that fails: counted by reason on the worker, listed by `flask queues`.
+        with stack.app.app_context():
+            from jobs.queues import get_queue
+
+            bad = get_queue("render").enqueue("json.loads", "{not json", job_id=f"bad-{port}")
+
+        def failure_counted():
+            t = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+            return sample_sum(t, "marquee_job_failures_total", queue="render", reason="JSONDecodeError") == 1
+
+        wait_for(failure_counted, timeout=30, what="the failure counted")
+        out = stack.app.test_cli_runner().invoke(args=["queues"])
+        assert out.exit_code == 0, out.output
+        table = {line.split()[0]: line.split()[1:] for line in out.output.splitlines()[1:4]}
+        assert table["render"] == ["0", "0", "0", "0", "1", "1"], out.output  # queued..failed, workers
+        assert f"failed render: {bad.id} json.loads('{{not json',)" in out.output and "JSONDecodeError" in out.output
         log_text = (Path(stack.env["MARQUEE_VAR_DIR"]) / "worker-0.log").read_text()
         lines = [l for l in log_text.splitlines() if l.strip()]
         records = [json.loads(l) for l in lines]  # every line is one JSON object
