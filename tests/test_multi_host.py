@@ -105,8 +105,7 @@ def test_four_hosts_share_nothing_but_postgres_redis_and_s3(tmp_path, pg_url):
                            aws_secret_access_key="s", config=Config(s3={"addressing_style": "path"}))
         s3c.create_bucket(Bucket="marquee-blobs")
         s3c.create_bucket(Bucket="cdn-assets")
-        model = build_tiny_inpaint_pipeline(tmp_path / "models" / "tiny-sd")
-        print(f"\nmulti-host: tiny model built {time.monotonic() - t0:.1f}s")
+        model = tmp_path / "models" / "tiny-sd"  # built below, while the API and render hosts start
         shared = {
             "DATABASE_URL": pg_url, "REDIS_URL": redis.url, "MARQUEE_QUEUE_PREFIX": "multi:",
             "MARQUEE_BLOB_BACKEND": "s3", "MARQUEE_S3_ENDPOINT": s3.url, "MARQUEE_S3_BUCKET": "marquee-blobs",
@@ -129,6 +128,8 @@ def test_four_hosts_share_nothing_but_postgres_redis_and_s3(tmp_path, pg_url):
         api.start(sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app")
         for h in (render1, render2):
             h.start(sys.executable, "-m", "jobs.worker", "render", "export")
+        build_tiny_inpaint_pipeline(model)
+        print(f"\nmulti-host: tiny model built by {time.monotonic() - t0:.1f}s")
         gpu.start(sys.executable, "-m", "jobs.gpu_worker")
         base = f"http://127.0.0.1:{port}"
         http = requests.Session()
