@@ -13,7 +13,8 @@ from .extensions import db, migrate
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(Path(__file__).resolve().parent.parent / "templates"))
     app.config.from_mapping(load_config(config))
-    Path(app.config["STORAGE_DIR"]).mkdir(parents=True, exist_ok=True)
+    if app.config.get("BLOB_BACKEND", "local") == "local":
+        Path(app.config["STORAGE_DIR"]).mkdir(parents=True, exist_ok=True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
 
@@ -24,6 +25,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_security(app)  # first: the https redirect and rate limits come before authentication
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+
+    from .health import bp as health_bp
+    from .logging_setup import init_request_ids
+    from .metrics import init_web_metrics
+
+    init_request_ids(app)  # before auth: a refused request still gets an id and is counted
+    init_web_metrics(app)
+    app.register_blueprint(health_bp)
 
     from .api import init_api
 

@@ -33,7 +33,8 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DEFAULT_READ = frozenset({"admin", "marketing", "integration"})
 DEFAULT_WRITE = frozenset({"admin", "marketing"})
 #: Endpoints anyone may call (the login form, static files, the OpenAPI document).
-PUBLIC_ENDPOINTS = frozenset({"static", "web.login", "web.static", "api-docs.openapi_json"})
+PUBLIC_ENDPOINTS = frozenset({"static", "web.login", "web.static", "api-docs.openapi_json",
+                              "health.healthz", "health.readyz", "health.metrics"})  # probes: keep /metrics internal
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 

@@ -129,6 +129,10 @@ def register_cli(app: Flask) -> None:
 
         run_demo(Path(out), timeout)
 
+    from .ops_cli import register_ops_cli
+
+    register_ops_cli(app)
+
 
 def write_contact_sheet(request_id: int, out: Path) -> Path:
     from .render.contact_sheet import contact_sheet

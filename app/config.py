@@ -58,6 +58,18 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # A running export whose DB heartbeat is older than this is taken as lost and re-enqueued.
         "EXPORT_STALE_S": int(_env("MARQUEE_EXPORT_STALE_S", "180")),
         "EXPORT_JOB_TIMEOUT": int(_env("MARQUEE_EXPORT_JOB_TIMEOUT", "1800")),
+        # Blob store (app.storage): "local" (STORAGE_DIR) or "s3" (any S3-compatible bucket;
+        # credentials as boto3 finds them). PRESIGN: downloads redirect to a presigned URL.
+        "BLOB_BACKEND": _env("MARQUEE_BLOB_BACKEND", "local"),
+        "S3_ENDPOINT": _env("MARQUEE_S3_ENDPOINT", ""),
+        "S3_BUCKET": _env("MARQUEE_S3_BUCKET", ""),
+        "S3_PREFIX": _env("MARQUEE_S3_PREFIX", ""),
+        "S3_REGION": _env("MARQUEE_S3_REGION", ""),
+        "S3_PRESIGN": _env("MARQUEE_S3_PRESIGN", "0").lower() in ("1", "true", "yes"),
+        "S3_PRESIGN_EXPIRES_S": int(_env("MARQUEE_S3_PRESIGN_EXPIRES_S", "300")),
+        # Observability: "json" logs for production, "text" for a terminal; worker metrics HTTP port (0 = off).
+        "LOG_FORMAT": _env("MARQUEE_LOG_FORMAT", "text"),
+        "METRICS_PORT": int(_env("MARQUEE_METRICS_PORT", "0")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "API_TITLE": "Marquee",
         "API_VERSION": "v1",

@@ -22,6 +22,13 @@ class ResidentModelWorker(StopAware, SimpleWorker):
 
 def main(argv: list[str] | None = None) -> None:
     args, stop, app = start_process("Marquee GPU worker (model kept resident)", "gpu", argv)
+    from app.logging_setup import adopt_library_loggers
+
+    if app.config["MODEL_DIR"]:  # before the model loads: its libraries log through our handler too
+        import diffusers  # noqa: F401
+        import transformers  # noqa: F401
+
+        adopt_library_loggers()
     with app.app_context():
         from app.services.generation import generator
 

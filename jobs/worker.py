@@ -11,8 +11,12 @@ stop that was asked for (SIGTERM/SIGINT) ends it.
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
+import os
+import shutil
 import signal
+import tempfile
 import time
 from typing import Callable
 
@@ -97,13 +101,32 @@ class StopAware:
         """The reconcilers this kind of worker runs in its maintenance step."""
         run_reconciler_once(get_app().config["RECONCILE_INTERVAL_S"])
 
+    def execute_job(self, job, queue) -> None:
+        """RQ's execute_job with the job id in every log line (this process and its work horse)."""
+        from app.logging_setup import JOB_ID
+
+        token = JOB_ID.set(job.id)
+        try:
+            super().execute_job(job, queue)
+        finally:
+            JOB_ID.reset(token)
+
+    def perform_job(self, job, queue, execution) -> bool:
+        """RQ's perform_job, timed for the metrics (in the process that ran the job)."""
+        from .observe import observe_job
+
+        t0 = time.perf_counter()
+        ok = super().perform_job(job, queue, execution)
+        observe_job(job, queue.name, ok, time.perf_counter() - t0)
+        return ok
+
 
 class ReconcilingWorker(StopAware, Worker):
     def reconcile(self) -> None:
         super().reconcile()
         from jobs.export import reconcile_exports_once
 
-        reconcile_exports_once(get_app().config["RECONCILE_INTERVAL_S"])
+        count_requeues(reconcile_exports_once(get_app().config["RECONCILE_INTERVAL_S"]))
 
 
 def worker_settings(cfg) -> dict:
@@ -127,7 +150,17 @@ def run_reconciler_once(lock_s: int) -> list[dict]:
         return []
     if done:
         log.warning("reconciler re-enqueued %d variant(s): %s", len(done), done)
+        count_requeues(done)
     return done
+
+
+def count_requeues(done: list[dict]) -> None:
+    """Each reconciler entry names what it put back (variant, fix_request, export) and why."""
+    from app.metrics import REQUEUES, reason_label
+
+    for d in done or []:
+        kind = next((k for k in ("variant", "fix_request", "export") if k in d), "other")
+        REQUEUES.labels(kind, reason_label(str(d.get("reason", "")))).inc()
 
 
 def run_until_stopped(make_worker: Callable[[], StopAware], stop: StopSignals, *, burst: bool,
@@ -174,11 +207,24 @@ def start_process(description: str, default_queue: str, argv: list[str] | None):
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
     args = parser.parse_args(argv)
     stop = StopSignals().install()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    metrics_port = int(os.environ.get("MARQUEE_METRICS_PORT") or 0)
+    if metrics_port and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # before prometheus_client is imported: this process and its work horses write samples here
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="marquee-metrics-")
+        atexit.register(shutil.rmtree, os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
     from app import create_app
+    from app.logging_setup import configure_logging
 
     app = create_app()
+    configure_logging(app.config["LOG_FORMAT"])
     set_app(app)
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        from app.metrics import registry
+
+        start_http_server(metrics_port, addr=os.environ.get("MARQUEE_METRICS_ADDR", "0.0.0.0"), registry=registry())
+        log.info("metrics on :%d/metrics (samples in %s)", metrics_port, os.environ["PROMETHEUS_MULTIPROC_DIR"])
     return args, stop, app
 
 

@@ -14,7 +14,8 @@ from werkzeug.routing import IntegerConverter
 
 from review_helpers import client_for, make_people, seeded_campaign
 
-PUBLIC = {"static", "web.login", "api-docs.openapi_json"}
+PUBLIC = {"static", "web.login", "api-docs.openapi_json",
+          "health.healthz", "health.readyz", "health.metrics"}  # probes; the proxy keeps /readyz, /metrics internal
 DECISIONS = {("review.Approve", "POST"), ("review.Flags", "POST"), ("web.approve", "POST"), ("web.flag", "POST")}
 FIXES = {("review.Rerender", "POST"), ("review.GeneratorEdit", "POST"), ("review.AcceptProposal", "POST"),
          ("web.rerender", "POST"), ("web.generator", "POST"), ("web.accept_proposal", "POST")}

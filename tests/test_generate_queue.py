@@ -3,6 +3,7 @@ goes to the `gpu` queue (a resident-model SimpleWorker process), the render job 
 (RQ dependency), and the variant records backend, weights fingerprint, seed and the mask blob."""
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -99,7 +100,7 @@ def test_banner_goes_through_gpu_queue(gen_stack):
             assert g["reframe"] == "expand" and g["backend"] == "diffusers" and g["queue"] == "gpu", g
             assert g["model_dir"] == stack.env["MARQUEE_MODEL_DIR"] and len(g["weights_sha256"]) == 64
             assert g["steps"] == 2 and isinstance(g["seed"], int) and g["revision"] == 1
-            mask = Image.open(blob_store().path(g["mask_key"]))
+            mask = Image.open(io.BytesIO(blob_store().get(g["mask_key"])))
             p = g["placement"]
             m = np.asarray(mask)
             assert mask.size == (2400, 800) and (m[p[1]:p[1] + p[3], p[0]:p[0] + p[2]] == 0).all() and m.max() == 255

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from flask import Response
 from flask.views import MethodView
 
-from ..services import blob_store
 from ..services.key_art import attach_textless, get_key_art, ingest_key_art
 from ..services.titles import get_title
+from ..storage.responses import blob_response
 from .jsonbody import Blueprint
 from .schemas import KeyArtOut, KeyArtUpload
 
@@ -52,6 +51,4 @@ class KeyArtOriginal(MethodView):
     @blp.response(200, description="the original bytes as uploaded")
     def get(self, key_art_id: int):
         art = get_key_art(key_art_id)
-        resp = Response(blob_store().get(art.original_key), mimetype=art.mime)
-        resp.set_etag(art.sha256)
-        return resp
+        return blob_response(art.original_key, art.mime, size=art.size_bytes, etag=art.sha256)

@@ -3,7 +3,8 @@ from __future__ import annotations
 from flask import Response, request
 from flask.views import MethodView
 
-from ..services import ServiceError, blob_store
+from ..services import ServiceError
+from ..storage.responses import blob_response
 from ..services.requests import get_variant
 from .jsonbody import Blueprint
 from .schemas import VariantOut
@@ -32,7 +33,7 @@ class VariantImage(MethodView):
         if request.if_none_match.contains(asset["sha256"]):
             resp = Response(status=304)
         else:
-            resp = Response(blob_store().get(asset["key"]), mimetype=asset["mime"])
+            resp = blob_response(asset["key"], asset["mime"], size=asset.get("bytes"))
         resp.set_etag(asset["sha256"])
         # A re-render changes what this URL serves, so clients revalidate with the ETag.
         resp.headers["Cache-Control"] = "no-cache"

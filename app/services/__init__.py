@@ -1,9 +1,11 @@
 """Orchestration shared by the API, the CLI and the jobs: one place for each use case."""
 from __future__ import annotations
 
+import os
+
 from flask import current_app
 
-from ..storage import BlobStore
+from ..storage import BlobStore, open_store
 
 
 class ServiceError(Exception):
@@ -28,4 +30,10 @@ class Conflict(ServiceError):
 
 
 def blob_store() -> BlobStore:
-    return BlobStore(current_app.config["STORAGE_DIR"])
+    """The configured blob store (local directory or S3), one per app and process: a forked work
+    horse builds its own, never sharing its parent's S3 connection pool."""
+    ext = current_app.extensions
+    held = ext.get("marquee_blobs")
+    if held is None or held[0] != os.getpid():
+        held = ext["marquee_blobs"] = (os.getpid(), open_store(current_app.config))
+    return held[1]

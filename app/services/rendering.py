@@ -30,17 +30,15 @@ from .generation import expander_for
 
 
 @lru_cache(maxsize=2)
-def _working_copy(root: str, key: str) -> Image.Image:
-    from ..storage import BlobStore
-
-    img = Image.open(io.BytesIO(BlobStore(root).get(key)))
+def _working_copy(location: str, key: str) -> Image.Image:
+    img = Image.open(io.BytesIO(blob_store().get(key)))
     img.load()
     return img.convert("RGB")
 
 
 def _analysed(art: KeyArt) -> tuple[Image.Image, Analysis]:
     store = blob_store()
-    image = _working_copy(str(store.root), art.working_key)
+    image = _working_copy(store.location, art.working_key)
     if art.analysis and art.analysis.get("version") == ANALYSIS_VERSION:
         return image, Analysis.from_json(art.analysis)
     result = analyze(image)

@@ -19,6 +19,7 @@ from ..models.review import CATEGORIES, SCOPES
 from ..services import ServiceError, blob_store
 from ..services import review as svc
 from ..services.requests import get_request, get_variant
+from ..storage.responses import blob_response
 from . import UI_LANGUAGES
 
 bp = Blueprint("web", __name__, url_prefix="/ui")
@@ -231,8 +232,7 @@ def variant_image(variant_id: int):
     asset = (v.assets or {}).get("jpeg")
     if asset is None:
         abort(404)
-    resp = Response(blob_store().get(asset["key"]), mimetype=asset["mime"])
-    resp.set_etag(asset["sha256"])
+    resp = blob_response(asset["key"], asset["mime"], size=asset.get("bytes"), etag=asset["sha256"])
     resp.headers["Cache-Control"] = "private, max-age=3600"  # the URL carries revision and sha
     return resp.make_conditional(request)
 
@@ -259,7 +259,7 @@ def fix_image(variant_id: int, fix_id: int):
     fix = db.session.get(FixRequest, fix_id)
     if fix is None or fix.variant_id != variant_id or not (fix.result or {}).get("key"):
         abort(404)
-    return Response(blob_store().get(fix.result["key"]), mimetype="image/png")
+    return blob_response(fix.result["key"], "image/png")
 
 
 def _rect_from_form() -> dict | None:
