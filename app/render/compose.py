@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from .geometry import Box
+from .safe import padded_faces
 
 #: A baked-in text box larger than this share of the canvas is not plated (it is the art).
 MAX_PLATE_SHARE = 0.3
@@ -27,11 +28,13 @@ def paste_logo(canvas: Image.Image, logo_png: bytes | None, box: Box | None) -> 
     return box
 
 
-def plate_boxes(text_boxes: list[Box], size: tuple[int, int], keep_clear: list[Box]) -> tuple[list[Box], list[Box]]:
-    """Which baked-in text boxes a plate may cover on a canvas of `size`: (to cover, left visible).
+def plate_boxes(text_boxes: list[Box], size: tuple[int, int], faces: list[Box]) -> tuple[list[Box], list[Box]]:
+    """Which baked-in text boxes a plate may cover on a canvas of `size`: (plates, left visible).
 
-    A box is left visible when its plate would touch a face (faces are never covered) or when
-    it is so large that it is the art itself rather than lettering on it."""
+    A plate keeps a face's clearance; close to a face it shrinks to the text's own box. A box is
+    left visible when even that would touch a face (faces are never covered) or when it is so
+    large that it is the art itself rather than lettering on it."""
+    keep_clear = padded_faces(faces)
     canvas = Box(0, 0, *size)
     cover, visible = [], []
     for b in text_boxes:
@@ -43,11 +46,35 @@ def plate_boxes(text_boxes: list[Box], size: tuple[int, int], keep_clear: list[B
         if not (b.w >= 1.5 * b.h or b.h >= 3 * b.w):
             continue  # not shaped like a line (or a vertical column) of lettering
         plate = _plate_box(on, canvas)
-        if on.area > MAX_PLATE_SHARE * size[0] * size[1] or any(plate.intersection(f) for f in keep_clear):
+        if any(plate.intersection(f) for f in keep_clear):
+            plate = _trimmed_off(on, faces)
+        if on.area > MAX_PLATE_SHARE * size[0] * size[1] or plate is None:
             visible.append(on)
         else:
             cover.append(plate)
     return cover, visible
+
+
+def _trimmed_off(b: Box, faces: list[Box]) -> Box | None:
+    """The text box cut back to the edge of each face it grazes (a detector's box pads the
+    lettering a little); None when that would cut into the lettering itself (more than 12%)."""
+    x0, y0, x1, y1 = b.x, b.y, b.right, b.bottom
+    for f in faces:
+        if Box(x0, y0, x1 - x0, y1 - y0).intersection(f) == 0:
+            continue
+        cuts = {"top": f.bottom - y0, "bottom": y1 - f.y, "left": f.right - x0, "right": x1 - f.x}
+        side = min(cuts, key=cuts.get)
+        if cuts[side] > 0.12 * (b.h if side in ("top", "bottom") else b.w):
+            return None
+        if side == "top":
+            y0 = f.bottom
+        elif side == "bottom":
+            y1 = f.y
+        elif side == "left":
+            x0 = f.right
+        else:
+            x1 = f.x
+    return Box(x0, y0, x1 - x0, y1 - y0)
 
 
 def _plate_box(b: Box, canvas: Box) -> Box:

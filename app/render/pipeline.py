@@ -20,7 +20,7 @@ from .kit import KitSpec
 from .locales import LocaleInfo
 from .reframe import Expander, faces_on_canvas, generated_touches, plan_reframe, reframe_canvas
 from .text import TextInputs, layout_text, render_text
-from .safe import logo_for_zone, padded_faces, safe_area
+from .safe import logo_for_zone, safe_area
 from .text.placement import canvas_maps
 
 
@@ -93,7 +93,7 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
     inputs = text_inputs(spec)
     # Baked-in text the crop shows is covered by a plate in the kit's colour (never a face).
     art_text = faces_on_canvas(getattr(analysis, "text_boxes", ()), scale, offset)  # same mapping as faces
-    plates, baked_visible = plate_boxes(list(art_text), size, padded_faces(faces))
+    plates, baked_visible = plate_boxes(list(art_text), size, list(faces))
     cover_with_plates(canvas, plates, spec.kit.scrim_color)
     rtl_first = spec.locale.rtl and spec.kit.mirror_rtl
     logos: dict[str, Box | None] = {}

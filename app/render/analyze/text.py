@@ -31,6 +31,8 @@ MAX_STROKE_RATIO = 0.3      # stroke width / character height
 MIN_CHARS = 3
 MIN_SEPARATION = 4.2        # a line's two tones (Otsu): mean gap / pooled spread within each tone
 MAX_INK_SPREAD = 25.0       # grey-level spread of the characters' mean ink along a line
+CHROMA_GAIN = 2.0          # a*/b* contrast gain around neutral (128)
+CHROMA_MIN_RANGE = 24      # a colour channel spanning less than this (of 255) holds no coloured lettering
 FLAT_INK = 15.0             # ... or, below MIN_SEPARATION, the median grey spread inside a character
 
 
@@ -154,16 +156,47 @@ def two_tone_separation(grey: np.ndarray, box: Box) -> float:
     return float(hi.mean() - lo.mean()) / max(1.0, float(pooled))
 
 
-def detect_text(image: Image.Image, strict: bool = True) -> list[Box]:
-    """Boxes of lines of text baked into the art, in source pixels, padded a little.
-    strict=False skips the stroke and ink checks: the version-2 detector, kept for comparison."""
-    small, scale = downscaled(image, TEXT_MAX_SIDE)
-    grey = cv2.cvtColor(np.asarray(small.convert("RGB")), cv2.COLOR_RGB2GRAY)
-    chars, feats = _char_candidates(grey, strict)
+def _lines_in(plane: np.ndarray, strict: bool, flat_ink: bool = True) -> list[Box]:
+    """Text lines in one 8-bit plane (grey, or a colour-opponent channel). `flat_ink` also
+    accepts lines in a flat ink without two clear tones (grey only: colour planes are smooth
+    enough that flat patches are everywhere)."""
+    chars, feats = _char_candidates(plane, strict)
     lines = _group_lines(chars, feats, strict) if len(chars) else []
     if strict:
-        lines = [b for b in lines if two_tone_separation(grey, b) >= MIN_SEPARATION
-                 or _flat_ink(chars, feats, b) <= FLAT_INK]
+        lines = [b for b in lines if two_tone_separation(plane, b) >= MIN_SEPARATION
+                 or (flat_ink and _flat_ink(chars, feats, b) <= FLAT_INK)]
+    return lines
+
+
+def _chroma_planes(rgb: np.ndarray) -> list[np.ndarray]:
+    """Lab's a* (green-red) and b* (blue-yellow) channels at a fixed gain around neutral: lettering
+    that differs from its ground in hue but hardly in brightness (yellow on light grey) is
+    invisible in grey. A fixed gain (not a per-image stretch) keeps faint colour noise (a
+    nebula, film grain) faint."""
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
+    out = []
+    for ch in (lab[..., 1], lab[..., 2]):
+        lo, hi = np.percentile(ch, (0.5, 99.5))
+        if hi - lo >= CHROMA_MIN_RANGE:
+            out.append(cv2.convertScaleAbs(ch, alpha=CHROMA_GAIN, beta=128 - 128 * CHROMA_GAIN))
+    return out
+
+
+def detect_text(image: Image.Image, strict: bool = True) -> list[Box]:
+    """Boxes of lines of text baked into the art, in source pixels, padded a little.
+    strict=False skips the stroke and ink checks and the colour planes: the version-2 detector,
+    kept for comparison."""
+    small, scale = downscaled(image, TEXT_MAX_SIDE)
+    rgb = np.asarray(small.convert("RGB"))
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    lines = _lines_in(grey, strict)
+    if strict:
+        for plane in _chroma_planes(rgb):
+            lines += _lines_in(plane, strict, flat_ink=False)
+        if len(lines) > 1:
+            arr = np.array([(b.x, b.y, b.right, b.bottom) for b in lines], dtype=np.float64)
+            keep = nms(arr, (arr[:, 2] - arr[:, 0]) * (arr[:, 3] - arr[:, 1]), 0.3, over="min")
+            lines = [lines[k] for k in keep]
     sx, sy = image.width / small.width, image.height / small.height
     out = []
     for b in lines:
