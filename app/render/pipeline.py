@@ -18,7 +18,8 @@ from .formats import Format
 from .geometry import Box
 from .kit import KitSpec
 from .locales import LocaleInfo
-from .reframe import Expander, faces_on_canvas, generated_touches, plan_reframe, reframe_canvas
+from .reframe import (ROOM_FOR_TEXT, Expander, Reframe, faces_on_canvas, generated_touches, make_room_placement, plan_reframe,
+                      reframe_canvas)
 from .text import TextInputs, layout_text, render_text
 from .safe import logo_for_zone, safe_area
 from .text.placement import canvas_maps
@@ -63,6 +64,54 @@ def text_inputs(spec: VariantSpec) -> TextInputs:
         zone=spec.text_zone)
 
 
+@dataclass
+class _Stage:
+    """The art reframed, baked-in text plated and the text laid out: what compose draws on."""
+    framed: object
+    canvas: Image.Image
+    art: Image.Image
+    faces: list[Box]
+    plates: list[Box]
+    baked_visible: list[Box]
+    layout: object
+    reframe_ms: float
+    layout_ms: float
+
+
+def _text_on_faces(layout) -> bool:
+    return any(e.box.intersection(f) for e in layout.elements for f in layout.protect)
+
+
+def _frame_and_lay_out(source: Image.Image, analysis: Analysis, spec: VariantSpec, plan: Reframe,
+                       expander: Expander | None, placement: Box | None = None) -> _Stage:
+    t0 = time.perf_counter()
+    fmt = spec.format
+    size = (fmt.width, fmt.height)
+    framed = reframe_canvas(source, plan, size, expander, spec.kit.extension, placement)
+    canvas = framed.canvas
+    art = canvas.copy()
+    faces = faces_on_canvas(analysis.faces, framed.scale, framed.offset)
+    reframe_ms = (time.perf_counter() - t0) * 1000
+    t1 = time.perf_counter()
+    safe = safe_area(fmt, spec.kit.margin)
+    # Baked-in text the crop shows is covered by a plate in the kit's colour (never a face).
+    art_text = faces_on_canvas(getattr(analysis, "text_boxes", ()), framed.scale, framed.offset)
+    plates, baked_visible = plate_boxes(list(art_text), size, list(faces))
+    cover_with_plates(canvas, plates, spec.kit.scrim_color)
+    rtl_first = spec.locale.rtl and spec.kit.mirror_rtl
+    logos: dict[str, Box | None] = {}
+
+    def logo_for(zone_name: str) -> Box | None:
+        if zone_name not in logos:
+            logos[zone_name] = logo_for_zone(spec.kit, fmt, safe, zone_name, rtl_first, list(faces))
+        return logos[zone_name]
+
+    layout = layout_text(text_inputs(spec), size, safe, list(faces), canvas_maps(canvas), fmt.key,
+                         plates + baked_visible, logo_for=logo_for)
+    return _Stage(framed, canvas, art, faces, plates, baked_visible, layout, reframe_ms,
+                  (time.perf_counter() - t1) * 1000)
+
+
 def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *,
                    expander: Expander | None = None,
                    encodings: tuple[str, ...] = ("jpeg", "webp"), keep_art: bool = False) -> RenderResult:
@@ -75,37 +124,29 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
     fmt = spec.format
     plan = plan_reframe(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency,
                         spec.crop_anchor, spec.kit.max_generated_share)
-    framed = reframe_canvas(source, plan, (fmt.width, fmt.height), expander, spec.kit.extension)
-    canvas, scale, offset = framed.canvas, framed.scale, framed.offset
-    art = canvas.copy() if keep_art else None
-    faces = faces_on_canvas(analysis.faces, scale, offset)
+    stage = _frame_and_lay_out(source, analysis, spec, plan, expander)
+    made_room = False
+    if stage.faces and _text_on_faces(stage.layout):
+        # A face fills the frame: every zone would cover it. Faces win: the art steps aside and
+        # the text takes a band of extended canvas on the side the layout preferred.
+        room_plan = Reframe("expand", plan.crop, plan.anchor, plan.room)
+        for keep in ROOM_FOR_TEXT:
+            placement = make_room_placement(plan.crop, (fmt.width, fmt.height), stage.layout.zone_name, keep)
+            roomy = _frame_and_lay_out(source, analysis, spec, room_plan, expander, placement)
+            if not _text_on_faces(roomy.layout):
+                stage, plan, made_room = roomy, room_plan, True
+                break
+    framed, canvas, faces, layout = stage.framed, stage.canvas, stage.faces, stage.layout
+    plates, baked_visible, art = stage.plates, stage.baked_visible, stage.art if keep_art else None
     touched = generated_touches(faces, framed.placement, (fmt.width, fmt.height))
     reframe_report = {"mode": plan.mode, "crop": plan.crop.as_list(), "anchor": plan.anchor,
                       "placement": framed.placement.as_list() if framed.placement else None,
                       "generated_fraction": round(1 - framed.placement.area / (fmt.width * fmt.height), 4)
-                      if framed.placement else 0.0,
+                      if framed.placement else 0.0, "made_room_for_text": made_room,
                       "generator": framed.provenance or None, "faces_touching_generated": len(touched)}
-    timings["reframe_ms"] = (time.perf_counter() - t0) * 1000
-
-    t1 = time.perf_counter()
-    size = (fmt.width, fmt.height)
-    safe = safe_area(fmt, spec.kit.margin)
+    timings["reframe_ms"] = stage.reframe_ms
+    timings["layout_ms"] = stage.layout_ms
     inputs = text_inputs(spec)
-    # Baked-in text the crop shows is covered by a plate in the kit's colour (never a face).
-    art_text = faces_on_canvas(getattr(analysis, "text_boxes", ()), scale, offset)  # same mapping as faces
-    plates, baked_visible = plate_boxes(list(art_text), size, list(faces))
-    cover_with_plates(canvas, plates, spec.kit.scrim_color)
-    rtl_first = spec.locale.rtl and spec.kit.mirror_rtl
-    logos: dict[str, Box | None] = {}
-
-    def logo_for(zone_name: str) -> Box | None:
-        if zone_name not in logos:
-            logos[zone_name] = logo_for_zone(spec.kit, fmt, safe, zone_name, rtl_first, list(faces))
-        return logos[zone_name]
-
-    layout = layout_text(inputs, size, safe, list(faces), canvas_maps(canvas), fmt.key,
-                         plates + baked_visible, logo_for=logo_for)
-    timings["layout_ms"] = (time.perf_counter() - t1) * 1000
 
     t2 = time.perf_counter()
     text_report = render_text(canvas, layout, inputs)
@@ -130,7 +171,7 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
         "reframe": reframe_report,
         "faces": [f.as_list() for f in faces],
         "faces_whole": all(Box(0, 0, fmt.width, fmt.height).contains(f) for f in faces),
-        "upscale_factor": round(scale, 3),   # output px per source px of the placed window
+        "upscale_factor": round(framed.scale, 3),   # output px per source px of the placed window
         "text": {"zone": zone_name, "zone_requested": layout.requested_zone, "zone_scores": layout.scores,
                  "box": title["box"],
                  "lines": title["lines"], "font": title["fonts"][0]["font"] if title["fonts"] else None,
@@ -148,7 +189,7 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
                  + ([] if text_report["legible"] else ["low_contrast"])
                  + (["generated_touches_face"] if touched else [])
                  + (["mostly_generated"] if reframe_report["generated_fraction"] > spec.kit.max_generated_share else [])
-                 + (["upscaled"] if scale > spec.kit.max_upscale else [])
+                 + (["upscaled"] if framed.scale > spec.kit.max_upscale else [])
                  # the reviewer's zone would have covered a face, art text or logo, or did not fit
                  + (["text_zone_override_refused"] if layout.requested_zone not in (None, zone_name) else []),
     }

@@ -261,12 +261,14 @@ def placed_window(source: Image.Image, window: Box, placement: Box) -> Image.Ima
 
 
 def reframe_canvas(source: Image.Image, plan: Reframe, size: tuple[int, int],
-                   expander: Expander | None = None, extension: str = "blur_backdrop") -> Framed:
+                   expander: Expander | None = None, extension: str = "blur_backdrop",
+                   placement: Box | None = None) -> Framed:
     """The canvas at `size` for a plan; an expand plan's new area comes from `expander`, or
-    without one from the classical backend in the `extension` style."""
+    without one from the classical backend in the `extension` style. `placement` overrides
+    where an expand plan's window lies (make_room_placement)."""
     c = plan.crop
     if plan.mode == "expand":
-        placement = expand_placement(c, size, plan.anchor)
+        placement = placement or expand_placement(c, size, plan.anchor)
         expand = expander or classical_expander(extension)
         canvas, prov = expand(placed_window(source, c, placement), size, placement)
         if canvas.size != tuple(size):
@@ -277,6 +279,22 @@ def reframe_canvas(source: Image.Image, plan: Reframe, size: tuple[int, int],
     out = source.resize(size, Image.Resampling.LANCZOS, box=(c.x, c.y, c.right, c.bottom), reducing_gap=3.0)
     scale = size[0] / c.w
     return Framed(out, scale, Box(round(-c.x * scale), round(-c.y * scale), 0, 0))
+
+
+#: Shares of the canvas the art keeps (along the text's axis) when it makes room for text, tried in order.
+ROOM_FOR_TEXT = (0.64, 0.5)
+
+
+def make_room_placement(window: Box, size: tuple[int, int], text_side: str, keep: float = ROOM_FOR_TEXT[0]) -> Box:
+    """Where a window goes so that a band on `text_side` (bottom, top, left, right) of the
+    canvas holds no art: used when every text zone would cover a face that fills the frame."""
+    w, h = size
+    bw, bh = (w, h * keep) if text_side in ("top", "bottom") else (w * keep, h)
+    s = min(bw / window.w, bh / window.h)
+    pw, ph = max(1, round(window.w * s)), max(1, round(window.h * s))
+    x = {"left": w - pw, "right": 0}.get(text_side, (w - pw) // 2)
+    y = {"top": h - ph, "bottom": 0}.get(text_side, (h - ph) // 2)
+    return Box(x, y, pw, ph)
 
 
 def apply_reframe(source: Image.Image, plan: Reframe, size: tuple[int, int],

@@ -15,7 +15,7 @@ from .geometry import Box
 from .kit import KitSpec
 
 #: Space kept between a face and any mark (text, logo), as a fraction of the face's size.
-FACE_CLEARANCE = 0.08
+FACE_CLEARANCE = 0.2
 
 
 def safe_area(fmt: Format, margin_frac: float) -> Box:
