@@ -20,6 +20,7 @@ from ..services import ServiceError, blob_store
 from ..services import review as svc
 from ..services.requests import get_request, get_variant
 from . import UI_LANGUAGES
+from .messages import ui_message
 
 bp = Blueprint("web", __name__, url_prefix="/ui")
 PEOPLE = ("admin", "marketing", "reviewer")
@@ -69,10 +70,29 @@ def side_labels() -> dict[str, str]:
     return {"center": _("Center"), "left": _("Left"), "right": _("Right"), "top": _("Top"), "bottom": _("Bottom")}
 
 
+def role_labels() -> dict[str, str]:
+    return {"admin": _("Admin"), "marketing": _("Marketing"), "reviewer": _("Reviewer"),
+            "integration": _("Integration")}
+
+
+def fix_labels() -> dict[str, str]:
+    """Kinds and states of fix requests (codes in the database), in the reader's language."""
+    return {"rerender": _("Re-render"), "remove": _("Remove"), "restyle": _("Restyle"),
+            "submitted": _("Submitted"), "recorded": _("Recorded"), "queued": _("Queued"),
+            "running": _("Running"), "done": _("Done"), "failed": _("Failed"), "accepted": _("Accepted")}
+
+
+def inbox_label() -> str:
+    """The first menu entry: what waits for this person, by role."""
+    user = current_user()
+    return _("Needs my fix") if user is not None and user.role == "marketing" else _("My review queue")
+
+
 @bp.app_context_processor
 def _labels():
     return {"category_labels": category_labels, "status_labels": status_labels, "scope_labels": scope_labels,
-            "preflag_labels": preflag_labels, "side_labels": side_labels, "format_labels": format_labels}
+            "preflag_labels": preflag_labels, "side_labels": side_labels, "format_labels": format_labels,
+            "role_labels": role_labels, "inbox_label": inbox_label, "fix_labels": fix_labels}
 
 
 def _login_account_key() -> str:
@@ -87,11 +107,11 @@ def _limit(key: str) -> Callable[[], str]:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_limit("LOGIN_LIMIT_ACCOUNT"), key_func=_login_account_key, methods=["POST"],
-               error_message=lambda: "Too many login attempts for this user name "
-                                     f"(limit {current_app.config['LOGIN_LIMIT_ACCOUNT']} per user name)")
+               error_message=lambda: _("Too many login attempts for this user name (limit %(limit)s per user name)",
+                                       limit=current_app.config["LOGIN_LIMIT_ACCOUNT"]))
 @limiter.limit(_limit("LOGIN_LIMIT_ADDRESS"), methods=["POST"],
-               error_message=lambda: "Too many login attempts from this address "
-                                     f"(limit {current_app.config['LOGIN_LIMIT_ADDRESS']} per address)")
+               error_message=lambda: _("Too many login attempts from this address (limit %(limit)s per address)",
+                                       limit=current_app.config["LOGIN_LIMIT_ADDRESS"]))
 def login():
     """Every POST counts against both limits (counted before the password check, so parallel
     guesses cannot slip past); a wrong name costs as long as a wrong password."""
@@ -273,7 +293,7 @@ def run_service(fn: Callable[[], T], ok_message: str | Callable[[T], str]) -> Se
         result = fn()
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(ui_message(exc.message), "error")
         return exc
     flash(ok_message(result) if callable(ok_message) else ok_message, "ok")
     return None
