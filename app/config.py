@@ -56,6 +56,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # A running export whose DB heartbeat is older than this is taken as lost and re-enqueued.
         "EXPORT_STALE_S": int(_env("MARQUEE_EXPORT_STALE_S", "180")),
         "EXPORT_JOB_TIMEOUT": int(_env("MARQUEE_EXPORT_JOB_TIMEOUT", "1800")),
+        # An approval can be undone for UNDO_WINDOW_S; its exports wait EXPORT_GRACE_S (longer) so
+        # an undo never races a CDN push.
+        "UNDO_WINDOW_S": float(_env("MARQUEE_UNDO_WINDOW_S", "10")),
+        "EXPORT_GRACE_S": float(_env("MARQUEE_EXPORT_GRACE_S", "120")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "API_TITLE": "Marquee",
         "API_VERSION": "v1",

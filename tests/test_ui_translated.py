@@ -18,7 +18,7 @@ pytestmark = pytest.mark.service
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 #: codes stored in the database that must reach a reader only through a label
 RAW_CODES = re.compile(r"(?<![\w/.-])(reviewer|rerender|restyle|submitted|changes_requested|"
-                       r"in_review|thumbnail-small|link-card)(?![\w/.-])")
+                       r"in_review|thumbnail-small|link-card|[a-z]+_[a-z]+_[a-z_]+)(?![\w/.-])")
 
 
 class Visible(HTMLParser):
@@ -183,4 +183,5 @@ def test_the_check_catches_english():
         "'Approved' in 'Approved'", "'Flag a problem' in 'Flag a problem'"]
     assert untranslated('<span id="whoami">reviewer_jp · reviewer (JP)</span>', msgids) == [
         "code 'reviewer' in 'reviewer_jp · reviewer (JP)'"]
+    assert untranslated("<span>baked_text_covered</span>", msgids) == ["code 'baked_text_covered' in 'baked_text_covered'"]
     assert untranslated("<p>承認済み</p><script>var x = 'Approved';</script>", msgids) == []

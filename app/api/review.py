@@ -126,6 +126,33 @@ class Approve(MethodView):
         return _summary(svc.approve(variant_id, data["revision"], current_user()))
 
 
+class ReopenIn(Schema):
+    revision = fields.Int(required=True)
+    comment = fields.Str(load_default="", validate=validate.Length(max=4000))
+
+
+@blp.route("/variants/<int:variant_id>/undo")
+class UndoApproval(MethodView):
+    roles = DECIDERS
+
+    @blp.arguments(ApproveIn)
+    @blp.response(200)
+    def post(self, data, variant_id: int):
+        """Take back your own approval within the undo window (config UNDO_WINDOW_S, 10 s); 409 after it."""
+        return _summary(svc.undo_approval(variant_id, data["revision"], current_user()))
+
+
+@blp.route("/variants/<int:variant_id>/reopen")
+class Reopen(MethodView):
+    roles = DECIDERS
+
+    @blp.arguments(ReopenIn)
+    @blp.response(200)
+    def post(self, data, variant_id: int):
+        """Send an approved revision back to review (its region's reviewer or an admin), audited."""
+        return _summary(svc.reopen(variant_id, data["revision"], current_user(), data["comment"]))
+
+
 @blp.route("/variants/<int:variant_id>/flags")
 class Flags(MethodView):
     roles = {"GET": READERS, "POST": DECIDERS}

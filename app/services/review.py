@@ -11,6 +11,7 @@ import io
 import logging
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from ..extensions import db
@@ -99,6 +100,61 @@ def approve(variant_id: int, revision: int, user: User) -> Variant:
     _record(user.username, v, revision, "approve", before, S.APPROVED.value)
     db.session.commit()
     _after_approval(v)
+    return v
+
+
+def _aware(ts):
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    from datetime import timezone
+
+    return ts if ts is None or ts.tzinfo is not None else ts.replace(tzinfo=timezone.utc)
+
+
+def undo_seconds_left(v: Variant) -> float:
+    """How long the person who approved may still take it back (0 when not approved)."""
+    if v.status != S.APPROVED.value or v.approved_at is None:
+        return 0.0
+    left = current_app.config["UNDO_WINDOW_S"] - (utcnow() - _aware(v.approved_at)).total_seconds()
+    return max(0.0, left)
+
+
+def undo_approval(variant_id: int, revision: int, user: User) -> Variant:
+    """Take one's own approval back within UNDO_WINDOW_S: the variant returns to review.
+
+    Its exports have not left: they wait out EXPORT_GRACE_S (longer than the window) and are
+    superseded when they find the variant no longer approved; the pull feed is touched so
+    pullers see the revision is no longer current."""
+    v = db.session.get(Variant, variant_id)
+    if v is None:
+        raise NotFound(f"variant {variant_id} does not exist")
+    db.session.refresh(v)
+    if v.status != S.APPROVED.value or v.revision != revision or v.approved_by != user.username:
+        raise Conflict(f"variant {variant_id} revision {revision} cannot be undone by {user.username}: it is "
+                       f"revision {v.revision}, {v.status}", current=_state(v))
+    if undo_seconds_left(v) <= 0:
+        raise Conflict(f"the undo window of {current_app.config['UNDO_WINDOW_S']:g} s has passed; "
+                       "reopen the variant instead", current=_state(v))
+    v = _transition(variant_id, revision, (S.APPROVED.value,),
+                    dict(status=S.IN_REVIEW.value, approved_by=None, approved_at=None))
+    _record(user.username, v, revision, "undo", S.APPROVED.value, S.IN_REVIEW.value)
+    db.session.commit()
+    return v
+
+
+def reopen(variant_id: int, revision: int, user: User, comment: str = "") -> Variant:
+    """An approved variant goes back to review (its region's reviewer or an admin; app.auth
+    checks role and scope). Recorded with the reason; exports still waiting are superseded."""
+    comment = (comment or "").strip()
+    if len(comment) > 4000:
+        raise ServiceError("the comment is longer than 4000 characters", status=422)
+    if _current_status(variant_id) != S.APPROVED.value:
+        v = db.session.get(Variant, variant_id)
+        raise Conflict(f"variant {variant_id} cannot be reopened: it is {v.status}, not approved",
+                       current=_state(v))
+    v = _transition(variant_id, revision, (S.APPROVED.value,),
+                    dict(status=S.IN_REVIEW.value, approved_by=None, approved_at=None))
+    _record(user.username, v, revision, "reopen", S.APPROVED.value, S.IN_REVIEW.value, comment=comment or None)
+    db.session.commit()
     return v
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template,
-                   request, url_for)
+                   request, session, url_for)
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -53,7 +53,9 @@ def preflag_labels() -> dict[str, str]:
     return {"text_does_not_fit": _("Text does not fit"), "text_over_face": _("Text over a face"),
             "missing_glyph": _("Missing glyph"), "low_contrast": _("Low text contrast"),
             "generated_touches_face": _("Generated area touches a face"),
-            "text_over_logo": _("Text over the logo"),
+            "text_over_logo": _("Text over the logo"), "logo_over_face": _("Logo over a face"),
+            "baked_text_covered": _("Text printed in the key art was covered"),
+            "baked_text_visible": _("Text printed in the key art is still visible"),
             "text_zone_override_refused": _("Requested text zone not used: it would cover a face, art text or the logo")}
 
 
@@ -92,7 +94,8 @@ def inbox_label() -> str:
 def _labels():
     return {"category_labels": category_labels, "status_labels": status_labels, "scope_labels": scope_labels,
             "preflag_labels": preflag_labels, "side_labels": side_labels, "format_labels": format_labels,
-            "role_labels": role_labels, "inbox_label": inbox_label, "fix_labels": fix_labels}
+            "role_labels": role_labels, "inbox_label": inbox_label, "fix_labels": fix_labels,
+            "pending_undo": pending_undo}
 
 
 def _login_account_key() -> str:
@@ -238,6 +241,7 @@ def variant(variant_id: int):
                            thumb=_thumb(v), categories=CATEGORIES, scopes=SCOPES,
                            crop_anchors=svc.CROP_ANCHORS, text_zones=svc.TEXT_ZONES,
                            can_decide=user.role in DECIDERS and v.status in svc.DECIDABLE,
+                           can_reopen=user.role in DECIDERS and v.status == "approved",
                            can_fix=user.role in FIXERS)
 
 
@@ -313,8 +317,43 @@ def approve(variant_id: int):
     res = _decide(variant_id, lambda: svc.approve(variant_id, rev, current_user()), _("Approved."))
     if res:
         return _conflict_page(variant_id, res[1])
+    # the undo bar follows the reviewer to the next item for UNDO_WINDOW_S (see pending_undo)
+    session["undo"] = {"variant_id": variant_id, "revision": rev, "user": current_user().username}
     nxt = request.form.get("next_id", type=int)
     return redirect(url_for("web.variant", variant_id=nxt) if nxt else url_for("web.variant", variant_id=variant_id))
+
+
+def pending_undo() -> dict | None:
+    """The approval this person may still undo (for the bar on every page), or None."""
+    data = session.get("undo")
+    user = current_user()
+    if not data or user is None or data.get("user") != user.username:
+        return None
+    v = db.session.get(Variant, data["variant_id"])
+    left = svc.undo_seconds_left(v) if v is not None and v.revision == data["revision"] else 0
+    if left <= 0:
+        session.pop("undo", None)
+        return None
+    return {"variant": v, "revision": v.revision, "seconds": left}
+
+
+@bp.route("/variants/<int:variant_id>/undo", methods=["POST"])
+@roles(*DECIDERS)
+def undo(variant_id: int):
+    rev = request.form.get("revision", type=int) or 0
+    session.pop("undo", None)
+    run_service(lambda: svc.undo_approval(variant_id, rev, current_user()),
+                _("Approval undone: the variant is back in review."))
+    return redirect(url_for("web.variant", variant_id=variant_id))
+
+
+@bp.route("/variants/<int:variant_id>/reopen", methods=["POST"])
+@roles(*DECIDERS)
+def reopen(variant_id: int):
+    rev = request.form.get("revision", type=int) or 0
+    run_service(lambda: svc.reopen(variant_id, rev, current_user(), request.form.get("comment", "")),
+                _("Reopened: the variant is back in review."))
+    return redirect(url_for("web.variant", variant_id=variant_id))
 
 
 def _conflict_page(variant_id: int, status: int):

@@ -1,0 +1,67 @@
+"""Safe decisions in real headless Chromium: after `a` the next page offers Undo for the undo
+window (a countdown, then the bar goes), Undo puts the variant back in review, and an approved
+variant is reopened from its page with a reason. Screenshots go to test-artifacts/."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from review_helpers import make_people, seeded_campaign
+from test_browser_review import _login, _shot, browser, server  # noqa: F401  (fixtures)
+
+pytestmark = [pytest.mark.browser, pytest.mark.service]
+
+
+def _state(admin, vid):
+    return admin.get(f"/api/v1/variants/{vid}/review").get_json()["status"]
+
+
+def test_approve_undo_and_reopen_in_chromium(sqlite_stack, server, browser):  # noqa: F811
+    app = sqlite_stack.app
+    app.config.update(UNDO_WINDOW_S=10, EXPORT_GRACE_S=120)
+    admin = app.test_client()
+    make_people(admin)
+    _seeded, req = seeded_campaign(app, locales=("ja-JP",), formats=("thumbnail-small", "square"))
+    first, second = (v["id"] for v in req["variants"])
+
+    jp = _login(browser, server, "reviewer_jp")  # Japanese UI
+    jp.goto(f"{server}/ui/variants/{first}")
+    jp.keyboard.press("a")
+    jp.wait_for_load_state("networkidle")
+    assert jp.url.endswith(f"/ui/variants/{second}")  # on to the next item ...
+    assert _state(admin, first) == "approved"
+    expect(jp.locator("#undo-bar")).to_be_visible()  # ... with the undo bar
+    assert "取り消す" in jp.inner_text("#undo")
+    left = int(jp.inner_text("#undo-left"))
+    assert 5 <= left <= 10, left
+    _shot(jp, "undo-bar-ja")
+    jp.click("#undo")
+    jp.wait_for_load_state("networkidle")
+    assert jp.url.endswith(f"/ui/variants/{first}")
+    assert _state(admin, first) == "in_review"
+    assert jp.locator("#undo-bar").count() == 0 and jp.locator("#approve").count() == 1
+
+    # with a short window the bar counts down and leaves by itself
+    app.config["UNDO_WINDOW_S"] = 2
+    jp.keyboard.press("a")
+    jp.wait_for_load_state("networkidle")
+    expect(jp.locator("#undo-bar")).to_be_visible()
+    expect(jp.locator("#undo-bar")).to_have_count(0, timeout=5000)
+    jp.reload()
+    assert jp.locator("#undo-bar").count() == 0  # the server agrees: nothing to undo any more
+
+    # reopen the approved variant from its page, with a reason
+    jp.goto(f"{server}/ui/variants/{first}")
+    assert jp.locator("#approve").count() == 0 and jp.locator("#reopen").count() == 1
+    jp.fill("#reopen-comment", "レーティング表記が古い")
+    _shot(jp, "reopen-ja")
+    jp.click("#reopen")
+    jp.wait_for_load_state("networkidle")
+    assert _state(admin, first) == "in_review"
+    assert jp.locator("#approve").count() == 1 and jp.locator("#reopen").count() == 0
+    history = admin.get(f"/api/v1/variants/{first}/review").get_json()["history"]
+    assert [h["action"] for h in history][:4] == ["review.reopen", "review.approve", "review.undo", "review.approve"]
+
+    # Arabic: the bar reads right to left too
+    ar = _login(browser, server, "reviewer_sa")
+    assert ar.get_attribute("html", "dir") == "rtl"
