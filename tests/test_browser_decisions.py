@@ -65,3 +65,57 @@ def test_approve_undo_and_reopen_in_chromium(sqlite_stack, server, browser):  # 
     # Arabic: the bar reads right to left too
     ar = _login(browser, server, "reviewer_sa")
     assert ar.get_attribute("html", "dir") == "rtl"
+
+
+def test_inboxes_by_role_in_chromium(sqlite_stack, server, browser):  # noqa: F811
+    from review_helpers import client_for, drop_jobs, render_inline
+
+    app = sqlite_stack.app
+    admin = app.test_client()
+    people = make_people(admin)
+    _seeded, req = seeded_campaign(app, locales=("ja-JP",), formats=("thumbnail-small", "square"))
+    flagged, fresh = (v["id"] for v in req["variants"])
+    jp_api = client_for(app, people.tokens["reviewer_jp"])
+    r = jp_api.post(f"/api/v1/variants/{flagged}/flags", json={"revision": 1, "categories": ["translation"],
+                                                               "comment": "コピーが直訳"})
+    assert r.status_code == 201, r.get_data(as_text=True)
+
+    # marketing: "Needs my fix" lists the flagged variant with the reason, not the 2 it cannot decide
+    mk = _login(browser, server, "marketing")
+    mk.goto(f"{server}/ui/queue")
+    assert mk.inner_text("h1") == "Needs my fix"
+    rows = mk.locator("#queue tr[data-variant]").evaluate_all("rs => rs.map(r => +r.dataset.variant)")
+    assert rows[0] == flagged and fresh not in rows, rows
+    assert mk.inner_text(f"#queue tr[data-variant='{flagged}'] .reason") == "Flagged by a reviewer"
+    _shot(mk, "inbox-marketing-en")
+    mk.click(f"#queue tr[data-variant='{flagged}'] td:nth-child(2) a")
+    mk.wait_for_selector("#rerender-form")
+
+    # the fix: a new revision, rendered
+    r = client_for(app, people.tokens["marketing"]).post(
+        f"/api/v1/variants/{flagged}/rerender", json={"revision": 1, "overrides": {"tagline": "ただいま。"}})
+    assert r.status_code in (200, 202), r.get_data(as_text=True)
+    render_inline(app, [flagged])
+    drop_jobs(app, [flagged])
+
+    # the reviewer: what came back after their flag first, marked, then new work; Next walks it
+    jp = _login(browser, server, "reviewer_jp")
+    assert jp.url.endswith("/ui/queue")
+    first = jp.locator("#queue tr[data-variant] >> nth=0")
+    assert int(first.get_attribute("data-variant")) == flagged
+    assert jp.locator("#resubmitted tr[data-variant]").count() == 1
+    assert "再提出" in first.inner_text()
+    assert jp.locator("#new-work tr[data-variant]").count() == 1
+    _shot(jp, "inbox-reviewer-ja")
+    jp.keyboard.press("n")
+    jp.wait_for_selector("#variant-img")
+    assert jp.url.endswith(f"/ui/variants/{flagged}")
+    assert jp.get_attribute("#next", "href").endswith(f"/ui/variants/{fresh}")
+    jp.keyboard.press("n")
+    jp.wait_for_load_state("networkidle")
+    assert jp.url.endswith(f"/ui/variants/{fresh}")
+    assert jp.locator("#next").get_attribute("href").endswith(f"/ui/variants/{flagged}")
+
+    ar = _login(browser, server, "reviewer_sa")
+    assert ar.inner_text("h1") == "قائمة مراجعتي"
+    _shot(ar, "inbox-reviewer-ar")

@@ -472,6 +472,51 @@ def queue(user: User) -> list[Variant]:
     return sorted(items, key=lambda v: (v.finished_at or v.updated_at, v.id))
 
 
+def resubmitted_ids(user: User, items: list[Variant]) -> set[int]:
+    """Variants now at a newer revision than one this user flagged: the fix they asked for."""
+    if not items:
+        return set()
+    rows = db.session.execute(select(Flag.variant_id, Flag.revision).where(
+        Flag.author == user.username, Flag.variant_id.in_([v.id for v in items]))).all()
+    current = {v.id: v.revision for v in items}
+    return {vid for vid, rev in rows if rev < current[vid]}
+
+
+def review_inbox(user: User) -> tuple[list[Variant], set[int]]:
+    """A reviewer's queue: what came back after their flag first, then new work (oldest first)."""
+    items = queue(user)
+    again = resubmitted_ids(user, items)
+    return sorted(items, key=lambda v: v.id not in again), again
+
+
+#: Pre-flag of a render whose requested text zone the renderer refused (marketing must choose again).
+REFUSED_OVERRIDE = "text_zone_override_refused"
+
+
+def fix_reason(v: Variant) -> str | None:
+    """Why a variant waits for marketing: 'flagged', 'failed', 'override_refused', or None."""
+    if v.status == S.CHANGES_REQUESTED.value:
+        return "flagged"
+    if v.status == S.FAILED.value:
+        return "failed"
+    if v.status in DECIDABLE and REFUSED_OVERRIDE in ((v.report or {}).get("flags") or []):
+        return "override_refused"
+    return None
+
+
+def fix_inbox(user: User) -> list[Variant]:
+    """Marketing's "Needs my fix": flagged, failed, and refused overrides, in that order."""
+    order = {"flagged": 0, "failed": 1, "override_refused": 2}
+    items = [v for v in visible_variants(user, statuses=(S.CHANGES_REQUESTED.value, S.FAILED.value, *DECIDABLE))
+             if fix_reason(v)]
+    return sorted(items, key=lambda v: (order[fix_reason(v)], v.updated_at or v.finished_at, v.id))
+
+
+def inbox(user: User) -> list[Variant]:
+    """What "Next" walks through: marketing's fixes, everyone else's review queue."""
+    return fix_inbox(user) if user.role == "marketing" else review_inbox(user)[0]
+
+
 def flags_for(variant_id: int) -> list[Flag]:
     return list(db.session.scalars(select(Flag).where(Flag.variant_id == variant_id).order_by(Flag.id.desc())))
 

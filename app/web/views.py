@@ -223,10 +223,21 @@ def _thumb(v: Variant) -> str | None:
     return url_for("web.variant_image", variant_id=v.id, r=v.revision, sha=v.assets["jpeg"]["sha256"][:12])
 
 
+def fix_reason_labels() -> dict[str, str]:
+    return {"flagged": _("Flagged by a reviewer"), "failed": _("The render failed"),
+            "override_refused": _("Your text zone was not used")}
+
+
 @bp.route("/queue")
 @roles(*PEOPLE)
 def queue():
-    return render_template("web/queue.html", items=svc.queue(current_user()))
+    """The person's inbox: marketing's "Needs my fix"; a reviewer's resubmissions first, then new work."""
+    user = current_user()
+    if user.role == "marketing":
+        return render_template("web/queue.html", items=svc.fix_inbox(user), fixing=True, again=set(),
+                               reasons=fix_reason_labels(), fix_reason=svc.fix_reason)
+    items, again = svc.review_inbox(user)
+    return render_template("web/queue.html", items=items, fixing=False, again=again)
 
 
 @bp.route("/variants/<int:variant_id>")
@@ -234,7 +245,7 @@ def queue():
 def variant(variant_id: int):
     user = current_user()
     v = svc.open_for_review(get_variant(variant_id), user)
-    q = [x.id for x in svc.queue(user) if x.id != v.id]
+    q = [x.id for x in svc.inbox(user) if x.id != v.id]
     fixes = svc.fixes_for(v.id)
     return render_template("web/variant.html", v=v, req=v.request, flags=svc.flags_for(v.id),
                            history=svc.history(v.id), fixes=fixes, next_id=q[0] if q else None,
