@@ -119,3 +119,83 @@ def test_inboxes_by_role_in_chromium(sqlite_stack, server, browser):  # noqa: F8
     ar = _login(browser, server, "reviewer_sa")
     assert ar.inner_text("h1") == "قائمة مراجعتي"
     _shot(ar, "inbox-reviewer-ar")
+
+
+def test_viewer_zoom_safe_zones_compare_pins_touch_and_keyboard(sqlite_stack, server, browser):  # noqa: F811
+    from review_helpers import client_for, drop_jobs, render_inline
+
+    app = sqlite_stack.app
+    admin = app.test_client()
+    people = make_people(admin)
+    _seeded, req = seeded_campaign(app, locales=("ja-JP",), formats=("square", "banner"))
+    square, banner = (v["id"] for v in req["variants"])
+    jp_api = client_for(app, people.tokens["reviewer_jp"])
+    assert jp_api.post(f"/api/v1/variants/{square}/flags", json={
+        "revision": 1, "categories": ["gesture"], "comment": "手", "rect": {"x": .2, "y": .3, "w": .2, "h": .2}}
+    ).status_code == 201
+    r = client_for(app, people.tokens["marketing"]).post(f"/api/v1/variants/{square}/rerender",
+                                                          json={"revision": 1, "overrides": {"text_zone": "bottom"}})
+    assert r.status_code in (200, 202), r.get_data(as_text=True)
+    render_inline(app, [square])
+    drop_jobs(app, [square])
+
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900}, locale="ja-JP", has_touch=True)
+    page = ctx.new_page()
+    page.goto(f"{server}/ui/login")
+    page.fill("input[name=username]", "reviewer_jp")
+    page.fill("input[name=password]", "correct horse battery")
+    page.click("button[type=submit]")
+    page.goto(f"{server}/ui/variants/{banner}")
+    page.wait_for_selector("#variant-img")
+    fit = page.locator("#variant-img").bounding_box()
+    assert fit["width"] > 800, fit  # a 2400x800 banner fills the column (was 529 px wide)
+    assert page.locator("#source").get_attribute("open") is None  # source key art collapsed
+    assert not page.locator("#source img").is_visible()
+    page.keyboard.press("z")  # actual size: one image pixel per CSS pixel, pannable
+    assert page.locator("#variant-img").bounding_box()["width"] == pytest.approx(2400, abs=2)
+    assert page.evaluate("() => { const v = document.getElementById('viewer'); return v.scrollWidth > v.clientWidth; }")
+    page.keyboard.press("z")
+    page.keyboard.press("s")  # the format's safe zones
+    assert page.locator("#safe").is_visible() and page.get_attribute("#safe-toggle", "aria-pressed") == "true"
+    _shot(page, "viewer-safe-zones-ja")
+
+    # keyboard marking: Enter, arrows move, Shift+arrows resize
+    page.keyboard.press("s")
+    page.focus("#marker")
+    page.keyboard.press("Enter")
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    for _ in range(5):
+        page.keyboard.press("Shift+ArrowDown")
+    assert float(page.input_value("#rect_x")) == pytest.approx(0.5, abs=0.001)
+    assert float(page.input_value("#rect_h")) == pytest.approx(0.3, abs=0.001)
+    page.keyboard.press("Escape")
+    assert page.input_value("#rect_w") == ""
+
+    # touch: a finger drag marks an area (pointer events)
+    box = page.locator("#variant-img").bounding_box()
+    cdp = ctx.new_cdp_session(page)
+    x0, y0 = box["x"] + box["width"] * .1, box["y"] + box["height"] * .2
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y0}]})
+    for i in range(1, 6):
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [
+            {"x": x0 + box["width"] * .05 * i, "y": y0 + box["height"] * .1 * i}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    assert float(page.input_value("#rect_w")) == pytest.approx(0.25, abs=0.02)
+    assert float(page.input_value("#rect_h")) == pytest.approx(0.5, abs=0.03)
+
+    # revision 2 of the square: the r1 flag is pin 1 (dashed, earlier), tied to its comment; compare r1/r2
+    page.goto(f"{server}/ui/variants/{square}")
+    page.wait_for_selector("#variant-img")
+    assert page.locator("a.pin#pin-" + str(jp_api.get(f"/api/v1/variants/{square}/flags").get_json()[0]["id"])
+                        ).inner_text() == "1"
+    assert page.locator(".rect.old.earlier").count() == 1
+    page.click("a.pin >> nth=0")
+    assert page.url.endswith("#flag-" + page.locator("#flags li >> nth=0").get_attribute("id")[5:])
+    page.keyboard.press("c")
+    assert page.locator("#prev-img").is_visible()
+    assert page.evaluate("() => document.getElementById('prev-img').naturalWidth") == 1080
+    page.locator("#compare-slider").fill("30")
+    assert "70%" in page.evaluate("() => document.getElementById('prev-img').style.clipPath")
+    _shot(page, "viewer-compare-ja")
+    ctx.close()

@@ -282,12 +282,14 @@ def rerender(variant_id: int, user: User, *, overrides: dict[str, Any] | None = 
         raise NotFound(f"variant {variant_id} does not exist")
     rev = v.revision if revision is None else revision
     before = v.status
+    old_jpeg = (v.assets or {}).get("jpeg")  # kept for the revision compare (blobs are never deleted)
     merged = {k: val for k, val in {**(v.overrides or {}), **ov}.items() if val != AUTO}
     nv = _transition(variant_id, rev, FINISHED + (S.FAILED.value,), dict(
         revision=rev + 1, status=S.QUEUED.value, overrides=merged or None, approved_by=None, approved_at=None,
         error=None, attempt=None))
     fix = FixRequest(variant_id=nv.id, flag_id=flag_id, kind="rerender", from_revision=rev, to_revision=rev + 1,
-                     overrides=ov or None, actor=user.username, status="submitted")
+                     overrides=ov or None, actor=user.username, status="submitted",
+                     result={"from_jpeg": old_jpeg} if old_jpeg else None)
     db.session.add(fix)
     if flag_id:
         db.session.execute(update(Flag).where(Flag.id == flag_id).values(status="addressed"))
@@ -396,6 +398,8 @@ def accept_proposal(variant_id: int, fix_id: int, user: User) -> Variant:
         raise Conflict(f"fix request {fix_id} was already accepted as revision {fix.to_revision}",
                        current=_state(v))
     rev, before = fix.from_revision, v.status
+    if (v.assets or {}).get("jpeg"):
+        fix.result = {**fix.result, "from_jpeg": v.assets["jpeg"]}  # for the revision compare
     image = Image.open(io.BytesIO(blob_store().get(fix.result["key"]))).convert("RGB")
     assets = store_encodings(encode_all(image))
     screen = screen_for(image, v)
@@ -515,6 +519,15 @@ def fix_inbox(user: User) -> list[Variant]:
 def inbox(user: User) -> list[Variant]:
     """What "Next" walks through: marketing's fixes, everyone else's review queue."""
     return fix_inbox(user) if user.role == "marketing" else review_inbox(user)[0]
+
+
+def previous_jpeg(v: Variant) -> tuple[int, dict] | None:
+    """(revision, jpeg asset) of the revision before the current one, when it had an image."""
+    fix = db.session.scalar(select(FixRequest).where(FixRequest.variant_id == v.id,
+                                                     FixRequest.to_revision == v.revision)
+                            .order_by(FixRequest.id.desc()).limit(1))
+    jpeg = ((fix.result or {}).get("from_jpeg") if fix is not None else None)
+    return (fix.from_revision, jpeg) if jpeg else None
 
 
 def flags_for(variant_id: int) -> list[Flag]:

@@ -247,7 +247,12 @@ def variant(variant_id: int):
     v = svc.open_for_review(get_variant(variant_id), user)
     q = [x.id for x in svc.inbox(user) if x.id != v.id]
     fixes = svc.fixes_for(v.id)
+    prev = svc.previous_jpeg(v)
+    from ..render.formats import FORMATS
+
     return render_template("web/variant.html", v=v, req=v.request, flags=svc.flags_for(v.id),
+                           prev_revision=prev[0] if prev else None,
+                           safe=FORMATS[v.format].safe if v.format in FORMATS else None,
                            history=svc.history(v.id), fixes=fixes, next_id=q[0] if q else None,
                            thumb=_thumb(v), categories=CATEGORIES, scopes=SCOPES,
                            crop_anchors=svc.CROP_ANCHORS, text_zones=svc.TEXT_ZONES,
@@ -266,6 +271,19 @@ def variant_image(variant_id: int):
     resp = Response(blob_store().get(asset["key"]), mimetype=asset["mime"])
     resp.set_etag(asset["sha256"])
     resp.headers["Cache-Control"] = "private, max-age=3600"  # the URL carries revision and sha
+    return resp.make_conditional(request)
+
+
+@bp.route("/variants/<int:variant_id>/revisions/<int:revision>.jpg")
+@roles(*PEOPLE)
+def revision_image(variant_id: int, revision: int):
+    """The previous revision's image, for the compare view (immutable: cached long)."""
+    prev = svc.previous_jpeg(get_variant(variant_id))
+    if prev is None or prev[0] != revision:
+        abort(404)
+    resp = Response(blob_store().get(prev[1]["key"]), mimetype=prev[1]["mime"])
+    resp.set_etag(prev[1]["sha256"])
+    resp.headers["Cache-Control"] = "private, max-age=31536000, immutable"
     return resp.make_conditional(request)
 
 
