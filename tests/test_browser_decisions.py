@@ -199,3 +199,45 @@ def test_viewer_zoom_safe_zones_compare_pins_touch_and_keyboard(sqlite_stack, se
     assert "70%" in page.evaluate("() => document.getElementById('prev-img').style.clipPath")
     _shot(page, "viewer-compare-ja")
     ctx.close()
+
+
+def test_flag_thread_reply_and_resolve_in_chromium(sqlite_stack, server, browser):  # noqa: F811
+    from review_helpers import client_for
+
+    app = sqlite_stack.app
+    admin = app.test_client()
+    people = make_people(admin)
+    _seeded, req = seeded_campaign(app, locales=("ja-JP",), formats=("square",))
+    vid = req["variants"][0]["id"]
+    jp_api = client_for(app, people.tokens["reviewer_jp"])
+    flag = jp_api.post(f"/api/v1/variants/{vid}/flags", json={"revision": 1, "categories": ["translation"],
+                                                               "comment": "キャッチコピーが直訳です"}).get_json()
+
+    mk = _login(browser, server, "marketing")  # English UI
+    mk.goto(f"{server}/ui/variants/{vid}")
+    mk.fill(f"#reply-{flag['id']}", "Which word? The brief says 'home'.")
+    mk.click(f"#flag-{flag['id']} .reply-send")
+    mk.wait_for_load_state("networkidle")
+    assert mk.url.endswith(f"#flag-{flag['id']}")
+    assert mk.locator(f"#flag-{flag['id']} .reply").count() == 1
+    assert mk.locator(f"#flag-{flag['id']} .resolve").count() == 0  # marketing replies, reviewers resolve
+
+    jp = _login(browser, server, "reviewer_jp")  # Japanese UI: the English reply is marked as such
+    jp.goto(f"{server}/ui/variants/{vid}")
+    reply = jp.locator(f"#flag-{flag['id']} .reply >> nth=0")
+    assert "Which word?" in reply.inner_text() and "原文: English" in reply.inner_text()
+    assert reply.locator("bdi >> nth=0").get_attribute("lang") == "en"
+    jp.fill(f"#reply-{flag['id']}", "「ふるさと」がいいです。")
+    jp.click(f"#flag-{flag['id']} .reply-send")
+    jp.wait_for_load_state("networkidle")
+    _shot(jp, "thread-ja")
+    jp.click(f"#flag-{flag['id']} .resolve")
+    jp.wait_for_load_state("networkidle")
+    assert "解決済み" in jp.inner_text(f"#flag-{flag['id']}")
+    thread = jp_api.get(f"/api/v1/flags/{flag['id']}/comments").get_json()
+    assert [(c["author"], c["lang"]) for c in thread] == [("marketing", "en"), ("reviewer_jp", "ja")]
+    assert jp_api.post(f"/api/v1/flags/{flag['id']}/resolve").status_code == 409  # already resolved
+    br = client_for(app, people.tokens["reviewer_br"])
+    assert br.post(f"/api/v1/flags/{flag['id']}/comments", json={"body": "x"}).status_code == 404  # not theirs
+    actions = [h["action"] for h in jp_api.get(f"/api/v1/variants/{vid}/review").get_json()["history"]]
+    assert actions[:3] == ["review.flag_resolved", "review.flag_reply", "review.flag_reply"], actions

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 from ..auth import current_user
 from ..models.review import CATEGORIES, SCOPES
 from ..services import review as svc
+from ..services import threads
 from ..services.requests import get_request, get_variant
 
 blp = Blueprint("review", __name__, url_prefix="/api/v1", description="Regional review")
@@ -151,6 +152,37 @@ class Reopen(MethodView):
     def post(self, data, variant_id: int):
         """Send an approved revision back to review (its region's reviewer or an admin), audited."""
         return _summary(svc.reopen(variant_id, data["revision"], current_user(), data["comment"]))
+
+
+class ReplyIn(Schema):
+    body = fields.Str(required=True, validate=validate.Length(min=1, max=4000))
+    lang = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=16))
+
+
+@blp.route("/flags/<int:flag_id>/comments")
+class FlagComments(MethodView):
+    roles = READERS
+
+    @blp.response(200)
+    def get(self, flag_id: int):
+        """The flag's thread, oldest first."""
+        return [c.to_dict() for c in threads.comments(flag_id)]
+
+    @blp.arguments(ReplyIn)
+    @blp.response(201)
+    def post(self, data, flag_id: int):
+        """Reply in the flag's thread (reviewer or marketing); a reply reopens a resolved flag."""
+        return threads.reply(flag_id, current_user(), data["body"], data["lang"]).to_dict()
+
+
+@blp.route("/flags/<int:flag_id>/resolve")
+class ResolveFlag(MethodView):
+    roles = DECIDERS
+
+    @blp.response(200)
+    def post(self, flag_id: int):
+        """Close the flag's conversation; 409 if it is already resolved."""
+        return threads.resolve(flag_id, current_user()).to_dict()
 
 
 @blp.route("/variants/<int:variant_id>/flags")

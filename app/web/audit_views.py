@@ -27,6 +27,7 @@ def action_labels() -> dict[str, str]:
         "variant.requeued": _("Queued again by the reconciler"), "review.opened": _("Opened for review"),
         "review.approve": _("Approved"), "review.flag": _("Flagged"),
         "review.undo": _("Approval undone"), "review.reopen": _("Reopened for review"),
+        "review.flag_reply": _("Replied to a flag"), "review.flag_resolved": _("Flag resolved"),
         "review.flag_shared": _("Flagged through a shared flag"), "review.rerender": _("Re-render asked for"),
         "review.generator_remove": _("Sent to the generator: remove"),
         "review.generator_restyle": _("Sent to the generator: restyle"),

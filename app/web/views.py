@@ -250,7 +250,11 @@ def variant(variant_id: int):
     prev = svc.previous_jpeg(v)
     from ..render.formats import FORMATS
 
-    return render_template("web/variant.html", v=v, req=v.request, flags=svc.flags_for(v.id),
+    from ..services.threads import comments_by_flag
+
+    flags = svc.flags_for(v.id)
+    return render_template("web/variant.html", v=v, req=v.request, flags=flags,
+                           threads=comments_by_flag([f.id for f in flags]), ui_languages_by_code=UI_LANGUAGES,
                            prev_revision=prev[0] if prev else None,
                            safe=FORMATS[v.format].safe if v.format in FORMATS else None,
                            history=svc.history(v.id), fixes=fixes, next_id=q[0] if q else None,
@@ -374,6 +378,36 @@ def undo(variant_id: int):
     run_service(lambda: svc.undo_approval(variant_id, rev, current_user()),
                 _("Approval undone: the variant is back in review."))
     return redirect(url_for("web.variant", variant_id=variant_id))
+
+
+@bp.route("/flags/<int:flag_id>/reply", methods=["POST"])
+@roles(*PEOPLE)
+def flag_reply(flag_id: int):
+    from flask_babel import get_locale
+
+    from ..services import threads
+
+    run_service(lambda: threads.reply(flag_id, current_user(), request.form.get("body", ""), str(get_locale())),
+                _("Reply sent."))
+    return _back_to_flag(flag_id)
+
+
+@bp.route("/flags/<int:flag_id>/resolve", methods=["POST"])
+@roles(*DECIDERS)
+def flag_resolve(flag_id: int):
+    from ..services import threads
+
+    run_service(lambda: threads.resolve(flag_id, current_user()), _("Flag resolved."))
+    return _back_to_flag(flag_id)
+
+
+def _back_to_flag(flag_id: int):
+    from ..models import Flag
+
+    flag = db.session.get(Flag, flag_id)
+    if flag is None:
+        abort(404)
+    return redirect(url_for("web.variant", variant_id=flag.variant_id, _anchor=f"flag-{flag_id}"))
 
 
 @bp.route("/variants/<int:variant_id>/reopen", methods=["POST"])
