@@ -241,3 +241,72 @@ def test_flag_thread_reply_and_resolve_in_chromium(sqlite_stack, server, browser
     assert br.post(f"/api/v1/flags/{flag['id']}/comments", json={"body": "x"}).status_code == 404  # not theirs
     actions = [h["action"] for h in jp_api.get(f"/api/v1/variants/{vid}/review").get_json()["history"]]
     assert actions[:3] == ["review.flag_resolved", "review.flag_reply", "review.flag_reply"], actions
+
+
+def test_locale_wide_fix_one_action_one_audit_entry_n_revisions(sqlite_stack, server, browser):  # noqa: F811
+    from review_helpers import client_for, drop_jobs
+
+    app = sqlite_stack.app
+    admin = app.test_client()
+    people = make_people(admin)
+    _seeded, req = seeded_campaign(app, locales=("ja-JP", "pt-BR"), formats=("thumbnail-small", "square"))
+    ja = [v["id"] for v in req["variants"] if v["locale"] == "ja-JP"]
+    br = [v["id"] for v in req["variants"] if v["locale"] == "pt-BR"]
+    jp_api = client_for(app, people.tokens["reviewer_jp"])
+    assert jp_api.post(f"/api/v1/variants/{ja[0]}/flags", json={"revision": 1, "categories": ["translation"],
+                                                                "comment": "直訳"}).status_code == 201
+    with app.app_context():
+        from app.extensions import db
+        from app.models import Variant
+
+        current = db.session.get(Variant, ja[0]).request.title.localized("ja-JP").tagline
+    assert current
+
+    mk = _login(browser, server, "marketing")
+    mk.goto(f"{server}/ui/variants/{ja[0]}")
+    assert mk.input_value("#tagline") == current  # pre-filled: edit, do not retype
+    # the fix form comes after the flag it answers
+    assert mk.locator("#flags").bounding_box()["y"] < mk.locator("#fix").bounding_box()["y"]
+    mk.fill("#tagline", "ふるさとは、すぐそこ。")
+    mk.check("#fix-level input[value=locale]")
+    _shot(mk, "fix-level-en")
+    mk.click("#rerender")
+    mk.wait_for_load_state("networkidle")
+    drop_jobs(app, ja)
+    states = {v: admin.get(f"/api/v1/variants/{v}/review").get_json() for v in ja + br}
+    for v in ja:
+        assert states[v]["revision"] == 2 and states[v]["status"] == "queued", states[v]
+    for v in br:
+        assert states[v]["revision"] == 1, states[v]  # another locale: untouched
+    with app.app_context():
+        from app.extensions import db
+        from app.models import AuditEvent, FixRequest, Variant
+
+        assert [db.session.get(Variant, v).overrides for v in ja] == [{"tagline": "ふるさとは、すぐそこ。"}] * 2
+        events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "review.rerender")).all()
+        assert len(events) == 1 and events[0].detail["level"] == "locale" and events[0].detail["also"] == [ja[1]]
+        assert db.session.scalar(db.select(db.func.count()).select_from(FixRequest)) == 2
+
+    # the whole request through the API; an unchanged pre-filled tagline is not copied to other locales
+    r = client_for(app, people.tokens["marketing"]).post(
+        f"/api/v1/variants/{br[0]}/rerender", json={"revision": 1, "overrides": {"text_zone": "bottom"},
+                                                    "level": "request"})
+    assert r.status_code == 202, r.get_data(as_text=True)
+    drop_jobs(app, ja + br)
+    with app.app_context():
+        from app.extensions import db
+        from app.models import Variant
+
+        db.session.expire_all()
+        got = {v: db.session.get(Variant, v) for v in ja + br}
+        assert all(got[v].revision == 2 for v in br)  # pt-BR re-rendered; ja-JP still queued: skipped
+        assert all(got[v].revision == 2 for v in ja)
+        assert got[br[1]].overrides == {"text_zone": "bottom"}
+        from app.models import AuditEvent
+
+        last = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "review.rerender")
+                                  .order_by(AuditEvent.id.desc())).first()
+        assert last.detail["level"] == "request" and last.detail["also"] == [br[1]] and last.detail["skipped"] == ja
+    bad = client_for(app, people.tokens["marketing"]).post(
+        f"/api/v1/variants/{br[0]}/rerender", json={"revision": 2, "level": "planet"})
+    assert bad.status_code == 422

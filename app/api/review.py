@@ -49,6 +49,9 @@ class RerenderIn(Schema):
     revision = fields.Int(load_default=None, allow_none=True)
     overrides = fields.Nested(OverridesIn, load_default=dict)
     flag_id = fields.Int(load_default=None, allow_none=True)
+    level = fields.Str(load_default="variant", validate=validate.OneOf(svc.FIX_LEVELS),
+                       metadata={"description": "variant, locale (every format of it) or request: one action, "
+                                                "one audit entry, a new revision for each variant reached"})
 
 
 class GeneratorIn(Schema):
@@ -210,7 +213,7 @@ class Rerender(MethodView):
     def post(self, data, variant_id: int):
         """New revision with overrides (tagline, crop anchor, text zone); it goes back to review."""
         return _summary(svc.rerender(variant_id, current_user(), overrides=data["overrides"],
-                                     revision=data["revision"], flag_id=data["flag_id"]))
+                                     revision=data["revision"], flag_id=data["flag_id"], level=data["level"]))
 
 
 @blp.route("/variants/<int:variant_id>/generator")

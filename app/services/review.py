@@ -271,33 +271,73 @@ def _validate_overrides(raw: dict[str, Any] | None) -> dict[str, str]:
     return out
 
 
+#: How far one override reaches: this variant, every format of its locale, or the whole request.
+FIX_LEVELS = ("variant", "locale", "request")
+
+
 def rerender(variant_id: int, user: User, *, overrides: dict[str, Any] | None = None,
-             revision: int | None = None, flag_id: int | None = None) -> Variant:
-    """New revision with overrides, back to the queue and then to review; approval is cleared."""
+             revision: int | None = None, flag_id: int | None = None, level: str = "variant") -> Variant:
+    """New revision with overrides, back to the queue and then to review; approval is cleared.
+
+    `level` "locale" or "request" gives the same overrides to every finished (or failed) variant
+    of the locale or of the request too: one action and one audit entry (on this variant, naming
+    the others), one new revision each. Variants still rendering are left alone (named as skipped)."""
     from .requests import enqueue_variants
 
+    if level not in FIX_LEVELS:
+        raise ServiceError(f"unknown level {level!r}; known: {', '.join(FIX_LEVELS)}", status=422)
     ov = _validate_overrides(overrides)
     v = db.session.get(Variant, variant_id)
     if v is None:
         raise NotFound(f"variant {variant_id} does not exist")
     rev = v.revision if revision is None else revision
     before = v.status
+    nv = _new_revision(v, rev, ov, user, flag_id)
+    others, skipped = [], []
+    if level != "variant":
+        q = select(Variant).where(Variant.request_id == v.request_id, Variant.id != v.id).order_by(Variant.id)
+        if level == "locale":
+            q = q.where(Variant.locale == v.locale)
+        for o in db.session.scalars(q).all():
+            if o.status not in FINISHED + (S.FAILED.value,):
+                skipped.append(o.id)
+                continue
+            prior = o.status
+            no = _new_revision(o, o.revision, ov, user, None)
+            db.session.add(Decision(variant_id=o.id, revision=o.revision - 1, decision="rerender", actor=user.username,
+                                    state_before=prior, state_after=S.QUEUED.value))
+            if prior == S.APPROVED.value:
+                _approval_withdrawn(o.id)
+            others.append(no)
+    _record(user.username, nv, rev, "rerender", before, S.QUEUED.value, flag_id=flag_id,
+            overrides=ov or None, new_revision=rev + 1, level=level if level != "variant" else None,
+            also=[o.id for o in others] or None, skipped=skipped or None)
+    db.session.commit()
+    enqueue_variants([nv, *others])
+    return nv
+
+
+def _new_revision(v: Variant, rev: int, ov: dict[str, str], user: User, flag_id: int | None) -> Variant:
+    """The next revision of one variant with `ov` merged into its overrides (not committed)."""
     old_jpeg = (v.assets or {}).get("jpeg")  # kept for the revision compare (blobs are never deleted)
     merged = {k: val for k, val in {**(v.overrides or {}), **ov}.items() if val != AUTO}
-    nv = _transition(variant_id, rev, FINISHED + (S.FAILED.value,), dict(
+    nv = _transition(v.id, rev, FINISHED + (S.FAILED.value,), dict(
         revision=rev + 1, status=S.QUEUED.value, overrides=merged or None, approved_by=None, approved_at=None,
         error=None, attempt=None))
-    fix = FixRequest(variant_id=nv.id, flag_id=flag_id, kind="rerender", from_revision=rev, to_revision=rev + 1,
-                     overrides=ov or None, actor=user.username, status="submitted",
-                     result={"from_jpeg": old_jpeg} if old_jpeg else None)
-    db.session.add(fix)
+    db.session.add(FixRequest(variant_id=nv.id, flag_id=flag_id, kind="rerender", from_revision=rev,
+                              to_revision=rev + 1, overrides=ov or None, actor=user.username, status="submitted",
+                              result={"from_jpeg": old_jpeg} if old_jpeg else None))
     if flag_id:
         db.session.execute(update(Flag).where(Flag.id == flag_id).values(status="addressed"))
-    _record(user.username, nv, rev, "rerender", before, S.QUEUED.value, flag_id=flag_id,
-            overrides=ov or None, new_revision=rev + 1)
-    db.session.commit()
-    enqueue_variants([nv])
     return nv
+
+
+def current_tagline(v: Variant) -> str:
+    """What the tagline field starts with: the override, else the localization's tagline."""
+    if (v.overrides or {}).get("tagline"):
+        return v.overrides["tagline"]
+    loc = v.request.title.localized(v.locale)
+    return (loc.tagline if loc else None) or ""
 
 
 def generator_edit(variant_id: int, user: User, *, op: str, rect: dict[str, Any] | None,

@@ -223,6 +223,13 @@ def _thumb(v: Variant) -> str | None:
     return url_for("web.variant_image", variant_id=v.id, r=v.revision, sha=v.assets["jpeg"]["sha256"][:12])
 
 
+def fix_level_labels(v: Variant) -> dict[str, str]:
+    n_locale = sum(1 for x in v.request.variants if x.locale == v.locale)
+    return {"variant": _("This variant only"),
+            "locale": _("Every format of %(locale)s (%(n)s variants)", locale=v.locale, n=n_locale),
+            "request": _("The whole campaign (%(n)s variants)", n=len(v.request.variants))}
+
+
 def fix_reason_labels() -> dict[str, str]:
     return {"flagged": _("Flagged by a reviewer"), "failed": _("The render failed"),
             "override_refused": _("Your text zone was not used")}
@@ -262,7 +269,8 @@ def variant(variant_id: int):
                            crop_anchors=svc.CROP_ANCHORS, text_zones=svc.TEXT_ZONES,
                            can_decide=user.role in DECIDERS and v.status in svc.DECIDABLE,
                            can_reopen=user.role in DECIDERS and v.status == "approved",
-                           can_fix=user.role in FIXERS)
+                           can_fix=user.role in FIXERS, tagline=svc.current_tagline(v),
+                           level_labels=fix_level_labels(v))
 
 
 @bp.route("/variants/<int:variant_id>/image.jpg")
@@ -441,10 +449,14 @@ def flag(variant_id: int):
 @roles(*FIXERS)
 def rerender(variant_id: int):
     overrides = {k: request.form.get(k, "").strip() for k in ("tagline", "crop_anchor", "text_zone")}
+    if overrides["tagline"] == svc.current_tagline(get_variant(variant_id)):
+        overrides["tagline"] = ""  # the pre-filled text, unchanged: not an override (nor copied to other locales)
+    level = request.form.get("level", "variant")
     _decide(variant_id, lambda: svc.rerender(variant_id, current_user(), overrides=overrides,
                                              revision=request.form.get("revision", type=int),
-                                             flag_id=request.form.get("flag_id", type=int)),
-            _("A new revision is being rendered."))
+                                             flag_id=request.form.get("flag_id", type=int), level=level),
+            _("A new revision is being rendered.") if level == "variant" else
+            _("New revisions are being rendered for every variant this fix reaches."))
     return redirect(url_for("web.variant", variant_id=variant_id))
 
 
