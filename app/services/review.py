@@ -447,6 +447,9 @@ def accept_proposal(variant_id: int, fix_id: int, user: User) -> Variant:
     report["edit"] = {"op": fix.kind, "fix_request_id": fix.id, "rect": fix.rect, "prompt": fix.prompt,
                       "from_revision": rev, "backend": fix.result.get("backend")}
     report["screen"] = screen
+    from .previews import store_preview
+
+    report["preview"] = store_preview(image)
     # the old image's screen pre-flags give way to the edited image's own
     old = v.report or {}
     kept = [f for f in old.get("flags", []) if f not in (old.get("screen") or {}).get("pre_flags", [])]

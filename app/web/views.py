@@ -95,7 +95,8 @@ def _labels():
     return {"category_labels": category_labels, "status_labels": status_labels, "scope_labels": scope_labels,
             "preflag_labels": preflag_labels, "side_labels": side_labels, "format_labels": format_labels,
             "role_labels": role_labels, "inbox_label": inbox_label, "fix_labels": fix_labels,
-            "pending_undo": pending_undo}
+            "pending_undo": pending_undo, "state_group": state_group, "state_group_labels": state_group_labels,
+            "verdict": verdict, "locale_name": locale_name, "preview_url": _preview}
 
 
 def _login_account_key() -> str:
@@ -198,9 +199,10 @@ def campaign(request_id: int):
 
 
 def _counts(items) -> dict[str, int]:
+    """Cells per matrix state (rendered and in review counted together)."""
     out: dict[str, int] = {}
     for v in items:
-        out[v.status] = out.get(v.status, 0) + 1
+        out[state_group(v.status)] = out.get(state_group(v.status), 0) + 1
     return out
 
 
@@ -209,12 +211,82 @@ def _counts(items) -> dict[str, int]:
 def campaign_progress(request_id: int):
     """Polled by the campaign page: states, revisions and thumbnail URLs of the visible cells."""
     items, _l, _f, _c = _matrix(get_request(request_id))
-    labels = status_labels()
+    labels = state_group_labels()
     return jsonify({"counts": _counts(items), "total": len(items),
                     "done": sum(v.status not in ("queued", "rendering") for v in items),
-                    "variants": [{"id": v.id, "status": v.status, "label": labels.get(v.status, v.status),
-                                  "revision": v.revision,
-                                  "thumb": _thumb(v)} for v in items]})
+                    "variants": [{"id": v.id, "status": v.status, "state": state_group(v.status),
+                                  "label": labels.get(state_group(v.status), v.status), "verdict": verdict(v),
+                                  "revision": v.revision, "thumb": _preview(v)} for v in items]})
+
+
+#: The matrix shows one state where the database has two: "rendered" and "in_review" differ only
+#: in whether a reviewer has opened the variant.
+STATE_GROUPS = {"rendered": "to_review", "in_review": "to_review"}
+
+
+def state_group(status: str) -> str:
+    return STATE_GROUPS.get(status, status)
+
+
+def state_group_labels() -> dict[str, str]:
+    return {"queued": _("Queued"), "rendering": _("Rendering"), "to_review": _("To review"),
+            "changes_requested": _("Changes requested"), "approved": _("Approved"), "failed": _("Failed")}
+
+
+def verdict(v: Variant) -> str:
+    """One plain word or two for a matrix cell."""
+    if v.status == "approved":
+        return _("approved")
+    if v.status == "changes_requested":
+        return _("flagged")
+    if v.status == "failed":
+        return _("failed")
+    if v.status in ("queued", "rendering"):
+        return _("not ready yet")
+    n = len((v.report or {}).get("flags") or [])
+    return _("ready") if n == 0 else _("warnings: %(n)s", n=n)
+
+
+def locale_name(tag: str) -> str:
+    """"ja-JP" as the reader says it ("日本語 (日本)", "Japanese (Japan)")."""
+    from babel import Locale, UnknownLocaleError
+    from flask_babel import get_locale
+
+    try:
+        return Locale.parse(tag.replace("-", "_")).get_display_name(str(get_locale() or "en")) or tag
+    except (ValueError, UnknownLocaleError):
+        return tag
+
+
+def _preview(v: Variant) -> str | None:
+    """The matrix cell's image URL: the small WebP (immutable: revision and hash in the URL)."""
+    ref = (v.report or {}).get("preview") or (v.assets or {}).get("jpeg")
+    if not ref:
+        return None
+    return url_for("web.variant_preview", variant_id=v.id, r=v.revision, sha=ref["sha256"][:12])
+
+
+@bp.route("/variants/<int:variant_id>/preview.webp")
+@roles(*PEOPLE)
+def variant_preview(variant_id: int):
+    """The stored preview; a variant rendered before previews existed gets one made from its JPEG."""
+    from PIL import Image
+
+    from ..services.previews import preview_bytes
+
+    v = get_variant(variant_id)
+    ref = (v.report or {}).get("preview")
+    if ref is not None:
+        data, etag = blob_store().get(ref["key"]), ref["sha256"]
+    elif (v.assets or {}).get("jpeg"):
+        data = preview_bytes(Image.open(io.BytesIO(blob_store().get(v.assets["jpeg"]["key"]))))
+        etag = "p-" + v.assets["jpeg"]["sha256"]
+    else:
+        abort(404)
+    resp = Response(data, mimetype="image/webp")
+    resp.set_etag(etag)
+    resp.headers["Cache-Control"] = "private, max-age=31536000, immutable"  # the URL changes with the image
+    return resp.make_conditional(request)
 
 
 def _thumb(v: Variant) -> str | None:
