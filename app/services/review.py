@@ -230,7 +230,7 @@ def flag(variant_id: int, revision: int, user: User, *, categories: list[str], c
     db.session.add(origin)
     db.session.flush()
     _record(user.username, v, revision, "flag", before, S.CHANGES_REQUESTED.value, flag_id=origin.id,
-            categories=cats, scope=scope, rect=box)
+            categories=cats, scope=scope, rect=box, comment=comment or None)
     for other in shared_with(v, scope):
         copy = Flag(variant_id=other.id, revision=other.revision, categories=cats, comment=comment, rect=None,
                     scope=scope, origin_flag_id=origin.id, author=user.username)
