@@ -403,7 +403,7 @@ def _rect_from_form() -> dict | None:
     return dict(zip("xywh", vals))
 
 
-def run_service(fn: Callable[[], T], ok_message: str | Callable[[T], str]) -> ServiceError | None:
+def run_service(fn: Callable[[], T], ok_message: str | Callable[[T], str] | None) -> ServiceError | None:
     """Call a service for a form post and flash the outcome: `ok_message` (or ok_message(result)),
     or the service's refusal (404, 409, 422) as an error. Returns the refusal, if any."""
     try:
@@ -412,11 +412,12 @@ def run_service(fn: Callable[[], T], ok_message: str | Callable[[T], str]) -> Se
         db.session.rollback()
         flash(ui_message(exc.message), "error")
         return exc
-    flash(ok_message(result) if callable(ok_message) else ok_message, "ok")
+    if ok_message is not None:
+        flash(ok_message(result) if callable(ok_message) else ok_message, "ok")
     return None
 
 
-def _decide(variant_id: int, fn, ok_message: str):
+def _decide(variant_id: int, fn, ok_message: str | None):
     refused = run_service(fn, ok_message)
     if refused is not None:
         return redirect(url_for("web.variant", variant_id=variant_id)), refused.status
@@ -427,7 +428,8 @@ def _decide(variant_id: int, fn, ok_message: str):
 @roles(*DECIDERS)
 def approve(variant_id: int):
     rev = request.form.get("revision", type=int) or 0
-    res = _decide(variant_id, lambda: svc.approve(variant_id, rev, current_user()), _("Approved."))
+    # no "Approved." flash: the undo bar ("You approved …  Undo") says it on the next page
+    res = _decide(variant_id, lambda: svc.approve(variant_id, rev, current_user()), None)
     if res:
         return _conflict_page(variant_id, res[1])
     # the undo bar follows the reviewer to the next item for UNDO_WINDOW_S (see pending_undo)
