@@ -70,6 +70,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Observability: "json" logs for production, "text" for a terminal; worker metrics HTTP port (0 = off).
         "LOG_FORMAT": _env("MARQUEE_LOG_FORMAT", "text"),
         "METRICS_PORT": int(_env("MARQUEE_METRICS_PORT", "0")),
+        # An approval can be undone for UNDO_WINDOW_S; its exports wait EXPORT_GRACE_S (longer) so
+        # an undo never races a CDN push.
+        "UNDO_WINDOW_S": float(_env("MARQUEE_UNDO_WINDOW_S", "10")),
+        "EXPORT_GRACE_S": float(_env("MARQUEE_EXPORT_GRACE_S", "120")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "API_TITLE": "Marquee",
         "API_VERSION": "v1",

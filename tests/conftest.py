@@ -97,6 +97,8 @@ def make_stack(tmp_path: Path, database_url: str, **extra: str) -> Stack:
         "MARQUEE_RECONCILE_STALE_S": "12",
         "MARQUEE_JOB_MONITORING_INTERVAL_S": "2",
         "MARQUEE_WORKER_TTL_S": "20",
+        # approvals export at once here; tests of the undo grace period set it themselves
+        "MARQUEE_EXPORT_GRACE_S": "0",
         **extra,
     }
     old = {k: os.environ.get(k) for k in env}

@@ -16,7 +16,9 @@ from review_helpers import client_for, make_people, seeded_campaign
 
 PUBLIC = {"static", "web.login", "api-docs.openapi_json",
           "health.healthz", "health.readyz", "health.metrics"}  # probes; the proxy keeps /readyz, /metrics internal
-DECISIONS = {("review.Approve", "POST"), ("review.Flags", "POST"), ("web.approve", "POST"), ("web.flag", "POST")}
+DECISIONS = {("review.Approve", "POST"), ("review.Flags", "POST"), ("web.approve", "POST"), ("web.flag", "POST"),
+             ("review.UndoApproval", "POST"), ("review.Reopen", "POST"), ("web.undo", "POST"), ("web.reopen", "POST"),
+             ("review.ResolveFlag", "POST"), ("web.flag_resolve", "POST")}
 FIXES = {("review.Rerender", "POST"), ("review.GeneratorEdit", "POST"), ("review.AcceptProposal", "POST"),
          ("web.rerender", "POST"), ("web.generator", "POST"), ("web.accept_proposal", "POST")}
 PEOPLE_ADMIN = re.compile(r"^auth\.(Users|UserDetail|UserTokens|TokenDetail)$")

@@ -122,12 +122,12 @@ def test_review_flow_in_chromium(sqlite_stack, server, browser):
     mk.wait_for_selector("#progress-text:not(:empty)")
     assert mk.inner_text("#state-counts .count-filter[data-status=changes_requested] .n") == "1"
     mk.click("#state-counts .count-filter[data-status=changes_requested]")
-    lit = mk.locator("#matrix td:not(.dim) a[data-variant]").evaluate_all("as => as.map(a => +a.dataset.variant)")
-    assert lit == [vid], lit
-    assert mk.locator("#matrix td.dim").count() == 5
+    lit = mk.locator("#matrix a[data-variant]:visible").evaluate_all("as => as.map(a => +a.dataset.variant)")
+    assert lit == [vid], lit  # the other cells are hidden, not dimmed
+    assert mk.locator("#matrix td.off").count() == 5 and mk.locator("#matrix tr.off").count() == 2
     _shot(mk, "4b-filtered-matrix-en")
     mk.click("#state-counts .count-filter[data-status='']")
-    assert mk.locator("#matrix td.dim").count() == 0
+    assert mk.locator("#matrix td.off").count() == 0 and mk.locator("#matrix a[data-variant]:visible").count() == 6
 
     # --- marketing re-renders with overrides; the page follows the render live
     mk.goto(f"{server}/ui/variants/{vid}")

@@ -92,20 +92,20 @@ def test_bad_target_shows_the_service_message_with_4xx(ui, no_connections):
     app.config["EXPORT_ALLOW_PRIVATE"] = False
     c, token = _login(app, "admin2")
     cases = [
-        ({"name": "meta", "kind": "http-put", "url": "http://169.254.169.254/latest/meta-data/"}, 422, "url refused"),
+        ({"name": "meta", "kind": "http-put", "url": "http://169.254.169.254/latest/meta-data/"}, 422, "169.254.169.254"),
         ({"name": "loop", "kind": "webhook", "url": "http://127.0.0.1:8080/hook",
-          "webhook_secret_env": "MARQUEE_UI_WHSEC"}, 422, "url refused"),
-        ({"name": "ftp", "kind": "http-put", "url": "gopher://example.com/"}, 422, "scheme"),
-        ({"kind": "http-put", "url": PUBLIC_URL}, 422, "name: Missing data"),
-        ({"name": "nourl", "kind": "http-put"}, 422, "needs a url"),
+          "webhook_secret_env": "MARQUEE_UI_WHSEC"}, 422, "private or internal address"),
+        ({"name": "ftp", "kind": "http-put", "url": "gopher://example.com/"}, 422, "must start with https:// or http://"),
+        ({"kind": "http-put", "url": PUBLIC_URL}, 422, "Give the target a name"),
+        ({"name": "nourl", "kind": "http-put"}, 422, "needs a URL"),
         ({"name": "nobucket", "kind": "s3"}, 422, "bucket"),
         ({"name": "nosecret", "kind": "webhook", "url": PUBLIC_URL}, 422, "secret"),
         ({"name": "lower", "kind": "webhook", "url": PUBLIC_URL, "webhook_secret_env": "lower"},
-         422, "environment variables"),
+         422, "Environment variable names"),
         ({"name": "hdr", "kind": "http-put", "url": PUBLIC_URL, "put_headers": "no colon"}, 422,
-         "Header-Name: value"),
-        ({"name": "reg", "kind": "http-put", "url": PUBLIC_URL, "regions": "USA"}, 422, "two-letter"),
-        ({"name": "kind", "kind": "ftp", "url": PUBLIC_URL}, 422, "kind"),
+         "Name: value"),
+        ({"name": "reg", "kind": "http-put", "url": PUBLIC_URL, "regions": "USA"}, 422, "two-letter codes"),
+        ({"name": "kind", "kind": "ftp", "url": PUBLIC_URL}, 422, "kind of target"),
     ]
     for body, status, words in cases:
         r = c.post("/ui/export-targets", data={"csrf_token": token, "enabled": "1", **body})
@@ -233,7 +233,7 @@ def test_failed_export_shows_its_error_and_retry_requeues_it(ui):
         # retrying what is not failed: the service's 409 message, back where the button was
         r = mk.post(f"/ui/exports/{eid}/retry", data={"csrf_token": token, "next": "//evil.example/"},
                     follow_redirects=True)
-        assert r.request.path == "/ui/exports" and "only failed exports can be retried" in r.get_data(as_text=True)
+        assert r.request.path == "/ui/exports" and "Only failed exports can be retried." in r.get_data(as_text=True)
 
         # the origin recovers; the retried export runs and the manifest link shows on the campaign page
         origin.fail_puts = 0
@@ -286,10 +286,10 @@ def test_admin_edits_a_target_through_the_same_validation(ui, no_connections):
 
         assert db.session.get(ExportTarget, ids[0]).url == PUBLIC_URL + "eu/"
 
-    refused = [({**changed, "url": "http://169.254.169.254/latest/"}, 422, "url refused"),
+    refused = [({**changed, "url": "http://169.254.169.254/latest/"}, 422, "cloud metadata service"),
                ({**changed, "name": "bucket"}, 409, "exists"),
-               ({**changed, "kind": "webhook", "webhook_secret_env": "MARQUEE_UI_WHSEC"}, 422, "cannot change"),
-               ({**changed, "put_headers": "no colon"}, 422, "Header-Name: value"),
+               ({**changed, "kind": "webhook", "webhook_secret_env": "MARQUEE_UI_WHSEC"}, 422, "kind of a target cannot change"),
+               ({**changed, "put_headers": "no colon"}, 422, "Name: value"),
                ({**changed, "csrf_token": ""}, 400, "")]
     before = _target_rows(app)
     for body, status, words in refused:

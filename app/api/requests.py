@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from ..auth import actor_name
 from ..services.requests import create_request, enqueue_variants, get_request, progress
 from .jsonbody import Blueprint
 from .schemas import IdempotencyHeader, ProgressOut, RequestIn, RequestOut
@@ -17,6 +18,8 @@ class Requests(MethodView):
     @blp.response(202, RequestOut)
     def post(self, headers, data):
         """Create a request and queue one render job per variant (idempotent with Idempotency-Key)."""
+        if data.get("requester") in (None, "api"):  # not named in the body: the person calling
+            data["requester"] = actor_name()
         req, created = create_request(idempotency_key=headers.get("idempotency_key"), **data)
         if created:
             enqueue_variants(req.variants)

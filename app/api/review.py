@@ -9,6 +9,7 @@ from ..extensions import db
 from ..models.review import CATEGORIES, SCOPES, Flag
 from ..services import ServiceError
 from ..services import review as svc
+from ..services import threads
 from ..services.requests import get_request, get_variant
 from .jsonbody import Blueprint
 from .timestamps import rfc3339, with_rfc3339
@@ -54,6 +55,9 @@ class RerenderIn(ApiSchema):
     revision = Count(1, REVISION_MAX, load_default=None, allow_none=True)
     overrides = fields.Nested(OverridesIn, load_default=dict)
     flag_id = Id(load_default=None, allow_none=True)
+    level = fields.Str(load_default="variant", validate=validate.OneOf(svc.FIX_LEVELS),
+                       metadata={"description": "variant, locale (every format of it) or request: one action, "
+                                                "one audit entry, a new revision for each variant reached"})
 
 
 class GeneratorIn(ApiSchema):
@@ -139,6 +143,64 @@ class Approve(MethodView):
         return _summary(svc.approve(variant_id, data["revision"], current_user()))
 
 
+class ReopenIn(ApiSchema):
+    revision = Count(1, REVISION_MAX, required=True)
+    comment = Text(load_default="", validate=validate.Length(max=4000))
+
+
+@blp.route("/variants/<id:variant_id>/undo")
+class UndoApproval(MethodView):
+    roles = DECIDERS
+
+    @blp.arguments(ApproveIn)
+    @blp.response(200)
+    def post(self, data, variant_id: int):
+        """Take back your own approval within the undo window (config UNDO_WINDOW_S, 10 s); 409 after it."""
+        return _summary(svc.undo_approval(variant_id, data["revision"], current_user()))
+
+
+@blp.route("/variants/<id:variant_id>/reopen")
+class Reopen(MethodView):
+    roles = DECIDERS
+
+    @blp.arguments(ReopenIn)
+    @blp.response(200)
+    def post(self, data, variant_id: int):
+        """Send an approved revision back to review (its region's reviewer or an admin), audited."""
+        return _summary(svc.reopen(variant_id, data["revision"], current_user(), data["comment"]))
+
+
+class ReplyIn(ApiSchema):
+    body = Text(required=True, validate=validate.Length(min=1, max=4000))
+    lang = Text(load_default=None, allow_none=True, validate=validate.Length(max=16))
+
+
+@blp.route("/flags/<id:flag_id>/comments")
+class FlagComments(MethodView):
+    roles = READERS
+
+    @blp.response(200)
+    def get(self, flag_id: int):
+        """The flag's thread, oldest first."""
+        return [c.to_dict() for c in threads.comments(flag_id)]
+
+    @blp.arguments(ReplyIn)
+    @blp.response(201)
+    def post(self, data, flag_id: int):
+        """Reply in the flag's thread (reviewer or marketing); a reply reopens a resolved flag."""
+        return threads.reply(flag_id, current_user(), data["body"], data["lang"]).to_dict()
+
+
+@blp.route("/flags/<id:flag_id>/resolve")
+class ResolveFlag(MethodView):
+    roles = DECIDERS
+
+    @blp.response(200)
+    def post(self, flag_id: int):
+        """Close the flag's conversation; 409 if it is already resolved."""
+        return threads.resolve(flag_id, current_user()).to_dict()
+
+
 @blp.route("/variants/<id:variant_id>/flags")
 class Flags(MethodView):
     roles = {"GET": READERS, "POST": DECIDERS}
@@ -169,7 +231,8 @@ class Rerender(MethodView):
     def post(self, data, variant_id: int):
         """New revision with overrides (tagline, crop anchor, text zone); it goes back to review."""
         return _summary(svc.rerender(variant_id, current_user(), overrides=data["overrides"],
-                                     revision=data["revision"], flag_id=_existing_flag(data["flag_id"])))
+                                     revision=data["revision"], flag_id=_existing_flag(data["flag_id"]),
+                                     level=data["level"]))
 
 
 @blp.route("/variants/<id:variant_id>/generator")

@@ -5,8 +5,8 @@ from .export import Export, ExportManifest, ExportStatus, ExportTarget, FeedCoun
 from .key_art import KeyArt
 from .people import ApiToken, Role, User
 from .request import RenderRequest, Variant, VariantStatus
-from .review import Decision, FixRequest, Flag
+from .review import Decision, FixRequest, Flag, FlagComment
 from .title import Title, TitleLocalization, TitleRelease
 
-__all__ = ["Export", "ExportManifest", "ExportStatus", "ExportTarget", "FeedCounter", "FeedEntry", "WebhookDelivery", "ApiToken", "Decision", "FixRequest", "Flag", "Role", "User", "AuditEvent", "BrandKit", "KeyArt", "RenderRequest", "Variant", "VariantStatus",
+__all__ = ["Export", "ExportManifest", "ExportStatus", "ExportTarget", "FeedCounter", "FeedEntry", "WebhookDelivery", "ApiToken", "Decision", "FixRequest", "Flag", "FlagComment", "Role", "User", "AuditEvent", "BrandKit", "KeyArt", "RenderRequest", "Variant", "VariantStatus",
            "Title", "TitleLocalization", "TitleRelease"]

@@ -110,3 +110,20 @@ class Decision(Timestamped, db.Model):
                 "decision": self.decision, "actor": self.actor, "state_before": self.state_before,
                 "state_after": self.state_after, "flag_id": self.flag_id,
                 "created_at": self.created_at.isoformat() if self.created_at else None}
+
+
+class FlagComment(Timestamped, db.Model):
+    """One message in a flag's thread (reviewer and marketing talking about the objection).
+    `lang` is the writer's UI language, so readers in another language know the original's."""
+
+    __tablename__ = "flag_comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flag_id: Mapped[int] = mapped_column(ForeignKey("review_flag.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str | None] = mapped_column(String(16))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "flag_id": self.flag_id, "author": self.author, "body": self.body,
+                "lang": self.lang, "created_at": self.created_at.isoformat() if self.created_at else None}

@@ -90,6 +90,17 @@ def _get_or_create_export(target: ExportTarget, variant: Variant) -> tuple[Expor
     return exp, True
 
 
+def grace_left(variant: Variant) -> float:
+    """Seconds until an approval may leave for the targets: EXPORT_GRACE_S after approved_at, so
+    an undo (app.services.review.undo_approval) never races a push."""
+    approved_at = getattr(variant, "approved_at", None)
+    if approved_at is None:
+        return 0.0
+    if approved_at.tzinfo is None:  # SQLite: stored UTC, read back naive
+        approved_at = approved_at.replace(tzinfo=timezone.utc)
+    return max(0.0, current_app.config["EXPORT_GRACE_S"] - (utcnow() - approved_at).total_seconds())
+
+
 def schedule_variant(variant: Variant, *, rerun: bool = False, actor: str = "system") -> list[Export]:
     """Create the exports of the variant's approved revision (one per matching target) and enqueue them.
 
@@ -110,9 +121,14 @@ def schedule_variant(variant: Variant, *, rerun: bool = False, actor: str = "sys
             _audit(exp, actor, "export.rerun", exp.status, ExportStatus.PENDING.value)
             exp.status, exp.error, exp.attempt, exp.tries, exp.failures = ExportStatus.PENDING.value, None, None, 0, 0
             exp.next_attempt_at = None
+        elif not created and exp.status == ExportStatus.SUPERSEDED.value:
+            # undone or reopened, then approved again at the same revision: it goes out after all
+            after = ExportStatus.PENDING.value if target.is_storage else ExportStatus.WAITING.value
+            _audit(exp, actor, "export.rerun", exp.status, after)
+            exp.status, exp.error, exp.attempt, exp.tries, exp.failures = after, None, None, 0, 0
         exports.append(exp)
     db.session.commit()
-    _enqueue([e for e in exports if e.status == ExportStatus.PENDING.value])
+    _enqueue([e for e in exports if e.status == ExportStatus.PENDING.value], delay_s=grace_left(variant))
     release_webhooks(variant.id, variant.revision)
     return exports
 
@@ -493,6 +509,9 @@ def _event_body(variant_id: int, revision: int) -> str:
 def release_webhooks(variant_id: int, revision: int) -> int:
     """Webhooks fire after the assets: once every storage export of the revision is done, the waiting
     webhook exports become pending, each with a delivery whose id and body are fixed from now on."""
+    variant = db.session.get(Variant, variant_id)
+    if variant is None or variant.status != APPROVED or variant.revision != revision or grace_left(variant) > 0:
+        return 0  # not (or no longer) approved, or still within the undo grace: the reconciler comes back
     storage = db.session.scalars(select(Export.status).join(ExportTarget).where(
         Export.variant_id == variant_id, Export.revision == revision, ExportTarget.kind.in_(STORAGE_KINDS))).all()
     if any(s != ExportStatus.DONE.value for s in storage):

@@ -27,6 +27,7 @@ from ..render import copy as marketing_copy
 from . import blob_store
 from .brand_kits import kit_spec
 from .generation import expander_for
+from .previews import store_preview
 
 
 @lru_cache(maxsize=2)
@@ -128,6 +129,7 @@ def render_variant_revision(variant_id: int, revision: int) -> str:
         _attach_screen(result, variant)
         result.report["source"] = source_kind(variant.request.key_art)
         assets = store_encodings(result.encodings)
+        result.report["preview"] = store_preview(result.image)  # the campaign matrix's small WebP
     except Exception as exc:  # the variant records the error; the job itself then fails too
         db.session.rollback()
         db.session.execute(update(Variant).where(*owned).values(

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from ..extensions import db
@@ -100,6 +101,61 @@ def approve(variant_id: int, revision: int, user: User) -> Variant:
     _record(user.username, v, revision, "approve", before, S.APPROVED.value)
     db.session.commit()
     _after_approval(v)
+    return v
+
+
+def _aware(ts):
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    from datetime import timezone
+
+    return ts if ts is None or ts.tzinfo is not None else ts.replace(tzinfo=timezone.utc)
+
+
+def undo_seconds_left(v: Variant) -> float:
+    """How long the person who approved may still take it back (0 when not approved)."""
+    if v.status != S.APPROVED.value or v.approved_at is None:
+        return 0.0
+    left = current_app.config["UNDO_WINDOW_S"] - (utcnow() - _aware(v.approved_at)).total_seconds()
+    return max(0.0, left)
+
+
+def undo_approval(variant_id: int, revision: int, user: User) -> Variant:
+    """Take one's own approval back within UNDO_WINDOW_S: the variant returns to review.
+
+    Its exports have not left: they wait out EXPORT_GRACE_S (longer than the window) and are
+    superseded when they find the variant no longer approved; the pull feed is touched so
+    pullers see the revision is no longer current."""
+    v = db.session.get(Variant, variant_id)
+    if v is None:
+        raise NotFound(f"variant {variant_id} does not exist")
+    db.session.refresh(v)
+    if v.status != S.APPROVED.value or v.revision != revision or v.approved_by != user.username:
+        raise Conflict(f"variant {variant_id} revision {revision} cannot be undone by {user.username}: it is "
+                       f"revision {v.revision}, {v.status}", current=_state(v))
+    if undo_seconds_left(v) <= 0:
+        raise Conflict(f"the undo window of {current_app.config['UNDO_WINDOW_S']:g} s has passed; "
+                       "reopen the variant instead", current=_state(v))
+    v = _transition(variant_id, revision, (S.APPROVED.value,),
+                    dict(status=S.IN_REVIEW.value, approved_by=None, approved_at=None))
+    _record(user.username, v, revision, "undo", S.APPROVED.value, S.IN_REVIEW.value)
+    db.session.commit()
+    return v
+
+
+def reopen(variant_id: int, revision: int, user: User, comment: str = "") -> Variant:
+    """An approved variant goes back to review (its region's reviewer or an admin; app.auth
+    checks role and scope). Recorded with the reason; exports still waiting are superseded."""
+    comment = (comment or "").strip()
+    if len(comment) > 4000:
+        raise ServiceError("the comment is longer than 4000 characters", status=422)
+    if _current_status(variant_id) != S.APPROVED.value:
+        v = db.session.get(Variant, variant_id)
+        raise Conflict(f"variant {variant_id} cannot be reopened: it is {v.status}, not approved",
+                       current=_state(v))
+    v = _transition(variant_id, revision, (S.APPROVED.value,),
+                    dict(status=S.IN_REVIEW.value, approved_by=None, approved_at=None))
+    _record(user.username, v, revision, "reopen", S.APPROVED.value, S.IN_REVIEW.value, comment=comment or None)
+    db.session.commit()
     return v
 
 
@@ -217,7 +273,8 @@ def flag_revision(variant_id: int, revision: int, user: User, *, categories: lis
     reach = [o for o in shared if may_flag(user, o)]
     outcome = FlagOutcome(flag=origin, scope=scope, outside=len(shared) - len(reach))
     _record(user.username, v, revision, "flag", before, S.CHANGES_REQUESTED.value, flag_id=origin.id,
-            categories=cats, scope=scope, rect=box, outside_flaggers_regions=outcome.outside or None)
+            categories=cats, scope=scope, rect=box, comment=comment or None,
+            outside_flaggers_regions=outcome.outside or None)
     for other in reach:
         copy = Flag(variant_id=other.id, revision=other.revision, categories=cats, comment=comment, rect=None,
                     scope=scope, origin_flag_id=origin.id, author=user.username)
@@ -261,31 +318,73 @@ def _validate_overrides(raw: dict[str, Any] | None) -> dict[str, str]:
     return out
 
 
+#: How far one override reaches: this variant, every format of its locale, or the whole request.
+FIX_LEVELS = ("variant", "locale", "request")
+
+
 def rerender(variant_id: int, user: User, *, overrides: dict[str, Any] | None = None,
-             revision: int | None = None, flag_id: int | None = None) -> Variant:
-    """New revision with overrides, back to the queue and then to review; approval is cleared."""
+             revision: int | None = None, flag_id: int | None = None, level: str = "variant") -> Variant:
+    """New revision with overrides, back to the queue and then to review; approval is cleared.
+
+    `level` "locale" or "request" gives the same overrides to every finished (or failed) variant
+    of the locale or of the request too: one action and one audit entry (on this variant, naming
+    the others), one new revision each. Variants still rendering are left alone (named as skipped)."""
     from .requests import enqueue_variants
 
+    if level not in FIX_LEVELS:
+        raise ServiceError(f"unknown level {level!r}; known: {', '.join(FIX_LEVELS)}", status=422)
     ov = _validate_overrides(overrides)
     v = db.session.get(Variant, variant_id)
     if v is None:
         raise NotFound(f"variant {variant_id} does not exist")
     rev = v.revision if revision is None else revision
     before = v.status
+    nv = _new_revision(v, rev, ov, user, flag_id)
+    others, skipped = [], []
+    if level != "variant":
+        q = select(Variant).where(Variant.request_id == v.request_id, Variant.id != v.id).order_by(Variant.id)
+        if level == "locale":
+            q = q.where(Variant.locale == v.locale)
+        for o in db.session.scalars(q).all():
+            if o.status not in FINISHED + (S.FAILED.value,):
+                skipped.append(o.id)
+                continue
+            prior = o.status
+            no = _new_revision(o, o.revision, ov, user, None)
+            db.session.add(Decision(variant_id=o.id, revision=o.revision - 1, decision="rerender", actor=user.username,
+                                    state_before=prior, state_after=S.QUEUED.value))
+            if prior == S.APPROVED.value:
+                _approval_withdrawn(o.id)
+            others.append(no)
+    _record(user.username, nv, rev, "rerender", before, S.QUEUED.value, flag_id=flag_id,
+            overrides=ov or None, new_revision=rev + 1, level=level if level != "variant" else None,
+            also=[o.id for o in others] or None, skipped=skipped or None)
+    db.session.commit()
+    enqueue_variants([nv, *others])
+    return nv
+
+
+def _new_revision(v: Variant, rev: int, ov: dict[str, str], user: User, flag_id: int | None) -> Variant:
+    """The next revision of one variant with `ov` merged into its overrides (not committed)."""
+    old_jpeg = (v.assets or {}).get("jpeg")  # kept for the revision compare (blobs are never deleted)
     merged = {k: val for k, val in {**(v.overrides or {}), **ov}.items() if val != AUTO}
-    nv = _transition(variant_id, rev, FINISHED + (S.FAILED.value,), dict(
+    nv = _transition(v.id, rev, FINISHED + (S.FAILED.value,), dict(
         revision=rev + 1, status=S.QUEUED.value, overrides=merged or None, approved_by=None, approved_at=None,
         error=None, attempt=None))
-    fix = FixRequest(variant_id=nv.id, flag_id=flag_id, kind="rerender", from_revision=rev, to_revision=rev + 1,
-                     overrides=ov or None, actor=user.username, status="submitted")
-    db.session.add(fix)
+    db.session.add(FixRequest(variant_id=nv.id, flag_id=flag_id, kind="rerender", from_revision=rev,
+                              to_revision=rev + 1, overrides=ov or None, actor=user.username, status="submitted",
+                              result={"from_jpeg": old_jpeg} if old_jpeg else None))
     if flag_id:
         db.session.execute(update(Flag).where(Flag.id == flag_id).values(status="addressed"))
-    _record(user.username, nv, rev, "rerender", before, S.QUEUED.value, flag_id=flag_id,
-            overrides=ov or None, new_revision=rev + 1)
-    db.session.commit()
-    enqueue_variants([nv])
     return nv
+
+
+def current_tagline(v: Variant) -> str:
+    """What the tagline field starts with: the override, else the localization's tagline."""
+    if (v.overrides or {}).get("tagline"):
+        return v.overrides["tagline"]
+    loc = v.request.title.localized(v.locale)
+    return (loc.tagline if loc else None) or ""
 
 
 def generator_edit(variant_id: int, user: User, *, op: str, rect: dict[str, Any] | None,
@@ -391,6 +490,8 @@ def accept_proposal(variant_id: int, fix_id: int, user: User) -> Variant:
         raise Conflict(f"fix request {fix_id} was already accepted as revision {fix.to_revision}",
                        current=_state(v))
     rev, before = fix.from_revision, v.status
+    if (v.assets or {}).get("jpeg"):
+        fix.result = {**fix.result, "from_jpeg": v.assets["jpeg"]}  # for the revision compare
     image = Image.open(io.BytesIO(blob_store().get(fix.result["key"]))).convert("RGB")
     assets = store_encodings(encode_all(image))
     screen = screen_for(image, v)
@@ -398,6 +499,9 @@ def accept_proposal(variant_id: int, fix_id: int, user: User) -> Variant:
     report["edit"] = {"op": fix.kind, "fix_request_id": fix.id, "rect": fix.rect, "prompt": fix.prompt,
                       "from_revision": rev, "backend": fix.result.get("backend")}
     report["screen"] = screen
+    from .previews import store_preview
+
+    report["preview"] = store_preview(image)
     # the old image's screen pre-flags give way to the edited image's own
     old = v.report or {}
     kept = [f for f in old.get("flags", []) if f not in (old.get("screen") or {}).get("pre_flags", [])]
@@ -465,6 +569,60 @@ def queue(user: User) -> list[Variant]:
     """What waits for a decision in the user's scope, oldest first."""
     items = visible_variants(user, statuses=DECIDABLE)
     return sorted(items, key=lambda v: (v.finished_at or v.updated_at, v.id))
+
+
+def resubmitted_ids(user: User, items: list[Variant]) -> set[int]:
+    """Variants now at a newer revision than one this user flagged: the fix they asked for."""
+    if not items:
+        return set()
+    rows = db.session.execute(select(Flag.variant_id, Flag.revision).where(
+        Flag.author == user.username, Flag.variant_id.in_([v.id for v in items]))).all()
+    current = {v.id: v.revision for v in items}
+    return {vid for vid, rev in rows if rev < current[vid]}
+
+
+def review_inbox(user: User) -> tuple[list[Variant], set[int]]:
+    """A reviewer's queue: what came back after their flag first, then new work (oldest first)."""
+    items = queue(user)
+    again = resubmitted_ids(user, items)
+    return sorted(items, key=lambda v: v.id not in again), again
+
+
+#: Pre-flag of a render whose requested text zone the renderer refused (marketing must choose again).
+REFUSED_OVERRIDE = "text_zone_override_refused"
+
+
+def fix_reason(v: Variant) -> str | None:
+    """Why a variant waits for marketing: 'flagged', 'failed', 'override_refused', or None."""
+    if v.status == S.CHANGES_REQUESTED.value:
+        return "flagged"
+    if v.status == S.FAILED.value:
+        return "failed"
+    if v.status in DECIDABLE and REFUSED_OVERRIDE in ((v.report or {}).get("flags") or []):
+        return "override_refused"
+    return None
+
+
+def fix_inbox(user: User) -> list[Variant]:
+    """Marketing's "Needs my fix": flagged, failed, and refused overrides, in that order."""
+    order = {"flagged": 0, "failed": 1, "override_refused": 2}
+    items = [v for v in visible_variants(user, statuses=(S.CHANGES_REQUESTED.value, S.FAILED.value, *DECIDABLE))
+             if fix_reason(v)]
+    return sorted(items, key=lambda v: (order[fix_reason(v)], v.updated_at or v.finished_at, v.id))
+
+
+def inbox(user: User) -> list[Variant]:
+    """What "Next" walks through: marketing's fixes, everyone else's review queue."""
+    return fix_inbox(user) if user.role == "marketing" else review_inbox(user)[0]
+
+
+def previous_jpeg(v: Variant) -> tuple[int, dict] | None:
+    """(revision, jpeg asset) of the revision before the current one, when it had an image."""
+    fix = db.session.scalar(select(FixRequest).where(FixRequest.variant_id == v.id,
+                                                     FixRequest.to_revision == v.revision)
+                            .order_by(FixRequest.id.desc()).limit(1))
+    jpeg = ((fix.result or {}).get("from_jpeg") if fix is not None else None)
+    return (fix.from_revision, jpeg) if jpeg else None
 
 
 def flags_for(variant_id: int) -> list[Flag]:

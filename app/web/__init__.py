@@ -38,6 +38,9 @@ def init_web(app: Flask) -> None:
     from . import audit_views  # noqa: F401  (the audit trail page)
 
     app.register_blueprint(bp)
+    from .errors import init_errors
+
+    init_errors(app)
 
     @app.context_processor
     def _ui_globals():

@@ -28,6 +28,7 @@ from ..render.formats import FORMATS
 from ..services import ServiceError
 from ..services import export_targets as targets_svc
 from ..services import exports as svc
+from .messages import ui_message
 from .views import FIXERS, bp, run_service
 
 ADMIN = ("admin",)
@@ -168,7 +169,7 @@ def export_targets():
         target = targets_svc.create_target(target_from_form(request.form), actor=actor_name())
     except ServiceError as exc:
         db.session.rollback()
-        return _targets_page(request.form, exc.message, exc.status if 400 <= exc.status < 500 else 422)
+        return _targets_page(request.form, ui_message(exc.message), exc.status if 400 <= exc.status < 500 else 422)
     flash(_("Export target %(name)s created.", name=target.name), "ok")
     return redirect(url_for("web.export_targets"))
 
@@ -183,7 +184,7 @@ def export_target_edit(target_id: int):
     try:
         target = targets_svc.get_target(target_id)
     except ServiceError as exc:
-        flash(exc.message, "error")
+        flash(ui_message(exc.message), "error")
         return redirect(url_for("web.export_targets"))
     if request.method == "GET":
         return _edit_page(target, form_from_target(target))
@@ -192,7 +193,7 @@ def export_target_edit(target_id: int):
         targets_svc.update_target(target_id, data, actor=actor_name())
     except ServiceError as exc:
         db.session.rollback()
-        return _edit_page(target, request.form, exc.message, exc.status if 400 <= exc.status < 500 else 422)
+        return _edit_page(target, request.form, ui_message(exc.message), exc.status if 400 <= exc.status < 500 else 422)
     flash(_("Export target %(name)s saved.", name=data["name"]), "ok")
     return redirect(url_for("web.export_targets"))
 

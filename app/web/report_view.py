@@ -68,7 +68,26 @@ def overrides(values: dict[str, Any] | None) -> list[tuple[str, str]]:
     return [(labels.get(k, k), sides.get(v, v) if k != "tagline" else v) for k, v in (values or {}).items()]
 
 
+def verdict(report: dict[str, Any]) -> tuple[bool, str, list[str]]:
+    """The report in one sentence a marketer reads first: (ready?, headline, what to check).
+    "Ready: text legible, faces clear, the text fits" or "Check before approving" with the
+    pre-flags in words; the measurements stay one click away."""
+    from .views import preflag_labels
+
+    labels = preflag_labels()
+    flags = list(dict.fromkeys(report.get("flags") or []))
+    text = report.get("text") or {}
+    if not flags:
+        good = [_("text legible")] if text.get("legible", True) else []
+        if report.get("faces_whole", True):
+            good.append(_("faces clear"))
+        if text.get("fits", True):
+            good.append(_("the text fits"))
+        return True, _("Ready: %(points)s", points=", ".join(good)), []
+    return False, _("Check before approving"), [labels.get(f, f) for f in flags]
+
+
 @bp.app_context_processor
 def _report_helpers() -> dict[str, Any]:
     return {"report_treatment": treatment, "report_text_elements": text_elements, "report_reframe": reframe,
-            "report_overrides": overrides}
+            "report_overrides": overrides, "report_verdict": verdict}

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template,
-                   request, url_for)
+                   request, session, url_for)
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -21,6 +21,7 @@ from ..services import review as svc
 from ..services.requests import get_request, get_variant
 from ..storage.responses import blob_response
 from . import UI_LANGUAGES
+from .messages import ui_message
 
 bp = Blueprint("web", __name__, url_prefix="/ui")
 PEOPLE = ("admin", "marketing", "reviewer")
@@ -53,10 +54,10 @@ def preflag_labels() -> dict[str, str]:
     return {"text_does_not_fit": _("Text does not fit"), "text_over_face": _("Text over a face"),
             "missing_glyph": _("Missing glyph"), "low_contrast": _("Low text contrast"),
             "generated_touches_face": _("Generated area touches a face"),
-            "text_over_logo": _("Text over the logo"),
+            "text_over_logo": _("Text over the logo"), "logo_over_face": _("Logo over a face"),
             "upscaled": _("Upscaled from a low-resolution source"), "mostly_generated": _("Mostly generated"),
-            "baked_text_covered": _("Text baked into the key art is covered"),
-            "baked_text_visible": _("Text baked into the key art is visible"),
+            "baked_text_covered": _("Text printed in the key art was covered"),
+            "baked_text_visible": _("Text printed in the key art is still visible"),
             "text_zone_override_refused": _("Requested text zone not used: it would cover a face, art text or the logo")}
 
 
@@ -73,10 +74,31 @@ def side_labels() -> dict[str, str]:
     return {"center": _("Center"), "left": _("Left"), "right": _("Right"), "top": _("Top"), "bottom": _("Bottom")}
 
 
+def role_labels() -> dict[str, str]:
+    return {"admin": _("Admin"), "marketing": _("Marketing"), "reviewer": _("Reviewer"),
+            "integration": _("Integration")}
+
+
+def fix_labels() -> dict[str, str]:
+    """Kinds and states of fix requests (codes in the database), in the reader's language."""
+    return {"rerender": _("Re-render"), "remove": _("Remove"), "restyle": _("Restyle"),
+            "submitted": _("Submitted"), "recorded": _("Recorded"), "queued": _("Queued"),
+            "running": _("Running"), "done": _("Done"), "failed": _("Failed"), "accepted": _("Accepted")}
+
+
+def inbox_label() -> str:
+    """The first menu entry: what waits for this person, by role."""
+    user = current_user()
+    return _("Needs my fix") if user is not None and user.role == "marketing" else _("My review queue")
+
+
 @bp.app_context_processor
 def _labels():
     return {"category_labels": category_labels, "status_labels": status_labels, "scope_labels": scope_labels,
-            "preflag_labels": preflag_labels, "side_labels": side_labels, "format_labels": format_labels}
+            "preflag_labels": preflag_labels, "side_labels": side_labels, "format_labels": format_labels,
+            "role_labels": role_labels, "inbox_label": inbox_label, "fix_labels": fix_labels,
+            "pending_undo": pending_undo, "state_group": state_group, "state_group_labels": state_group_labels,
+            "verdict": verdict, "locale_name": locale_name, "preview_url": _preview}
 
 
 def _login_account_key() -> str:
@@ -91,11 +113,11 @@ def _limit(key: str) -> Callable[[], str]:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_limit("LOGIN_LIMIT_ACCOUNT"), key_func=_login_account_key, methods=["POST"],
-               error_message=lambda: "Too many login attempts for this user name "
-                                     f"(limit {current_app.config['LOGIN_LIMIT_ACCOUNT']} per user name)")
+               error_message=lambda: _("Too many login attempts for this user name (limit %(limit)s per user name)",
+                                       limit=current_app.config["LOGIN_LIMIT_ACCOUNT"]))
 @limiter.limit(_limit("LOGIN_LIMIT_ADDRESS"), methods=["POST"],
-               error_message=lambda: "Too many login attempts from this address "
-                                     f"(limit {current_app.config['LOGIN_LIMIT_ADDRESS']} per address)")
+               error_message=lambda: _("Too many login attempts from this address (limit %(limit)s per address)",
+                                       limit=current_app.config["LOGIN_LIMIT_ADDRESS"]))
 def login():
     """Every POST counts against both limits (counted before the password check, so parallel
     guesses cannot slip past); a wrong name costs as long as a wrong password."""
@@ -179,9 +201,10 @@ def campaign(request_id: int):
 
 
 def _counts(items) -> dict[str, int]:
+    """Cells per matrix state (rendered and in review counted together)."""
     out: dict[str, int] = {}
     for v in items:
-        out[v.status] = out.get(v.status, 0) + 1
+        out[state_group(v.status)] = out.get(state_group(v.status), 0) + 1
     return out
 
 
@@ -190,12 +213,82 @@ def _counts(items) -> dict[str, int]:
 def campaign_progress(request_id: int):
     """Polled by the campaign page: states, revisions and thumbnail URLs of the visible cells."""
     items, _l, _f, _c = _matrix(get_request(request_id))
-    labels = status_labels()
+    labels = state_group_labels()
     return jsonify({"counts": _counts(items), "total": len(items),
                     "done": sum(v.status not in ("queued", "rendering") for v in items),
-                    "variants": [{"id": v.id, "status": v.status, "label": labels.get(v.status, v.status),
-                                  "revision": v.revision,
-                                  "thumb": _thumb(v)} for v in items]})
+                    "variants": [{"id": v.id, "status": v.status, "state": state_group(v.status),
+                                  "label": labels.get(state_group(v.status), v.status), "verdict": verdict(v),
+                                  "revision": v.revision, "thumb": _preview(v)} for v in items]})
+
+
+#: The matrix shows one state where the database has two: "rendered" and "in_review" differ only
+#: in whether a reviewer has opened the variant.
+STATE_GROUPS = {"rendered": "to_review", "in_review": "to_review"}
+
+
+def state_group(status: str) -> str:
+    return STATE_GROUPS.get(status, status)
+
+
+def state_group_labels() -> dict[str, str]:
+    return {"queued": _("Queued"), "rendering": _("Rendering"), "to_review": _("To review"),
+            "changes_requested": _("Changes requested"), "approved": _("Approved"), "failed": _("Failed")}
+
+
+def verdict(v: Variant) -> str:
+    """One plain word or two for a matrix cell."""
+    if v.status == "approved":
+        return _("approved")
+    if v.status == "changes_requested":
+        return _("flagged")
+    if v.status == "failed":
+        return _("failed")
+    if v.status in ("queued", "rendering"):
+        return _("not ready yet")
+    n = len((v.report or {}).get("flags") or [])
+    return _("ready") if n == 0 else _("warnings: %(n)s", n=n)
+
+
+def locale_name(tag: str) -> str:
+    """"ja-JP" as the reader says it ("日本語 (日本)", "Japanese (Japan)")."""
+    from babel import Locale, UnknownLocaleError
+    from flask_babel import get_locale
+
+    try:
+        return Locale.parse(tag.replace("-", "_")).get_display_name(str(get_locale() or "en")) or tag
+    except (ValueError, UnknownLocaleError):
+        return tag
+
+
+def _preview(v: Variant) -> str | None:
+    """The matrix cell's image URL: the small WebP (immutable: revision and hash in the URL)."""
+    ref = (v.report or {}).get("preview") or (v.assets or {}).get("jpeg")
+    if not ref:
+        return None
+    return url_for("web.variant_preview", variant_id=v.id, r=v.revision, sha=ref["sha256"][:12])
+
+
+@bp.route("/variants/<int:variant_id>/preview.webp")
+@roles(*PEOPLE)
+def variant_preview(variant_id: int):
+    """The stored preview; a variant rendered before previews existed gets one made from its JPEG."""
+    from PIL import Image
+
+    from ..services.previews import preview_bytes
+
+    v = get_variant(variant_id)
+    ref = (v.report or {}).get("preview")
+    if ref is not None:
+        data, etag = blob_store().get(ref["key"]), ref["sha256"]
+    elif (v.assets or {}).get("jpeg"):
+        data = preview_bytes(Image.open(io.BytesIO(blob_store().get(v.assets["jpeg"]["key"]))))
+        etag = "p-" + v.assets["jpeg"]["sha256"]
+    else:
+        abort(404)
+    resp = Response(data, mimetype="image/webp")
+    resp.set_etag(etag)
+    resp.headers["Cache-Control"] = "private, max-age=31536000, immutable"  # the URL changes with the image
+    return resp.make_conditional(request)
 
 
 def _thumb(v: Variant) -> str | None:
@@ -204,10 +297,28 @@ def _thumb(v: Variant) -> str | None:
     return url_for("web.variant_image", variant_id=v.id, r=v.revision, sha=v.assets["jpeg"]["sha256"][:12])
 
 
+def fix_level_labels(v: Variant) -> dict[str, str]:
+    n_locale = sum(1 for x in v.request.variants if x.locale == v.locale)
+    return {"variant": _("This variant only"),
+            "locale": _("Every format of %(locale)s (%(n)s variants)", locale=v.locale, n=n_locale),
+            "request": _("The whole campaign (%(n)s variants)", n=len(v.request.variants))}
+
+
+def fix_reason_labels() -> dict[str, str]:
+    return {"flagged": _("Flagged by a reviewer"), "failed": _("The render failed"),
+            "override_refused": _("Your text zone was not used")}
+
+
 @bp.route("/queue")
 @roles(*PEOPLE)
 def queue():
-    return render_template("web/queue.html", items=svc.queue(current_user()))
+    """The person's inbox: marketing's "Needs my fix"; a reviewer's resubmissions first, then new work."""
+    user = current_user()
+    if user.role == "marketing":
+        return render_template("web/queue.html", items=svc.fix_inbox(user), fixing=True, again=set(),
+                               reasons=fix_reason_labels(), fix_reason=svc.fix_reason)
+    items, again = svc.review_inbox(user)
+    return render_template("web/queue.html", items=items, fixing=False, again=again)
 
 
 @bp.route("/variants/<int:variant_id>")
@@ -215,14 +326,25 @@ def queue():
 def variant(variant_id: int):
     user = current_user()
     v = svc.open_for_review(get_variant(variant_id), user)
-    q = [x.id for x in svc.queue(user) if x.id != v.id]
+    q = [x.id for x in svc.inbox(user) if x.id != v.id]
     fixes = svc.fixes_for(v.id)
-    return render_template("web/variant.html", v=v, req=v.request, flags=svc.flags_for(v.id),
+    prev = svc.previous_jpeg(v)
+    from ..render.formats import FORMATS
+
+    from ..services.threads import comments_by_flag
+
+    flags = svc.flags_for(v.id)
+    return render_template("web/variant.html", v=v, req=v.request, flags=flags,
+                           threads=comments_by_flag([f.id for f in flags]), ui_languages_by_code=UI_LANGUAGES,
+                           prev_revision=prev[0] if prev else None,
+                           safe=FORMATS[v.format].safe if v.format in FORMATS else None,
                            history=svc.history(v.id), fixes=fixes, next_id=q[0] if q else None,
                            thumb=_thumb(v), categories=CATEGORIES, scopes=SCOPES,
                            crop_anchors=svc.CROP_ANCHORS, text_zones=svc.TEXT_ZONES,
                            can_decide=user.role in DECIDERS and v.status in svc.DECIDABLE,
-                           can_fix=user.role in FIXERS)
+                           can_reopen=user.role in DECIDERS and v.status == "approved",
+                           can_fix=user.role in FIXERS, tagline=svc.current_tagline(v),
+                           level_labels=fix_level_labels(v))
 
 
 @bp.route("/variants/<int:variant_id>/image.jpg")
@@ -234,6 +356,19 @@ def variant_image(variant_id: int):
         abort(404)
     resp = blob_response(asset["key"], asset["mime"], size=asset.get("bytes"), etag=asset["sha256"])
     resp.headers["Cache-Control"] = "private, max-age=3600"  # the URL carries revision and sha
+    return resp.make_conditional(request)
+
+
+@bp.route("/variants/<int:variant_id>/revisions/<int:revision>.jpg")
+@roles(*PEOPLE)
+def revision_image(variant_id: int, revision: int):
+    """The previous revision's image, for the compare view (immutable: cached long)."""
+    prev = svc.previous_jpeg(get_variant(variant_id))
+    if prev is None or prev[0] != revision:
+        abort(404)
+    resp = Response(blob_store().get(prev[1]["key"]), mimetype=prev[1]["mime"])
+    resp.set_etag(prev[1]["sha256"])
+    resp.headers["Cache-Control"] = "private, max-age=31536000, immutable"
     return resp.make_conditional(request)
 
 
@@ -269,20 +404,21 @@ def _rect_from_form() -> dict | None:
     return dict(zip("xywh", vals))
 
 
-def run_service(fn: Callable[[], T], ok_message: str | Callable[[T], str]) -> ServiceError | None:
+def run_service(fn: Callable[[], T], ok_message: str | Callable[[T], str] | None) -> ServiceError | None:
     """Call a service for a form post and flash the outcome: `ok_message` (or ok_message(result)),
     or the service's refusal (404, 409, 422) as an error. Returns the refusal, if any."""
     try:
         result = fn()
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(ui_message(exc.message), "error")
         return exc
-    flash(ok_message(result) if callable(ok_message) else ok_message, "ok")
+    if ok_message is not None:
+        flash(ok_message(result) if callable(ok_message) else ok_message, "ok")
     return None
 
 
-def _decide(variant_id: int, fn, ok_message: str):
+def _decide(variant_id: int, fn, ok_message: str | None):
     refused = run_service(fn, ok_message)
     if refused is not None:
         return redirect(url_for("web.variant", variant_id=variant_id)), refused.status
@@ -293,11 +429,77 @@ def _decide(variant_id: int, fn, ok_message: str):
 @roles(*DECIDERS)
 def approve(variant_id: int):
     rev = request.form.get("revision", type=int) or 0
-    res = _decide(variant_id, lambda: svc.approve(variant_id, rev, current_user()), _("Approved."))
+    # no "Approved." flash: the undo bar ("You approved …  Undo") says it on the next page
+    res = _decide(variant_id, lambda: svc.approve(variant_id, rev, current_user()), None)
     if res:
         return _conflict_page(variant_id, res[1])
+    # the undo bar follows the reviewer to the next item for UNDO_WINDOW_S (see pending_undo)
+    session["undo"] = {"variant_id": variant_id, "revision": rev, "user": current_user().username}
     nxt = request.form.get("next_id", type=int)
     return redirect(url_for("web.variant", variant_id=nxt) if nxt else url_for("web.variant", variant_id=variant_id))
+
+
+def pending_undo() -> dict | None:
+    """The approval this person may still undo (for the bar on every page), or None."""
+    data = session.get("undo")
+    user = current_user()
+    if not data or user is None or data.get("user") != user.username:
+        return None
+    v = db.session.get(Variant, data["variant_id"])
+    left = svc.undo_seconds_left(v) if v is not None and v.revision == data["revision"] else 0
+    if left <= 0:
+        session.pop("undo", None)
+        return None
+    return {"variant": v, "revision": v.revision, "seconds": left}
+
+
+@bp.route("/variants/<int:variant_id>/undo", methods=["POST"])
+@roles(*DECIDERS)
+def undo(variant_id: int):
+    rev = request.form.get("revision", type=int) or 0
+    session.pop("undo", None)
+    run_service(lambda: svc.undo_approval(variant_id, rev, current_user()),
+                _("Approval undone: the variant is back in review."))
+    return redirect(url_for("web.variant", variant_id=variant_id))
+
+
+@bp.route("/flags/<int:flag_id>/reply", methods=["POST"])
+@roles(*PEOPLE)
+def flag_reply(flag_id: int):
+    from flask_babel import get_locale
+
+    from ..services import threads
+
+    run_service(lambda: threads.reply(flag_id, current_user(), request.form.get("body", ""), str(get_locale())),
+                _("Reply sent."))
+    return _back_to_flag(flag_id)
+
+
+@bp.route("/flags/<int:flag_id>/resolve", methods=["POST"])
+@roles(*DECIDERS)
+def flag_resolve(flag_id: int):
+    from ..services import threads
+
+    run_service(lambda: threads.resolve(flag_id, current_user()), _("Flag resolved."))
+    return _back_to_flag(flag_id)
+
+
+def _back_to_flag(flag_id: int):
+    from ..models import Flag
+
+    flag = db.session.get(Flag, flag_id)
+    if flag is None:
+        abort(404)
+    return redirect(url_for("web.variant", variant_id=flag.variant_id, _anchor=f"flag-{flag_id}"))
+
+
+@bp.route("/variants/<int:variant_id>/reopen", methods=["POST"])
+@roles(*DECIDERS)
+def reopen(variant_id: int):
+    rev = request.form.get("revision", type=int) or 0
+    run_service(lambda: svc.reopen(variant_id, rev, current_user(), request.form.get("comment", "")),
+                _("Reopened: the variant is back in review."))
+    return redirect(url_for("web.variant", variant_id=variant_id))
 
 
 def _conflict_page(variant_id: int, status: int):
@@ -322,10 +524,14 @@ def flag(variant_id: int):
 @roles(*FIXERS)
 def rerender(variant_id: int):
     overrides = {k: request.form.get(k, "").strip() for k in ("tagline", "crop_anchor", "text_zone")}
+    if overrides["tagline"] == svc.current_tagline(get_variant(variant_id)):
+        overrides["tagline"] = ""  # the pre-filled text, unchanged: not an override (nor copied to other locales)
+    level = request.form.get("level", "variant")
     _decide(variant_id, lambda: svc.rerender(variant_id, current_user(), overrides=overrides,
                                              revision=request.form.get("revision", type=int),
-                                             flag_id=request.form.get("flag_id", type=int)),
-            _("A new revision is being rendered."))
+                                             flag_id=request.form.get("flag_id", type=int), level=level),
+            _("A new revision is being rendered.") if level == "variant" else
+            _("New revisions are being rendered for every variant this fix reaches."))
     return redirect(url_for("web.variant", variant_id=variant_id))
 
 
