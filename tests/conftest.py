@@ -243,16 +243,30 @@ def wait_for(predicate, timeout: float, interval: float = 0.5, what: str = "cond
 
 @pytest.fixture
 def no_connections(monkeypatch):
-    """Any outgoing connection fails the test: URL refusals have to come before connecting."""
+    """Any outgoing connection fails the test: URL refusals have to come before connecting.
+    Only the app's own services may be reached: `no_connections.allowed` holds their (host, port)."""
     import socket
 
-    attempts: list = []
+    class Attempts(list):
+        allowed: set = set()
 
-    def refuse(*args, **kwargs):
-        attempts.append(args)
-        raise AssertionError(f"a connection was attempted: {args}")
+    attempts = Attempts()
+    real_connect, real_connect_ex, real_create = socket.socket.connect, socket.socket.connect_ex, socket.create_connection
 
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket.socket, "connect", lambda self, addr: refuse(addr))
-    monkeypatch.setattr(socket.socket, "connect_ex", lambda self, addr: refuse(addr))
+    def refuse(addr):
+        attempts.append((addr,))
+        raise AssertionError(f"a connection was attempted: {addr}")
+
+    def create(address, *args, **kwargs):
+        return real_create(address, *args, **kwargs) if tuple(address[:2]) in attempts.allowed else refuse(address)
+
+    def connect(self, addr):
+        return real_connect(self, addr) if tuple(addr[:2]) in attempts.allowed else refuse(addr)
+
+    def connect_ex(self, addr):
+        return real_connect_ex(self, addr) if tuple(addr[:2]) in attempts.allowed else refuse(addr)
+
+    monkeypatch.setattr(socket, "create_connection", create)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
     return attempts
