@@ -21,7 +21,7 @@ from ..models.base import utcnow
 from ..render.analyze import ANALYSIS_VERSION, Analysis, analyze
 from ..render.formats import get_format
 from ..render.locales import get_locale
-from ..render.encode import Encoded
+from ..render.encode import MASTER, Encoded
 from ..render.pipeline import RenderResult, VariantSpec, render_variant
 from ..render import copy as marketing_copy
 from . import blob_store
@@ -124,7 +124,8 @@ def render_variant_revision(variant_id: int, revision: int) -> str:
     t0 = time.perf_counter()
     try:
         source, analysis = load_source(variant.request.key_art)
-        result = render_variant(source, analysis, build_spec(variant), expander=expander_for(variant))
+        result = render_variant(source, analysis, build_spec(variant), expander=expander_for(variant),
+                               encodings=(MASTER,))  # others on demand: app.services.encodings
         _attach_screen(result, variant)
         result.report["source"] = source_kind(variant.request.key_art)
         assets = store_encodings(result.encodings)
