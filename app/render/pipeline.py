@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 from PIL import Image
 
@@ -18,7 +19,7 @@ from .formats import Format
 from .geometry import Box
 from .kit import KitSpec
 from .locales import LocaleInfo
-from .reframe import Expander, faces_on_canvas, generated_touches, plan_reframe, reframe_canvas
+from .reframe import Expander, Framed, faces_on_canvas, generated_touches, plan_reframe, reframe_canvas
 from .text import TextInputs, layout_text, render_text
 from .safe import logo_for_zone, safe_area
 from .text.placement import canvas_maps
@@ -65,17 +66,19 @@ def text_inputs(spec: VariantSpec) -> TextInputs:
 
 def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *,
                    expander: Expander | None = None,
-                   encodings: tuple[str, ...] = ("jpeg", "webp"), keep_art: bool = False) -> RenderResult:
+                   encodings: tuple[str, ...] = ("jpeg", "webp"), keep_art: bool = False,
+                   reframer: Callable[..., Framed] = reframe_canvas) -> RenderResult:
     """`expander` fills the new canvas of an expand plan (a generator backend or the canvas a
     GPU job already made); without one the classical backend does it in-process. `encodings`
     are the delivery files made (none for a caller that only looks at the pixels); `keep_art`
-    keeps a copy of the reframed art before plates, text and logo (to check what marks touched)."""
+    keeps a copy of the reframed art before plates, text and logo (to check what marks touched);
+    `reframer` (reframe_canvas's signature) may hand out a canvas shared across locales."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     fmt = spec.format
     plan = plan_reframe(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency,
                         spec.crop_anchor, spec.kit.max_generated_share)
-    framed = reframe_canvas(source, plan, (fmt.width, fmt.height), expander, spec.kit.extension)
+    framed = reframer(source, plan, (fmt.width, fmt.height), expander, spec.kit.extension)
     canvas, scale, offset = framed.canvas, framed.scale, framed.offset
     art = canvas.copy() if keep_art else None
     faces = faces_on_canvas(analysis.faces, scale, offset)
