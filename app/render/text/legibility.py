@@ -17,8 +17,9 @@ from ..geometry import Box
 
 WORST_PERCENTILE = 5
 #: Large text is measured on a regular grid of its footprint that keeps at least this many pixels:
-#: the 5th percentile of 20,000 samples moves by well under 1 % against all of them, at a
-#: fraction of the cost (a 2000x3000 title's footprint holds several hundred thousand pixels).
+#: on the 19 x 8 sample matrix from a 2000x3000 key art the reported ratios moved by at most
+#: 3.1 % against all pixels and no treatment changed, at a fraction of the cost (a poster title's
+#: footprint holds 100,000-300,000 pixels, measured once per ladder step).
 MIN_SAMPLES = 20_000
 
 
