@@ -28,7 +28,7 @@ def register_cli(app: Flask) -> None:
     def render_matrix(key_art: str | None, kit: str, locales: str, formats: str, out: str) -> None:
         """Render a locale x format matrix with the pure pipeline into a folder (no Redis, no DB)."""
         from .render.analyze import analyze
-        from .render.contact_sheet import contact_sheet
+        from .render.contact_sheet import CELL_H, contact_sheet
         from .render.decode import DecodeError, decode
         from .render.kit import KitSpec
         from .render.pipeline import VariantSpec, render_variant
@@ -61,9 +61,14 @@ def register_cli(app: Flask) -> None:
                 rel = releases.get(loc.region, {})
                 result = render_variant(source, analysis, VariantSpec(
                     fmt, loc, titles.get(loc.tag, "Untitled"), kit_spec, rating=rel.get("age_rating"),
-                    tagline=taglines.get(loc.tag), kicker=marketing_copy.kicker(rel.get("release_date"), loc.tag)))
+                    tagline=taglines.get(loc.tag), kicker=marketing_copy.kicker(rel.get("release_date"), loc.tag)),
+                    encodings=("jpeg",))
                 (out_dir / f"{loc.tag}_{fmt.key}.jpg").write_bytes(result.encodings["jpeg"].data)
-                cells[(loc.tag, fmt.key)] = result.image
+                # Keep a cell-sized copy, not 152 full canvases (the sheet shows CELL_H-high cells).
+                cell = result.image.convert("RGB")
+                cell.thumbnail((max(1, cell.width * CELL_H // cell.height) + 1, CELL_H + 1), Image.Resampling.LANCZOS)
+                cells[(loc.tag, fmt.key)] = cell
+                del result
         sheet = contact_sheet(cells, [l.tag for l in locs], [f.key for f in fmts], "Marquee contact sheet")
         sheet_path = out_dir / "contact-sheet.jpg"
         sheet.save(sheet_path, quality=88)
@@ -135,7 +140,7 @@ def register_cli(app: Flask) -> None:
 
 
 def write_contact_sheet(request_id: int, out: Path) -> Path:
-    from .render.contact_sheet import contact_sheet
+    from .render.contact_sheet import CELL_H, contact_sheet
     from .services import blob_store
     from .services.requests import get_request
 
@@ -144,7 +149,10 @@ def write_contact_sheet(request_id: int, out: Path) -> Path:
     cells = {}
     for v in req.variants:
         if v.assets and "jpeg" in v.assets:
-            cells[(v.locale, v.format)] = Image.open(io.BytesIO(store.get(v.assets["jpeg"]["key"])))
+            img = Image.open(io.BytesIO(store.get(v.assets["jpeg"]["key"])))
+            # A cell is CELL_H high: let libjpeg decode at the smallest DCT scale still above it.
+            img.draft("RGB", (max(1, img.width * CELL_H // img.height), CELL_H))
+            cells[(v.locale, v.format)] = img
     sheet = contact_sheet(cells, req.locales, req.formats,
                           f"{req.title.original_title} - request {req.id} - kit {req.brand_kit.slug} v{req.brand_kit.version}")
     out.parent.mkdir(parents=True, exist_ok=True)

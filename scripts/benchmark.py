@@ -1,14 +1,20 @@
 #!/usr/bin/env python
-"""Benchmark of the pure render pipeline on the full 19 x 8 matrix from a 4000x6000 key art.
+"""Benchmark of the pure render pipeline against the floor of a matrix, on one core.
 
-Prints one table: the pipeline (reframe + text + compose + encode, analysis once) beside the
-floor (decode once + resize + encode of the same outputs, no analysis, no text). Each runs in
-its own process so that peak RSS is its own. Usage: .venv/bin/python scripts/benchmark.py
+Two matrices: 19 locales x 8 formats from a 24 MP (4000x6000) key art, and 4 x 8 from a
+2000x3000 one. For each, three runs, each in its own process (so peak RSS is its own), pinned to
+one CPU (sched_setaffinity) with OMP/OpenBLAS/OpenCV threads at 1:
+  shared floor      decode once, one cover resize per format, one JPEG per output
+  per-output floor  decode once, cover resize + JPEG per output
+  marquee           decode once, analyze once, render_variant per output (JPEG master only,
+                    as the render service does; WebP is made on demand)
+Usage: .venv/bin/python scripts/benchmark.py [--cpu 0] [--only 2000x3000]
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -18,6 +24,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+              "NUMEXPR_NUM_THREADS": "1", "OPENCV_FOR_THREADS_NUM": "1"}
+#: (label, key-art size, locales or None for all): the two matrices the perf note compares.
+MATRICES = [("19x8 24MP", (4000, 6000), None), ("4x8 2000x3000", (2000, 3000), "en-US,ja-JP,ar-SA,hi-IN")]
+STAGES = ("shared-floor", "floor", "pipeline")
 
 
 def key_art_bytes(width: int, height: int) -> bytes:
@@ -35,11 +47,23 @@ def key_art_bytes(width: int, height: int) -> bytes:
     return buf.getvalue()
 
 
+def _cover(source, fmt):
+    """The floor's resize: a centred cover crop straight to the format's size (same geometry as
+    the pipeline's centred crop, so the resize cost matches)."""
+    from PIL import Image
+
+    scale = max(fmt.width / source.width, fmt.height / source.height)
+    cw, ch = round(fmt.width / scale), round(fmt.height / scale)
+    x, y = (source.width - cw) // 2, (source.height - ch) // 2
+    return source.resize((fmt.width, fmt.height), Image.Resampling.LANCZOS, box=(x, y, x + cw, y + ch),
+                         reducing_gap=3.0)
+
+
 def run_stage(stage: str, data: bytes, locales: list[str], formats: list[str]) -> dict:
     from PIL import Image
 
     from app.render.decode import decode
-    from app.render.encode import encode_all
+    from app.render.encode import encode
     from app.render.formats import get_format
     from app.render.locales import get_locale
 
@@ -55,6 +79,9 @@ def run_stage(stage: str, data: bytes, locales: list[str], formats: list[str]) -
         from app.render.analyze import analyze
         from app.render.kit import KitSpec
         from app.render.pipeline import VariantSpec, render_variant
+        from app.render.shared_reframe import SharedReframes
+
+        shared = SharedReframes(maxsize=len(formats))  # as the render service shares crops across locales
         from app.sample import sample_title
         from app.services.brand_kits import read_kit_folder
 
@@ -88,29 +115,76 @@ def run_stage(stage: str, data: bytes, locales: list[str], formats: list[str]) -
                 loc = get_locale(l)
                 result = render_variant(source, analysis, VariantSpec(
                     get_format(f), loc, titles[l], kit, rating=ratings.get(loc.region), tagline=taglines[l],
-                    kicker=marketing_copy.kicker(releases.get(loc.region), l)))
+                    kicker=marketing_copy.kicker(releases.get(loc.region), l)), encodings=("jpeg",),
+                    reframer=shared.reframer("bench"))
                 per_variant.append((time.perf_counter() - t) * 1000)
                 for k, v in result.report.get("timings", {}).items():
                     stages.setdefault(k, []).append(v)
+    elif stage == "shared-floor":
+        for f in formats:
+            t = time.perf_counter()
+            img = _cover(source, get_format(f))
+            resize_ms = (time.perf_counter() - t) * 1000
+            for i, l in enumerate(locales):
+                t = time.perf_counter()
+                encode(img, "jpeg")
+                # the format's one resize is charged to its first output
+                per_variant.append((time.perf_counter() - t) * 1000 + (resize_ms if i == 0 else 0.0))
     else:
         for l in locales:
             for f in formats:
-                fmt = get_format(f)
                 t = time.perf_counter()
-                # Same crop geometry as a centred crop, so the resize cost matches the pipeline's.
-                scale = max(fmt.width / source.width, fmt.height / source.height)
-                cw, ch = round(fmt.width / scale), round(fmt.height / scale)
-                x, y = (source.width - cw) // 2, (source.height - ch) // 2
-                img = source.resize((fmt.width, fmt.height), Image.Resampling.LANCZOS, box=(x, y, x + cw, y + ch),
-                                    reducing_gap=3.0)
-                encode_all(img)
+                encode(_cover(source, get_format(f)), "jpeg")
                 per_variant.append((time.perf_counter() - t) * 1000)
-    total_s = time.perf_counter() - t_start
+    total_s = time.perf_counter() - t_start + decode_ms / 1000  # the whole matrix, decode included
     return {"stage": stage, "decode_ms": decode_ms, "median_ms": statistics.median(per_variant),
             "p90_ms": statistics.quantiles(per_variant, n=10)[-1], "total_s": total_s,
             "outputs_per_s": len(per_variant) / total_s, "n": len(per_variant),
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "peak_rss_mb": _peak_rss_mb(),
             "stage_median_ms": {k: statistics.median(v) for k, v in stages.items()}, **extra}
+
+
+def _peak_rss_mb() -> float:
+    """This process's own peak RSS: VmHWM starts again at exec, where ru_maxrss keeps the parent's."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _pin(cpu: int) -> None:
+    os.sched_setaffinity(0, {cpu})
+    try:
+        import cv2
+
+        cv2.setNumThreads(1)
+    except ImportError:
+        pass
+
+
+def _table(label: str, size: tuple[int, int], n_loc: int, n_fmt: int, rows: dict[str, dict]) -> None:
+    shared, floor, pipe = rows["shared-floor"], rows["floor"], rows["pipeline"]
+    print(f"\n{label}: {n_loc} locales x {n_fmt} formats = {pipe['n']} outputs from a {size[0]}x{size[1]} JPEG "
+          f"key art, JPEG only; one process per run, one CPU, 1 thread")
+    hdr = (f"{'run':<14}{'decode ms':>10}{'median ms':>11}{'p90 ms':>9}{'text ms':>9}{'total s':>9}{'outputs/s':>11}"
+           f"{'peak RSS MB':>13}{'x shared':>10}{'x per-out':>11}")
+    print(hdr)
+    print("-" * len(hdr))
+    names = {"shared-floor": "shared floor", "floor": "per-out floor", "pipeline": "marquee"}
+    for stage in STAGES:
+        r = rows[stage]
+        text_ms = r["stage_median_ms"].get("text_ms")
+        text_col = f"{text_ms:>9.1f}" if text_ms is not None else f"{'-':>9}"
+        print(f"{names[stage]:<14}{r['decode_ms']:>10.0f}{r['median_ms']:>11.1f}{r['p90_ms']:>9.1f}{text_col}"
+              f"{r['total_s']:>9.2f}{r['outputs_per_s']:>11.2f}{r['peak_rss_mb']:>13.0f}"
+              f"{r['total_s'] / shared['total_s']:>10.2f}{r['total_s'] / floor['total_s']:>11.2f}")
+    print(f"marquee total includes key-art analysis (once): {pipe.get('analysis_ms', 0):.0f} ms")
+    if pipe["stage_median_ms"]:
+        print("marquee stages, median ms per output: " + ", ".join(
+            f"{k.removesuffix('_ms')} {v:.1f}" for k, v in pipe["stage_median_ms"].items()))
+    for key in ("preflight_matrix_ms", "preflight_matrix_warm_ms"):
+        if key in pipe:
+            print(f"{key.replace('_ms', '').replace('_', ' ')} (once): {pipe[key]:.1f} ms")
 
 
 def main() -> None:
@@ -118,45 +192,40 @@ def main() -> None:
     from app.render.locales import SUPPORTED_LOCALES
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stage", choices=["pipeline", "floor"])
-    parser.add_argument("--key-art", default=str(ROOT / "var" / "bench-keyart-4000x6000.jpg"))
-    parser.add_argument("--locales", default=",".join(SUPPORTED_LOCALES))
+    parser.add_argument("--stage", choices=STAGES)
+    parser.add_argument("--key-art", default=None, help="one JPEG instead of the two generated matrices")
+    parser.add_argument("--locales", default=None)
     parser.add_argument("--formats", default=",".join(FORMATS))
+    parser.add_argument("--cpu", type=int, default=min(os.sched_getaffinity(0)), help="the one CPU every run uses")
+    parser.add_argument("--only", default=None, help="run only the matrix whose label contains this")
     args = parser.parse_args()
-    locales, formats = args.locales.split(","), args.formats.split(",")
-    art = Path(args.key_art)
     if args.stage:
-        print(json.dumps(run_stage(args.stage, art.read_bytes(), locales, formats)))
+        _pin(args.cpu)
+        locales = (args.locales or ",".join(SUPPORTED_LOCALES)).split(",")
+        print(json.dumps(run_stage(args.stage, Path(args.key_art).read_bytes(), locales, args.formats.split(","))))
         return
-    if not art.exists():
-        art.parent.mkdir(parents=True, exist_ok=True)
-        art.write_bytes(key_art_bytes(4000, 6000))
-    rows = []
-    for stage in ("floor", "pipeline"):
-        out = subprocess.run([sys.executable, __file__, "--stage", stage, "--key-art", str(art),
-                              "--locales", args.locales, "--formats", args.formats],
-                             capture_output=True, text=True, check=True)
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    floor, pipe = rows
-    print(f"\nMarquee render benchmark: {pipe['n']} variants ({len(locales)} locales x {len(formats)} formats) "
-          f"from a 4000x6000 JPEG key art, one process each, 1 thread of work\n")
-    hdr = (f"{'run':<10}{'decode ms':>11}{'median ms':>11}{'p90 ms':>9}{'text ms':>9}{'total s':>9}{'outputs/s':>11}"
-           f"{'peak RSS MB':>13}")
-    print(hdr)
-    print("-" * len(hdr))
-    for r in rows:
-        text_ms = r["stage_median_ms"].get("text_ms")  # the text stage alone: layout + legibility + drawing
-        text_col = f"{text_ms:>9.1f}" if text_ms is not None else f"{'-':>9}"
-        print(f"{r['stage']:<10}{r['decode_ms']:>11.0f}{r['median_ms']:>11.1f}{r['p90_ms']:>9.1f}{text_col}{r['total_s']:>9.1f}"
-              f"{r['outputs_per_s']:>11.2f}{r['peak_rss_mb']:>13.0f}")
-    print(f"\npipeline / floor, median per variant: {pipe['median_ms'] / floor['median_ms']:.2f}x")
-    if pipe["stage_median_ms"]:
-        print("\npipeline stages, median ms per variant:")
-        for k, v in pipe["stage_median_ms"].items():
-            print(f"  {k:<16}{v:>9.1f}")
-    for key in ("analysis_ms", "preflight_matrix_ms", "preflight_matrix_warm_ms"):
-        if key in pipe:
-            print(f"{key.replace('_ms', '').replace('_', ' ')} (once): {pipe[key]:.1f} ms")
+    matrices = MATRICES
+    if args.key_art:
+        from PIL import Image
+
+        with Image.open(args.key_art) as im:
+            matrices = [(Path(args.key_art).name, im.size, args.locales)]
+    env = {**os.environ, **ONE_THREAD}
+    for label, size, locales in matrices:
+        if args.only and args.only not in label:
+            continue
+        art = Path(args.key_art) if args.key_art else ROOT / "var" / f"bench-keyart-{size[0]}x{size[1]}.jpg"
+        if not art.exists():
+            art.parent.mkdir(parents=True, exist_ok=True)
+            art.write_bytes(key_art_bytes(*size))
+        locs = args.locales or locales or ",".join(SUPPORTED_LOCALES)
+        rows = {}
+        for stage in STAGES:
+            out = subprocess.run([sys.executable, __file__, "--stage", stage, "--key-art", str(art), "--locales", locs,
+                                  "--formats", args.formats, "--cpu", str(args.cpu)],
+                                 capture_output=True, text=True, check=True, env=env)
+            rows[stage] = json.loads(out.stdout.strip().splitlines()[-1])
+        _table(label, size, len(locs.split(",")), len(args.formats.split(",")), rows)
 
 
 if __name__ == "__main__":

@@ -125,7 +125,7 @@ def test_reconciler_never_requeues_a_finished_render(stack, monkeypatch):
     client = app.test_client()
     from app.sample import sample_key_art_jpeg
 
-    seeded = seed_campaign(client, key_art=sample_key_art_jpeg(160, 160))  # small art: quick renders
+    seeded = seed_campaign(client, key_art=sample_key_art_jpeg(300, 300))  # the smallest art the upload takes: quick renders
     for _ in range(2):
         stack.start_worker("render")
     t0 = time.monotonic()

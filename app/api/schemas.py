@@ -139,7 +139,9 @@ class VariantOut(Schema):
 
     def _links(self, v) -> dict:
         links = {"self": url_for("variants.VariantDetail", variant_id=v.id)}
-        for kind in (v.assets or {}):
+        from ..services.encodings import offered
+
+        for kind in offered(v.assets):
             links[kind] = url_for("variants.VariantImage", variant_id=v.id, kind=kind)
         return links
 

@@ -5,6 +5,7 @@ from flask.views import MethodView
 
 from ..services import ServiceError
 from ..storage.responses import blob_response
+from ..services.encodings import asset as encoded_asset
 from ..services.requests import get_variant
 from .jsonbody import Blueprint
 from .schemas import VariantOut
@@ -24,7 +25,7 @@ class VariantImage(MethodView):
     @blp.response(200, description="the encoded image; ETag is its sha256")
     def get(self, variant_id: int, kind: str):
         v = get_variant(variant_id)
-        asset = (v.assets or {}).get(kind)
+        asset = encoded_asset(v, kind)  # a derived kind (WebP) is made from the JPEG when first asked for
         if asset is None:
             if v.status != "rendered":
                 raise ServiceError(f"variant {variant_id} is {v.status}, not rendered yet", status=409)

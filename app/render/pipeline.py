@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 from PIL import Image
 
@@ -18,8 +19,8 @@ from .formats import Format
 from .geometry import Box
 from .kit import KitSpec
 from .locales import LocaleInfo
-from .reframe import (ROOM_FOR_TEXT, Expander, Reframe, faces_on_canvas, generated_touches, make_room_placement, plan_reframe,
-                      reframe_canvas)
+from .reframe import (ROOM_FOR_TEXT, Expander, Framed, Reframe, faces_on_canvas, generated_touches,
+                      make_room_placement, plan_reframe, reframe_canvas)
 from .text import TextInputs, layout_text, render_text
 from .safe import logo_for_zone, safe_area
 from .text.placement import canvas_maps
@@ -83,11 +84,12 @@ def _text_on_faces(layout) -> bool:
 
 
 def _frame_and_lay_out(source: Image.Image, analysis: Analysis, spec: VariantSpec, plan: Reframe,
-                       expander: Expander | None, placement: Box | None = None) -> _Stage:
+                       expander: Expander | None, reframer: Callable[..., Framed],
+                       placement: Box | None = None) -> _Stage:
     t0 = time.perf_counter()
     fmt = spec.format
     size = (fmt.width, fmt.height)
-    framed = reframe_canvas(source, plan, size, expander, spec.kit.extension, placement)
+    framed = reframer(source, plan, size, expander, spec.kit.extension, placement)
     canvas = framed.canvas
     art = canvas.copy()
     faces = faces_on_canvas(analysis.faces, framed.scale, framed.offset)
@@ -114,17 +116,19 @@ def _frame_and_lay_out(source: Image.Image, analysis: Analysis, spec: VariantSpe
 
 def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *,
                    expander: Expander | None = None,
-                   encodings: tuple[str, ...] = ("jpeg", "webp"), keep_art: bool = False) -> RenderResult:
+                   encodings: tuple[str, ...] = ("jpeg", "webp"), keep_art: bool = False,
+                   reframer: Callable[..., Framed] = reframe_canvas) -> RenderResult:
     """`expander` fills the new canvas of an expand plan (a generator backend or the canvas a
     GPU job already made); without one the classical backend does it in-process. `encodings`
     are the delivery files made (none for a caller that only looks at the pixels); `keep_art`
-    keeps a copy of the reframed art before plates, text and logo (to check what marks touched)."""
+    keeps a copy of the reframed art before plates, text and logo (to check what marks touched);
+    `reframer` (reframe_canvas's signature) may hand out a canvas shared across locales."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     fmt = spec.format
     plan = plan_reframe(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency,
                         spec.crop_anchor, spec.kit.max_generated_share)
-    stage = _frame_and_lay_out(source, analysis, spec, plan, expander)
+    stage = _frame_and_lay_out(source, analysis, spec, plan, expander, reframer)
     made_room = False
     if stage.faces and _text_on_faces(stage.layout):
         # A face fills the frame: every zone would cover it. Faces win: the art steps aside and
@@ -132,7 +136,7 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
         room_plan = Reframe("expand", plan.crop, plan.anchor, plan.room)
         for keep in ROOM_FOR_TEXT:
             placement = make_room_placement(plan.crop, (fmt.width, fmt.height), stage.layout.zone_name, keep)
-            roomy = _frame_and_lay_out(source, analysis, spec, room_plan, expander, placement)
+            roomy = _frame_and_lay_out(source, analysis, spec, room_plan, expander, reframer, placement)
             if not _text_on_faces(roomy.layout):
                 stage, plan, made_room = roomy, room_plan, True
                 break

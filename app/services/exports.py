@@ -28,6 +28,7 @@ from ..models import (AuditEvent, Export, ExportManifest, ExportStatus, ExportTa
 from ..models.base import utcnow
 from ..models.export import STORAGE_KINDS
 from . import Conflict, NotFound, ServiceError, blob_store
+from . import encodings
 from .export_targets import SecretMissing, build_target
 
 log = logging.getLogger("marquee.export")
@@ -368,7 +369,7 @@ def _push_assets(exp: Export, target, token: str) -> None:
     store = blob_store()
     pushed: dict[str, dict] = {}
     sent = exp.sent
-    for kind, meta in sorted((variant.assets or {}).items()):
+    for kind, meta in sorted(encodings.delivery(variant).items()):  # derived kinds made once, on demand
         _beat(exp.id, token)
         asset = Asset(key=asset_key(slug, variant.locale, variant.format, meta["sha256"], meta.get("ext", kind)),
                       data=store.get(meta["key"]), sha256=meta["sha256"], content_type=meta["mime"],
@@ -495,7 +496,7 @@ def _event_body(variant_id: int, revision: int) -> str:
         if m is not None and m.url:
             manifests[e.target.name] = m.url
     if not files:  # no storage target matched: announce the files themselves
-        for encoding, a in sorted((variant.assets or {}).items()):
+        for encoding, a in sorted(encodings.delivery(variant).items()):
             files[encoding] = {"encoding": encoding, "mime": a["mime"], "bytes": a["bytes"], "sha256": a["sha256"],
                                "urls": {}}
     data = {"variant_id": variant.id, "request_id": variant.request_id, "title": variant.request.title.slug,

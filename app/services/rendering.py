@@ -21,13 +21,18 @@ from ..models.base import utcnow
 from ..render.analyze import ANALYSIS_VERSION, Analysis, analyze
 from ..render.formats import get_format
 from ..render.locales import get_locale
-from ..render.encode import Encoded
+from ..render.encode import MASTER, Encoded
 from ..render.pipeline import RenderResult, VariantSpec, render_variant
+from ..render.shared_reframe import SharedReframes
 from ..render import copy as marketing_copy
 from . import blob_store
 from .brand_kits import kit_spec
 from .generation import expander_for
 from .previews import store_preview
+
+
+#: Crop canvases shared by the locales of one (key art, format) rendered in this worker.
+_REFRAMES = SharedReframes(maxsize=8)
 
 
 @lru_cache(maxsize=2)
@@ -125,7 +130,10 @@ def render_variant_revision(variant_id: int, revision: int) -> str:
     t0 = time.perf_counter()
     try:
         source, analysis = load_source(variant.request.key_art)
-        result = render_variant(source, analysis, build_spec(variant), expander=expander_for(variant))
+        art = variant.request.key_art
+        result = render_variant(source, analysis, build_spec(variant), expander=expander_for(variant),
+                               encodings=(MASTER,),  # others on demand: app.services.encodings
+                               reframer=_REFRAMES.reframer((art.textless or art).working_key))
         _attach_screen(result, variant)
         result.report["source"] = source_kind(variant.request.key_art)
         assets = store_encodings(result.encodings)

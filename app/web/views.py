@@ -379,8 +379,9 @@ def variant_source(variant_id: int):
     from PIL import Image
 
     art = get_variant(variant_id).request.key_art
-    img = Image.open(io.BytesIO(blob_store().get(art.working_key))).convert("RGB")
-    img.thumbnail((900, 900))
+    img = Image.open(io.BytesIO(blob_store().get(art.working_key)))
+    img.thumbnail((900, 900))  # before convert: no full-size copy (and draft() where it is a JPEG)
+    img = img.convert("RGB")
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=85)
     resp = Response(buf.getvalue(), mimetype="image/jpeg")

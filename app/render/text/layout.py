@@ -372,6 +372,9 @@ def render_text(canvas: Image.Image, layout: TextLayout, t: TextInputs) -> dict:
     boxes_r = [e.box.shifted(-reg.x, -reg.y) for e in layout.elements]
     origin = (win.x - reg.x, win.y - reg.y)
     sels = [legibility.footprint(m, s) for m, s in zip(masks, sizes)]
+    # measured on a grid of the footprint (legibility.sample_index), its pixels gathered once
+    idx = [legibility.sample_index(sel, s) for sel, s in zip(sels, sizes)]
+    art_px = [art_w.reshape(-1, 3)[i] for i in idx]
     chosen, contrasts, alpha_w = None, [], None
     ladder = legibility.LADDERS.get(t.treatment, legibility.LADDERS["scrim"])
     keep = legibility.keep_off(layout.protect, reg)  # treatments never darken a face
@@ -381,9 +384,8 @@ def render_text(canvas: Image.Image, layout: TextLayout, t: TextInputs) -> dict:
                                              sizes[0], full=(reg.h, reg.w), origin=origin)
         if keep_w is not None:
             alpha_w = alpha_w * keep_w
-        contrasts = [legibility.measure(legibility.blend(art_w[sel], alpha_w[sel], treat_color), None,
-                                        t.text_color, s, np.ones(int(sel.sum()), bool))
-                     for s, sel in zip(sizes, sels)]
+        contrasts = [legibility.contrast_of(legibility.blend(px, alpha_w.reshape(-1)[i], treat_color), t.text_color)
+                     for px, i in zip(art_px, idx)]
         chosen = step
         if all(c >= tg for c, tg in zip(contrasts, targets)):
             break
@@ -395,8 +397,10 @@ def render_text(canvas: Image.Image, layout: TextLayout, t: TextInputs) -> dict:
                 alpha *= keep
         ox, oy = origin
         alpha[oy:oy + win.h, ox:ox + win.w] = alpha_w
-        canvas.paste(treat_color, (reg.x, reg.y, reg.right, reg.bottom),
-                     Image.fromarray((alpha * 255 + 0.5).astype(np.uint8), "L"))
+        amask = Image.fromarray((alpha * 255 + 0.5).astype(np.uint8), "L")
+        bb = amask.getbbox()  # only where the treatment shows: a zero alpha changes no pixel
+        if bb:
+            canvas.paste(treat_color, (reg.x + bb[0], reg.y + bb[1], reg.x + bb[2], reg.y + bb[3]), amask.crop(bb))
     canvas.paste(t.text_color, (win.x, win.y, win.right, win.bottom), Image.fromarray(mask_all, "L"))
     elements = []
     for e, c, tg in zip(layout.elements, contrasts, targets):

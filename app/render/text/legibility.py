@@ -7,6 +7,7 @@ kit's order, each on a fresh copy of the art, until every element meets its targ
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -15,6 +16,11 @@ import numpy as np
 from ..geometry import Box
 
 WORST_PERCENTILE = 5
+#: Large text is measured on a regular grid of its footprint that keeps at least this many pixels:
+#: on the 19 x 8 sample matrix from a 2000x3000 key art the reported ratios moved by at most
+#: 3.1 % against all pixels and no treatment changed, at a fraction of the cost (a poster title's
+#: footprint holds 100,000-300,000 pixels, measured once per ladder step).
+MIN_SAMPLES = 20_000
 
 
 def luminance(rgb: np.ndarray) -> np.ndarray:
@@ -44,10 +50,29 @@ def measure(background: np.ndarray, mask: np.ndarray, color: tuple[int, int, int
             sel: np.ndarray | None = None) -> float:
     """Worst-5% contrast between the text colour and the pixels behind the glyphs."""
     sel = footprint(mask, size_px) if sel is None else sel
-    if not sel.any():
+    return contrast_of(background[sel], color)
+
+
+def contrast_of(pixels: np.ndarray, color: tuple[int, int, int]) -> float:
+    """Worst-5% contrast between the text colour and these (n, 3) pixels; inf for none."""
+    if not len(pixels):
         return float("inf")
-    ratios = contrast_ratio(luminance(background[sel]), float(luminance(np.array(color))))
+    ratios = contrast_ratio(luminance(pixels), float(luminance(np.array(color))))
     return float(np.percentile(ratios, WORST_PERCENTILE))
+
+
+def sample_index(sel: np.ndarray, size_px: int, min_samples: int | None = None) -> np.ndarray:
+    """Flat indices of the footprint pixels a contrast is measured on. Small text: all of them.
+    Large text: those on a grid of stride k in x and y, k as large as keeps `min_samples`
+    (MIN_SAMPLES) and still puts about four samples across a stroke (k <= size / 32; a stroke
+    is about size / 8), so a bright patch behind one letter is still seen."""
+    n = int(np.count_nonzero(sel))
+    k = max(1, min(int(math.sqrt(n / (min_samples or MIN_SAMPLES))), size_px // 32))
+    if k > 1:
+        grid = np.zeros_like(sel)
+        grid[::k, ::k] = True
+        sel = sel & grid
+    return np.flatnonzero(sel)
 
 
 @dataclass(frozen=True)
@@ -82,17 +107,21 @@ def scrim_alpha(h: int, w: int, blocks: Box, edge: str, max_alpha: float) -> np.
     return np.broadcast_to(a[None, :, None], (h, w, 1))
 
 
-def scrim_groups_alpha(h: int, w: int, groups: list[tuple[str, Box, bool]], max_alpha: float) -> np.ndarray:
+def scrim_groups_alpha(h: int, w: int, groups: list[tuple[str, Box, bool]], max_alpha: float,
+                       window: tuple[int, int, int, int] | None = None) -> np.ndarray:
     """Alpha (h, w) of one gradient scrim per group (edge, text box, local). A local group (a
-    vertical title column) also fades out above and below its box instead of spanning the canvas."""
-    out = np.zeros((h, w), np.float32)
+    vertical title column) also fades out above and below its box instead of spanning the canvas.
+    With `window` (y, x, height, width) only that part is made (the same values: the ramps are
+    separable), so trying a treatment costs the text's window, not the whole region."""
+    y0, x0, wh, ww = window or (0, 0, h, w)
+    out = np.zeros((wh, ww), np.float32)
     for edge, box, local in groups:
-        a = np.array(scrim_alpha(h, w, box, edge, max_alpha)[..., 0])
+        a = np.array(scrim_alpha(h, w, box, edge, max_alpha)[y0:y0 + wh, x0:x0 + ww, 0])
         if local:
             fade = max(8, box.w // 2)
             idx = np.arange(h, dtype=np.float32)
             t = np.clip(np.minimum(idx - (box.y - fade), (box.bottom + fade) - idx) / fade, 0, 1)
-            a *= (t * t * (3 - 2 * t))[:, None]
+            a *= (t * t * (3 - 2 * t))[y0:y0 + wh, None]
         np.maximum(out, a, out=out)
     return out
 
@@ -110,7 +139,7 @@ def treatment_alpha(step: Step, shape: tuple[int, int], groups: list[tuple[str, 
     ox, oy = origin
     keep = np.ones((h, w), np.float32)
     if step.scrim:
-        keep = keep * (1 - scrim_groups_alpha(fh, fw, groups, step.scrim)[oy:oy + h, ox:ox + w])
+        keep = keep * (1 - scrim_groups_alpha(fh, fw, groups, step.scrim, window=(oy, ox, h, w)))
     if step.plate:
         plate = np.zeros((h, w), np.uint8)
         for b in boxes:

@@ -1,0 +1,67 @@
+"""Encode on demand: a render stores only the JPEG master; WebP is made from it when first
+asked for, recorded beside it, and served from the blob store after that."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image
+
+from app.render.encode import DERIVE_VERSION, derive, encode
+from tests.conftest import seed_campaign
+from tests.review_helpers import create_request, render_inline
+
+
+def test_derive_is_the_master_pixels_in_another_encoding(astronaut):
+    master = encode(astronaut.resize((300, 450)), "jpeg")
+    webp = derive(master.data, "webp")
+    assert webp.kind == "webp" and Image.open(io.BytesIO(webp.data)).format == "WEBP"
+    a = np.asarray(Image.open(io.BytesIO(master.data)).convert("RGB"), dtype=np.int16)
+    b = np.asarray(Image.open(io.BytesIO(webp.data)).convert("RGB"), dtype=np.int16)
+    assert a.shape == b.shape
+    assert np.abs(a - b).mean() < 3.0   # quality 86 of the same decoded pixels
+    try:
+        derive(master.data, "jpeg")
+    except ValueError as exc:
+        assert "not derived" in str(exc)
+    else:
+        raise AssertionError("the master is never derived")
+
+
+def test_render_stores_jpeg_and_webp_is_made_once_on_demand(sqlite_stack):
+    app = sqlite_stack.app
+    client = app.test_client()
+    seeded = seed_campaign(client)
+    req = create_request(client, seeded, ["en-US"], ["banner"])
+    vid = req["variants"][0]["id"]
+    render_inline(app, [vid])
+
+    v = client.get(f"/api/v1/variants/{vid}").get_json()
+    assert set(v["assets"]) == {"jpeg"}                 # only the master at render time
+    assert set(v["links"]) >= {"jpeg", "webp"}           # webp is still offered
+    with app.app_context():
+        from app.services import blob_store
+        before = blob_store().count()
+
+    first = client.get(v["links"]["webp"])
+    assert first.status_code == 200 and first.mimetype == "image/webp"
+    assert Image.open(io.BytesIO(first.data)).size == (v["width"], v["height"])
+    after = client.get(f"/api/v1/variants/{vid}").get_json()
+    rec = after["assets"]["webp"]
+    assert rec["from"] == v["assets"]["jpeg"]["sha256"] and rec["v"] == DERIVE_VERSION
+    assert first.headers["ETag"].strip('"') == rec["sha256"]
+    assert after["assets"]["jpeg"] == v["assets"]["jpeg"]
+    with app.app_context():
+        from app.services import blob_store
+        assert blob_store().count() == before + 1
+
+    second = client.get(v["links"]["webp"], headers={"If-None-Match": first.headers["ETag"]})
+    assert second.status_code == 304
+    again = client.get(v["links"]["webp"])
+    assert again.data == first.data
+    with app.app_context():
+        from app.services import blob_store
+        assert blob_store().count() == before + 1        # served from the store, not encoded again
+
+    missing = client.get(f"/api/v1/variants/{vid}/image.avif")
+    assert missing.status_code == 404 and "avif" in missing.get_json()["message"]
