@@ -113,6 +113,7 @@ def test_four_hosts_share_nothing_but_postgres_redis_and_s3(tmp_path, pg_url):
             "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
             "MARQUEE_MODEL_DIR": str(model), "MARQUEE_GENERATE_STEPS": "2", "MARQUEE_GENERATE_DEVICE": "cpu",
             "MARQUEE_EXPORT_ALLOW_PRIVATE": "1", "MARQUEE_EXPORT_BACKOFF_S": "0.05",
+            "MARQUEE_EXPORT_GRACE_S": "0",  # approvals export at once here (the grace is test_review_undo's)
             "MARQUEE_EXPORT_BACKOFF_MAX_S": "0.5", "MARQUEE_CDN_KEY": "cdn-key", "MARQUEE_CDN_SECRET": "cdn-secret",
             "MARQUEE_RECONCILE_INTERVAL_S": "60", "MARQUEE_RECONCILE_GRACE_S": "5",
             "MARQUEE_JOB_MONITORING_INTERVAL_S": "2", "MARQUEE_LOG_FORMAT": "json", "FLASK_APP": "wsgi",

@@ -377,13 +377,21 @@ def render_text(canvas: Image.Image, layout: TextLayout, t: TextInputs) -> dict:
     art_px = [art_w.reshape(-1, 3)[i] for i in idx]
     chosen, contrasts, alpha_w = None, [], None
     ladder = legibility.LADDERS.get(t.treatment, legibility.LADDERS["scrim"])
-    keep = legibility.keep_off(layout.protect, reg)  # treatments never darken a face
+    # Treatments never darken a face: the wide scrim fades out around it (keep), the plate and
+    # shadow hugging the glyphs (already clear of faces) only stop at its clearance box (hard).
+    keep = legibility.keep_off(layout.protect, reg)
     keep_w = keep[origin[1]:origin[1] + win.h, origin[0]:origin[0] + win.w] if keep is not None else None
+    hard_w = (keep_w > 0).astype(np.float32) if keep_w is not None else None
     for step in ladder:
-        alpha_w = legibility.treatment_alpha(step, (win.h, win.w), groups, boxes_r, mask_all,
-                                             sizes[0], full=(reg.h, reg.w), origin=origin)
-        if keep_w is not None:
-            alpha_w = alpha_w * keep_w
+        if keep_w is None:
+            alpha_w = legibility.treatment_alpha(step, (win.h, win.w), groups, boxes_r, mask_all,
+                                                 sizes[0], full=(reg.h, reg.w), origin=origin)
+        else:
+            wide = legibility.treatment_alpha(replace(step, plate=0.0, shadow=0.0), (win.h, win.w), groups, boxes_r,
+                                              mask_all, sizes[0], full=(reg.h, reg.w), origin=origin)
+            local = legibility.treatment_alpha(replace(step, scrim=0.0), (win.h, win.w), groups, boxes_r,
+                                               mask_all, sizes[0], full=(reg.h, reg.w), origin=origin)
+            alpha_w = 1 - (1 - wide * keep_w) * (1 - local * hard_w)
         contrasts = [legibility.contrast_of(legibility.blend(px, alpha_w.reshape(-1)[i], treat_color), t.text_color)
                      for px, i in zip(art_px, idx)]
         chosen = step
