@@ -70,7 +70,7 @@ class _Stage:
     """The art reframed, baked-in text plated and the text laid out: what compose draws on."""
     framed: object
     canvas: Image.Image
-    art: Image.Image
+    art: Image.Image | None      # a copy of the reframed art, only when the caller keeps it
     faces: list[Box]
     plates: list[Box]
     baked_visible: list[Box]
@@ -85,13 +85,13 @@ def _text_on_faces(layout) -> bool:
 
 def _frame_and_lay_out(source: Image.Image, analysis: Analysis, spec: VariantSpec, plan: Reframe,
                        expander: Expander | None, reframer: Callable[..., Framed],
-                       placement: Box | None = None) -> _Stage:
+                       placement: Box | None = None, keep_art: bool = False) -> _Stage:
     t0 = time.perf_counter()
     fmt = spec.format
     size = (fmt.width, fmt.height)
     framed = reframer(source, plan, size, expander, spec.kit.extension, placement)
     canvas = framed.canvas
-    art = canvas.copy()
+    art = canvas.copy() if keep_art else None
     faces = faces_on_canvas(analysis.faces, framed.scale, framed.offset)
     reframe_ms = (time.perf_counter() - t0) * 1000
     t1 = time.perf_counter()
@@ -128,7 +128,7 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
     fmt = spec.format
     plan = plan_reframe(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency,
                         spec.crop_anchor, spec.kit.max_generated_share)
-    stage = _frame_and_lay_out(source, analysis, spec, plan, expander, reframer)
+    stage = _frame_and_lay_out(source, analysis, spec, plan, expander, reframer, keep_art=keep_art)
     made_room = False
     if stage.faces and _text_on_faces(stage.layout):
         # A face fills the frame: every zone would cover it. Faces win: the art steps aside and
@@ -136,12 +136,12 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
         room_plan = Reframe("expand", plan.crop, plan.anchor, plan.room)
         for keep in ROOM_FOR_TEXT:
             placement = make_room_placement(plan.crop, (fmt.width, fmt.height), stage.layout.zone_name, keep)
-            roomy = _frame_and_lay_out(source, analysis, spec, room_plan, expander, reframer, placement)
+            roomy = _frame_and_lay_out(source, analysis, spec, room_plan, expander, reframer, placement, keep_art)
             if not _text_on_faces(roomy.layout):
                 stage, plan, made_room = roomy, room_plan, True
                 break
     framed, canvas, faces, layout = stage.framed, stage.canvas, stage.faces, stage.layout
-    plates, baked_visible, art = stage.plates, stage.baked_visible, stage.art if keep_art else None
+    plates, baked_visible, art = stage.plates, stage.baked_visible, stage.art
     touched = generated_touches(faces, framed.placement, (fmt.width, fmt.height))
     reframe_report = {"mode": plan.mode, "crop": plan.crop.as_list(), "anchor": plan.anchor,
                       "placement": framed.placement.as_list() if framed.placement else None,
