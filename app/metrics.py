@@ -98,7 +98,7 @@ def queue_stats() -> list[dict]:
     """Depth, workers and failed jobs of each Marquee queue (app context)."""
     from rq import Queue, Worker
 
-    from jobs.queues import EXPORT, GPU, RENDER, get_queue
+    from app.queueing import EXPORT, GPU, RENDER, get_queue
 
     rows = []
     for name in (RENDER, GPU, EXPORT):

@@ -92,7 +92,7 @@ def register_ops_cli(app: Flask) -> None:
 
 def failed_jobs(queue: str, limit: int) -> list[dict]:
     """The newest failed jobs of a queue with the last line of their traceback (app context)."""
-    from jobs.queues import fetch_job, get_queue
+    from app.queueing import fetch_job, get_queue
 
     registry = get_queue(queue).failed_job_registry
     out = []

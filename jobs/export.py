@@ -22,7 +22,7 @@ def export_job(export_id: int) -> str:
 def reconcile_exports_once(lock_s: int) -> list[dict]:
     """Reconcile exports unless another worker did within the last `lock_s` seconds (app context needed)."""
     from app.services.exports import reconcile_exports
-    from jobs.queues import queue_name, redis_conn
+    from app.queueing import queue_name, redis_conn
 
     try:
         if not redis_conn().set(queue_name("export-reconcile-lock"), "1", nx=True, ex=max(1, lock_s - 1)):

@@ -139,7 +139,7 @@ def worker_settings(cfg) -> dict:
 def run_reconciler_once(lock_s: int) -> list[dict]:
     """Reconcile unless another worker did within the last `lock_s` seconds."""
     from app.services.reconcile import reconcile
-    from jobs.queues import queue_name, redis_conn
+    from app.queueing import queue_name, redis_conn
 
     if not redis_conn().set(queue_name("reconcile-lock"), "1", nx=True, ex=max(1, lock_s - 1)):
         return []
@@ -188,7 +188,7 @@ def run_until_stopped(make_worker: Callable[[], StopAware], stop: StopSignals, *
 
 def _wait_for_redis(app, stop: StopSignals) -> None:
     """Return once Redis answers or a stop is asked for."""
-    from jobs.queues import redis_conn
+    from app.queueing import redis_conn
 
     with app.app_context():
         while not stop.asked:
@@ -230,7 +230,7 @@ def start_process(description: str, default_queue: str, argv: list[str] | None):
 
 def worker_factory(worker_class: type, queue_names: list[str], app) -> Callable[[], StopAware]:
     """A new worker of `worker_class` on the prefixed queues, with the configured timings."""
-    from jobs.queues import get_queue, redis_conn
+    from app.queueing import get_queue, redis_conn
 
     return lambda: worker_class([get_queue(q) for q in queue_names], connection=redis_conn(),
                                 **worker_settings(app.config))

@@ -86,7 +86,7 @@ def drop_jobs(app, variant_ids) -> None:
     """Rendered in-process: remove the queued RQ jobs so they never meet another test."""
     from app.extensions import db
     from app.models import Variant
-    from jobs.queues import fetch_job
+    from app.queueing import fetch_job
 
     with app.app_context():
         for vid in variant_ids:

@@ -31,7 +31,7 @@ def test_retry_after_schedules_the_next_try_instead_of_sleeping(xstack):
 
             from app.models.base import utcnow
             from app.services.exports import reconcile_exports, run_export
-            from jobs.queues import get_queue
+            from app.queueing import get_queue
 
             exp = exports(stack)[0]
             before = utcnow()

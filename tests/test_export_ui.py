@@ -173,7 +173,7 @@ def _run_until(app, export_id: int, outcome: str) -> None:
 
 
 def _export_queue(app):
-    from jobs.queues import EXPORT, get_queue
+    from app.queueing import EXPORT, get_queue
 
     return get_queue(EXPORT)
 

@@ -66,7 +66,7 @@ def test_banner_goes_through_gpu_queue(gen_stack):
     assert resp.status_code == 202, resp.get_data(as_text=True)
     req = resp.get_json()
     with stack.app.app_context():
-        from jobs.queues import get_queue, redis_conn
+        from app.queueing import get_queue, redis_conn
 
         gpu_jobs = get_queue("gpu").job_ids
         assert len(gpu_jobs) == 1  # both banners in one batched GPU job; squares just crop
@@ -131,7 +131,7 @@ def test_generator_edit_runs_on_the_gpu_queue_and_survives_a_lost_job(gen_stack)
         from app.models.base import utcnow
         from app.services.reconcile import reconcile
         from app.services.review import edit_job_id
-        from jobs.queues import fetch_job, get_queue
+        from app.queueing import fetch_job, get_queue
 
         from app.extensions import db
         from app.models import FixRequest

@@ -155,7 +155,7 @@ def test_worker_metrics_count_renders_and_logs_carry_job_ids(tmp_path):
         assert sample_sum(web, "marquee_http_requests_total", endpoint="requests.RequestProgress") >= 1
         # A job that fails: counted by reason on the worker, listed by `flask queues`.
         with stack.app.app_context():
-            from jobs.queues import get_queue
+            from app.queueing import get_queue
 
             bad = get_queue("render").enqueue("json.loads", "{not json", job_id=f"bad-{port}")
 

@@ -61,7 +61,7 @@ def test_undo_within_the_window_and_exports_wait_out_the_grace(world):
         from app.extensions import db
         from app.models import Variant
         from app.services.exports import reconcile_exports
-        from jobs.queues import fetch_job
+        from app.queueing import fetch_job
 
         approved_at = db.session.get(Variant, vid).approved_at
         assert enqueued_at.replace(tzinfo=None) - approved_at.replace(tzinfo=None) >= timedelta(seconds=119)

@@ -85,6 +85,6 @@ class Variant(db.Model):
 
         Prefixed with the queue prefix: variant ids restart in every database, so deployments
         (and test runs) sharing one Redis must never meet each other's ids."""
-        from jobs.queues import job_id_for
+        from app.queueing import job_id_for
 
         return job_id_for(f"render-v{self.id}-r{self.revision}")

@@ -49,7 +49,7 @@ class LostClaim(Exception):
 def job_id(exp: Export) -> str:
     """One RQ job per export and try count (a retry scheduled by a running job needs an id of its
     own); the queue prefix keeps test runs sharing one Redis apart."""
-    from jobs.queues import job_id_for
+    from app.queueing import job_id_for
 
     return job_id_for(f"export-{exp.id}-t{exp.tries}")
 
@@ -60,7 +60,7 @@ def _enqueue(exports: list[Export], delay_s: float = 0.0) -> int:
     says the export is pending and the reconciler enqueues it."""
     from redis.exceptions import RedisError
 
-    from jobs.queues import EXPORT, enqueue_once
+    from app.queueing import EXPORT, enqueue_once
 
     n = 0
     for exp in exports:
@@ -560,7 +560,7 @@ def _deliver_webhook(exp: Export, target, token: str) -> bool:
 
 def _forget_job(jid: str) -> None:
     """Delete a finished, failed or abandoned job so that its id can be enqueued again."""
-    from jobs.queues import fetch_job
+    from app.queueing import fetch_job
 
     job = fetch_job(jid)
     if job is None:
@@ -626,7 +626,7 @@ def reconcile_exports() -> list[dict]:
     the state that was read, so an export whose job finished (or retried) meanwhile is left alone."""
     from rq.job import JobStatus
 
-    from jobs.queues import fetch_job
+    from app.queueing import fetch_job
 
     cfg = current_app.config
     now = utcnow()

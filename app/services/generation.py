@@ -163,7 +163,7 @@ def enqueue_generation(variants: list[Variant]) -> dict[int, str]:
     Returns {variant id: gpu job id} for the render jobs to depend on."""
     if not uses_gpu_queue() or not variants:
         return {}
-    from jobs.queues import GPU, enqueue_once, job_id_for
+    from app.queueing import GPU, enqueue_once, job_id_for
 
     from .rendering import load_source
 

@@ -28,7 +28,7 @@ def _job_lost(job_id: str, stale_s: int) -> str | None:
     """Why the job that should be doing some work no longer is, or None while it still may."""
     from rq.job import JobStatus
 
-    from jobs.queues import fetch_job
+    from app.queueing import fetch_job
 
     job = fetch_job(job_id)
     if job is None:
@@ -91,7 +91,7 @@ def _still(seen: Seen) -> bool:
 def reconcile_variant(seen: Seen, stale_s: int) -> dict | None:
     """Look up the variant's job, then requeue it if the job is lost and the row has not moved
     since `seen` was read. Returns what was done, or None."""
-    from jobs.queues import RENDER, discard_job, enqueue_once, fetch_job
+    from app.queueing import RENDER, discard_job, enqueue_once, fetch_job
 
     reason = "never enqueued" if seen.enqueued_at is None else _job_lost(seen.job_id, stale_s)
     if reason is None or not _still(seen):  # e.g. the job finished and recorded its result meanwhile
@@ -130,7 +130,7 @@ def reconcile_generator_edits(cutoff, stale_s: int) -> list[dict]:
     queued and enqueued again. A proposal is an image, so running one twice loses nothing; but an
     edit that finished (done / failed) while its job was looked up stays as it is: the move is
     conditional on the status read before the lookup and judged after reading the row again."""
-    from jobs.queues import discard_job, fetch_job
+    from app.queueing import discard_job, fetch_job
 
     from .generation import uses_gpu_queue
     from .review import edit_job_id_of, enqueue_generator_edit

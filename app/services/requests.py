@@ -65,7 +65,7 @@ def create_request(*, title_id: int, key_art_id: int, brand_kit_id: int, locales
 
 def enqueue_variants(variants: list[Variant]) -> int:
     """Put each variant's current revision on the render queue (no-op if already there)."""
-    from jobs.queues import RENDER, enqueue_once
+    from app.queueing import RENDER, enqueue_once
 
     from .generation import enqueue_generation
 

@@ -431,7 +431,7 @@ def edit_job_id(fix: FixRequest) -> str:
 
 def edit_job_id_of(fix_id: int) -> str:
     """The RQ job id of a generator edit (one job per fix request)."""
-    from jobs.queues import job_id_for
+    from app.queueing import job_id_for
 
     return job_id_for(f"edit-{fix_id}")
 
@@ -440,7 +440,7 @@ def enqueue_generator_edit(fix: FixRequest) -> None:
     """On the `gpu` queue; Redis down is not an error (the reconciler enqueues queued edits)."""
     from redis.exceptions import RedisError
 
-    from jobs.queues import GPU, enqueue_once
+    from app.queueing import GPU, enqueue_once
 
     try:
         enqueue_once(GPU, "jobs.generate.edit_job", edit_job_id(fix), fix.id)

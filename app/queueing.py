@@ -1,4 +1,4 @@
-"""Queues and enqueueing. One RQ job per variant revision, id derived from it."""
+"""Queues and enqueueing, at the bottom of the house: services enqueue through here, jobs/ only runs what they enqueue. One RQ job per variant revision, id derived from it."""
 from __future__ import annotations
 
 import re
