@@ -17,6 +17,15 @@ def _env(name: str, default: str) -> str:
     return value if value not in (None, "") else default
 
 
+def _auto_switch(name: str) -> bool | None:
+    """An on/off/auto setting: None for auto (the code decides), else True or False."""
+    value = _env(name, "auto").lower()
+    choices = {"auto": None, "on": True, "1": True, "true": True, "off": False, "0": False, "false": False}
+    if value not in choices:
+        raise ValueError(f"{name} must be auto, on or off, not {value!r}")
+    return choices[value]
+
+
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     var_dir = Path(_env("MARQUEE_VAR_DIR", str(PROJECT_ROOT / "var")))
     cfg: dict[str, Any] = {
@@ -45,6 +54,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "GENERATE_DEVICE": _env("MARQUEE_GENERATE_DEVICE", ""),  # "" = cuda when present, else cpu
         "GENERATE_STEPS": int(_env("MARQUEE_GENERATE_STEPS", "30")),
         "GENERATE_BATCH": int(_env("MARQUEE_GENERATE_BATCH", "4")),
+        # torch.compile the UNet: "auto" (on CUDA only), "on", "off". The GPU worker compiles the
+        # shapes of GENERATE_WARM_FORMATS at batch 1 and GENERATE_BATCH before its first job.
+        "GENERATE_COMPILE": _auto_switch("MARQUEE_GENERATE_COMPILE"),
+        "GENERATE_WARM_FORMATS": _env("MARQUEE_GENERATE_WARM_FORMATS", "banner,story,thumbnail"),
         "GENERATE_PROMPT": _env("MARQUEE_GENERATE_PROMPT",
                                 "seamless continuation of the scene, same lighting and colours, cinematic, no text"),
         "GENERATE_JOB_TIMEOUT": int(_env("MARQUEE_GENERATE_JOB_TIMEOUT", "1800")),

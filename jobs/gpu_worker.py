@@ -11,6 +11,8 @@ import logging
 
 from rq import SimpleWorker
 
+from app.render.formats import FORMATS
+
 from .worker import StopAware, run_until_stopped, start_process, worker_factory
 
 log = logging.getLogger("marquee.gpu_worker")
@@ -18,6 +20,21 @@ log = logging.getLogger("marquee.gpu_worker")
 
 class ResidentModelWorker(StopAware, SimpleWorker):
     """Runs jobs in-process (the model stays loaded); maintenance runs the render reconciler."""
+
+
+def warm_up(gen: object, config: dict) -> None:
+    """Compile the UNet for the shapes the worker will meet (the warm formats' generation sizes at
+    batch 1 and the configured batch) before taking jobs, so no job waits a minute for it."""
+    if not getattr(gen, "compiled", False):
+        return
+    names = [n.strip() for n in config["GENERATE_WARM_FORMATS"].split(",") if n.strip()]
+    unknown = [n for n in names if n not in FORMATS]
+    if unknown:
+        raise SystemExit(f"MARQUEE_GENERATE_WARM_FORMATS names unknown formats: {', '.join(unknown)}")
+    canvases = [(FORMATS[n].width, FORMATS[n].height) for n in names]
+    for step in gen.warm_up(canvases, [1, config["GENERATE_BATCH"]]):
+        log.info("compiled UNet for generation size %s at batch %s in %.1f s", step["gen_size"], step["batch"],
+                 step["s"])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -34,6 +51,7 @@ def main(argv: list[str] | None = None) -> None:
 
         gen = generator()  # load the weights once, before the first job
         log.info("generator resident: %s", gen.describe())
+        warm_up(gen, app.config)
     run_until_stopped(worker_factory(ResidentModelWorker, args.queues, app), stop, burst=args.burst,
                       with_scheduler=False)
 

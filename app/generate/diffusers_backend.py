@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -18,8 +19,8 @@ import numpy as np
 from PIL import Image
 
 from ..render.geometry import Box
-from .classical import graded_blur, mirror_extend
-from .protocol import ExpandRequest, Generated, GeneratorError, composite_exact, placed_canvas
+from .protocol import ExpandRequest, Generated, GeneratorError, composite_exact, placed_art
+from .seam import finish_canvas, generation_inputs
 from .provenance import record, weights_fingerprint
 
 NEGATIVE = "text, letters, watermark, logo, frame, border, duplicate face, deformed"
@@ -39,9 +40,9 @@ def pick_device(device: str | None = None) -> tuple[str, "object"]:
 @dataclass(frozen=True)
 class _Prepared:
     req: ExpandRequest
-    base: Image.Image      # canvas with the placed image, black elsewhere
-    mask: Image.Image      # 255 = new area
-    prefill: Image.Image   # classical extension: the init image and the seam's blend partner
+    placed: np.ndarray     # the art at placement size, RGB uint8: its bytes are kept exactly
+    init: Image.Image      # generation-size init image (the art, reflected outwards)
+    mask: Image.Image      # generation-size mask: 255 = regenerate
     gen_size: tuple[int, int]
 
 
@@ -49,7 +50,8 @@ class DiffusersGenerator:
     name = "diffusers"
 
     def __init__(self, model_dir: str, device: str | None = None, steps: int = 30, guidance: float = 7.5,
-                 max_batch: int = 4, feather_frac: float = 0.04) -> None:
+                 max_batch: int = 4, feather_frac: float = 0.04, compile: bool | None = None,
+                 compile_backend: str = "inductor") -> None:
         import torch
         from diffusers import AutoPipelineForInpainting
 
@@ -67,12 +69,37 @@ class DiffusersGenerator:
         self.native = int(pipe.unet.config.sample_size) * int(pipe.vae_scale_factor)
         self.multiple = int(pipe.vae_scale_factor) * 2 ** (len(pipe.unet.config.block_out_channels) - 1)
         self._torch = torch
+        self.compiled = self.device.startswith("cuda") if compile is None else bool(compile)
+        if self.compiled:
+            self._compile_unet(compile_backend)
+
+    def _compile_unet(self, backend: str) -> None:
+        """torch.compile the UNet (the step that runs 2 x steps times per image) with one static
+        graph per (batch, generation size): compiled once per shape, at warm-up or first use."""
+        dynamo = self._torch._dynamo.config
+        for knob in ("recompile_limit", "cache_size_limit"):  # one graph per shape, many shapes
+            if hasattr(dynamo, knob):
+                setattr(dynamo, knob, max(64, getattr(dynamo, knob)))
+        self.pipe.unet = self._torch.compile(self.pipe.unet, fullgraph=True, dynamic=False, backend=backend)
+
+    def warm_up(self, canvases: list[tuple[int, int]], batches: list[int]) -> list[dict]:
+        """Run every (generation size, batch) the worker will meet once, two steps each, so the
+        compiled UNet's graphs exist before the first job. Returns what it did and how long."""
+        done = []
+        for size in sorted({self.gen_size(c) for c in canvases}):
+            for n in sorted(set(batches)):
+                t0 = time.perf_counter()
+                blank = Image.new("RGB", size, (128, 128, 128))
+                self._run([""] * n, [blank] * n, [Image.new("L", size, 255)] * n, list(range(n)), size,
+                          output_type="pt", steps=2)
+                done.append({"gen_size": list(size), "batch": n, "s": round(time.perf_counter() - t0, 2)})
+        return done
 
     def describe(self) -> dict:
         return {"backend": self.name, "model_dir": self.model_dir, "weights_sha256": self.fingerprint,
                 "device": self.device, "dtype": str(self.dtype).replace("torch.", ""),
                 "pipeline": type(self.pipe).__name__, "scheduler": type(self.pipe.scheduler).__name__,
-                "native": self.native, "steps": self.steps, "guidance": self.guidance}
+                "native": self.native, "steps": self.steps, "guidance": self.guidance, "compiled": self.compiled}
 
     # -- sizes -------------------------------------------------------------------------------
     def gen_size(self, size: tuple[int, int]) -> tuple[int, int]:
@@ -82,22 +109,16 @@ class DiffusersGenerator:
         m = self.multiple
         return max(m, round(w * s / m) * m), max(m, round(h * s / m) * m)
 
-    def _feather(self, mask: Image.Image) -> Image.Image:
-        """Alpha that is 0 at the seam and 1 a few percent into the new area (never outside it)."""
-        m = (np.asarray(mask) > 0).astype(np.uint8)
-        dist = cv2.distanceTransform(m, cv2.DIST_L2, 5)
-        width = max(2.0, min(mask.size) * self.feather_frac)
-        return Image.fromarray((np.clip(dist / width, 0, 1) * 255).astype(np.uint8) * m, "L")
-
     def _run(self, prompts: list[str], images: list[Image.Image], masks: list[Image.Image], seeds: list[int],
-             size: tuple[int, int], strength: float = 1.0) -> list[Image.Image]:
+             size: tuple[int, int], strength: float = 1.0, output_type: str = "pil",
+             steps: int | None = None) -> list:
         torch = self._torch
         gens = [torch.Generator(device=self.device).manual_seed(int(s)) for s in seeds]
         with torch.inference_mode():
             out = self.pipe(prompt=prompts, negative_prompt=[NEGATIVE] * len(prompts), image=images,
                             mask_image=masks, height=size[1], width=size[0], strength=strength,
-                            num_inference_steps=self.steps, guidance_scale=self.guidance, generator=gens,
-                            output_type="pil")
+                            num_inference_steps=steps or self.steps, guidance_scale=self.guidance,
+                            generator=gens, output_type=output_type)
         return list(out.images)
 
     # -- protocol ----------------------------------------------------------------------------
@@ -106,41 +127,56 @@ class DiffusersGenerator:
         return self.expand_batch([ExpandRequest(image, canvas, placement, prompt, seed)])[0]
 
     def _prepare(self, req: ExpandRequest) -> _Prepared:
-        base, mask, placed = placed_canvas(req)
-        filled = mirror_extend(np.asarray(placed), req.canvas, req.placement)
-        prefill = composite_exact(base, Image.fromarray(graded_blur(filled, np.asarray(mask) > 0), "RGB"), mask)
-        return _Prepared(req, base, mask, prefill, self.gen_size(req.canvas))
+        placed = np.asarray(placed_art(req))
+        size = self.gen_size(req.canvas)
+        init, mask = generation_inputs(placed, req.canvas, req.placement, size)
+        return _Prepared(req, placed, Image.fromarray(init, "RGB"), Image.fromarray(mask, "L"), size)
+
+    def _upscale(self, image: "object", canvas: tuple[int, int]) -> np.ndarray:
+        """One generated image (3 x h x w in [0, 1], on the device) to canvas size, as uint8 RGB
+        on the host: bicubic on the device, so only the final bytes cross the bus."""
+        torch = self._torch
+        w, h = canvas
+        up = torch.nn.functional.interpolate(image[None].float(), size=(h, w), mode="bicubic", align_corners=False)
+        return up[0].clamp_(0, 1).mul_(255).round_().to(torch.uint8).permute(1, 2, 0).contiguous().cpu().numpy()
+
+    def _finish(self, p: _Prepared, generated: "object", started: float, batch: int) -> Generated:
+        """Upscale, blend the seam, put the art's bytes back; the provenance of the result."""
+        image = finish_canvas(self._upscale(generated, p.req.canvas), p.placed, p.req.placement, self.feather_frac)
+        mask = Image.new("L", p.req.canvas, 255)
+        pl = p.req.placement
+        mask.paste(0, (pl.x, pl.y, pl.right, pl.bottom))
+        return Generated(Image.fromarray(image, "RGB"), mask, record(
+            self.name, "expand", seed=p.req.seed, prompt=p.req.prompt, strength=1.0, steps=self.steps,
+            model_dir=self.model_dir, fingerprint=self.fingerprint, device=self.device,
+            dtype=str(self.dtype).replace("torch.", ""), started=started, gen_size=list(p.gen_size),
+            batch=batch, guidance=self.guidance, pipeline=type(self.pipe).__name__))
 
     def expand_batch(self, requests: list[ExpandRequest]) -> list[Generated]:
-        """Expand many; requests of one generation size share a forward pass (up to max_batch)."""
+        """Expand many; requests of one generation size share a forward pass (up to max_batch).
+
+        The CPU work runs on a small thread pool (OpenCV and numpy release the GIL): all items
+        are prepared at once, and a chunk's seams are blended while the next chunk denoises."""
         t0 = time.perf_counter()
-        prepared = [self._prepare(r) for r in requests]
-        results: list[Generated | None] = [None] * len(prepared)
-        groups: dict[tuple[int, int], list[int]] = {}
-        for i, p in enumerate(prepared):
-            groups.setdefault(p.gen_size, []).append(i)
-        for size, idx in groups.items():
-            for k in range(0, len(idx), self.max_batch):
-                chunk = idx[k:k + self.max_batch]
-                t1 = time.perf_counter()
-                small_imgs = [prepared[i].prefill.resize(size, Image.Resampling.LANCZOS) for i in chunk]
-                # Any low-res pixel touching the new area is regenerated, so the upscaled output covers it.
-                small_masks = [prepared[i].mask.resize(size, Image.Resampling.BILINEAR).point(lambda v: 255 if v else 0)
-                               for i in chunk]
-                outs = self._run([prepared[i].req.prompt for i in chunk], small_imgs, small_masks,
-                                 [prepared[i].req.seed for i in chunk], size)
-                for i, gen in zip(chunk, outs):
-                    p = prepared[i]
-                    up = gen.convert("RGB").resize(p.req.canvas, Image.Resampling.LANCZOS)
-                    image = composite_exact(p.prefill, up, p.mask, self._feather(p.mask))
-                    results[i] = Generated(image, p.mask, record(
-                        self.name, "expand", seed=p.req.seed, prompt=p.req.prompt, strength=1.0, steps=self.steps,
-                        model_dir=self.model_dir, fingerprint=self.fingerprint, device=self.device,
-                        dtype=str(self.dtype).replace("torch.", ""), started=t1, gen_size=list(size),
-                        batch=len(chunk), guidance=self.guidance, pipeline=type(self.pipe).__name__))
+        with ThreadPoolExecutor(max_workers=min(4, max(1, len(requests)))) as pool:
+            prepared = list(pool.map(self._prepare, requests))
+            groups: dict[tuple[int, int], list[int]] = {}
+            for i, p in enumerate(prepared):
+                groups.setdefault(p.gen_size, []).append(i)
+            pending: dict[int, Future] = {}
+            for size, idx in groups.items():
+                for k in range(0, len(idx), self.max_batch):
+                    chunk = idx[k:k + self.max_batch]
+                    t1 = time.perf_counter()
+                    outs = self._run([prepared[i].req.prompt for i in chunk], [prepared[i].init for i in chunk],
+                                     [prepared[i].mask for i in chunk], [prepared[i].req.seed for i in chunk], size,
+                                     output_type="pt")
+                    for i, gen in zip(chunk, outs):
+                        pending[i] = pool.submit(self._finish, prepared[i], gen, t1, len(chunk))
+            results = [pending[i].result() for i in range(len(prepared))]
         for r in results:
             r.provenance["batch_ms"] = round((time.perf_counter() - t0) * 1000, 1)
-        return [r for r in results if r is not None]
+        return results
 
     def remove(self, image: Image.Image, mask: Image.Image, seed: int = 0, prompt: str = "") -> Generated:
         """Regenerate the masked pixels from a context window around them, at native resolution."""

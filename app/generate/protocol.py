@@ -71,22 +71,25 @@ class Generator(Protocol):
     def describe(self) -> dict: ...
 
 
-def placed_canvas(req: ExpandRequest) -> tuple[Image.Image, Image.Image, Image.Image]:
-    """(canvas with the image pasted, mask of the new area, the image at placement size).
+def placed_art(req: ExpandRequest) -> Image.Image:
+    """The image at placement size, RGB; refused when the placement leaves the canvas.
 
-    The image is resized to the placement only when their sizes differ; callers that want the
-    placed pixels byte-identical to their own pass an image already at placement size.
-    """
+    The image is resized only when its size differs: callers that want the placed pixels
+    byte-identical to their own pass an image already at placement size."""
     w, h = req.canvas
     p = req.placement
     if p.w <= 0 or p.h <= 0 or p.x < 0 or p.y < 0 or p.right > w or p.bottom > h:
         raise GeneratorError(f"placement {p.as_list()} does not lie inside the canvas {w}x{h}")
     img = req.image.convert("RGB")
-    if img.size != (p.w, p.h):
-        img = img.resize((p.w, p.h), Image.Resampling.LANCZOS)
-    canvas = Image.new("RGB", (w, h), (0, 0, 0))
+    return img if img.size == (p.w, p.h) else img.resize((p.w, p.h), Image.Resampling.LANCZOS)
+
+
+def placed_canvas(req: ExpandRequest) -> tuple[Image.Image, Image.Image, Image.Image]:
+    """(canvas with the image pasted, mask of the new area, the image at placement size)."""
+    img, p = placed_art(req), req.placement
+    canvas = Image.new("RGB", req.canvas, (0, 0, 0))
     canvas.paste(img, (p.x, p.y))
-    mask = Image.new("L", (w, h), 255)
+    mask = Image.new("L", req.canvas, 255)
     mask.paste(0, (p.x, p.y, p.right, p.bottom))
     return canvas, mask, img
 
