@@ -138,3 +138,53 @@ def test_missing_model_dir_is_a_clear_error(tmp_path):
 
     with pytest.raises(GeneratorError, match="cannot load"):
         DiffusersGenerator(str(tmp_path / "nope"), device="cpu")
+
+
+def test_compiled_unet_warms_every_shape_once_and_keeps_the_art(model_dir, astronaut):
+    """GENERATE_COMPILE on: the UNet is compiled (dynamo with the eager backend here: the same
+    whole-graph capture, none of inductor's code generation; inductor on CUDA), warm_up runs
+    each (generation size, batch) once, and an expand still keeps the art's bytes."""
+    import torch
+
+    g = DiffusersGenerator(model_dir, device="cpu", steps=2, max_batch=2, compile=True, compile_backend="eager")
+    assert g.compiled and g.describe()["compiled"] is True
+    assert isinstance(g.pipe.unet, torch._dynamo.eval_frame.OptimizedModule)
+    done = g.warm_up([(300, 100), (2400, 800), (192, 64)], [1, 2, 1])
+    assert [(tuple(d["gen_size"]), d["batch"]) for d in done] == [
+        (size, n) for size in sorted({g.gen_size((300, 100)), g.gen_size((192, 64))}) for n in (1, 2)]
+    src = astronaut.resize((96, 96))
+    out = g.expand(src, (300, 100), Box(102, 2, 96, 96), seed=7)
+    assert np.array_equal(np.asarray(out.image)[2:98, 102:198], np.asarray(src))
+
+
+def test_compile_is_off_on_cpu_by_default(gen):
+    assert gen.compiled is False and gen.describe()["compiled"] is False
+
+
+def test_gpu_worker_warm_up_refuses_unknown_formats(gen):
+    from jobs.gpu_worker import warm_up
+
+    class Compiled:
+        compiled = True
+        calls: list = []
+
+        def warm_up(self, canvases, batches):
+            self.calls.append((canvases, batches))
+            return []
+
+    fake = Compiled()
+    warm_up(fake, {"GENERATE_WARM_FORMATS": "banner, story", "GENERATE_BATCH": 4})
+    assert fake.calls == [([(2400, 800), (1080, 1920)], [1, 4])]
+    with pytest.raises(SystemExit, match="posterr"):
+        warm_up(fake, {"GENERATE_WARM_FORMATS": "posterr", "GENERATE_BATCH": 4})
+    warm_up(gen, {"GENERATE_WARM_FORMATS": "posterr", "GENERATE_BATCH": 4})  # not compiled: nothing to warm
+
+
+def test_generate_compile_setting_is_checked(monkeypatch):
+    from app.config import load_config
+
+    monkeypatch.setenv("MARQUEE_GENERATE_COMPILE", "off")
+    assert load_config()["GENERATE_COMPILE"] is False
+    monkeypatch.setenv("MARQUEE_GENERATE_COMPILE", "sometimes")
+    with pytest.raises(ValueError, match="auto, on or off"):
+        load_config()
