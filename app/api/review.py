@@ -8,7 +8,7 @@ from ..auth import current_user
 from ..models.review import CATEGORIES, SCOPES
 from ..services import ServiceError
 from ..services import review as svc
-from ..services import threads
+from ..services.review import threads
 from ..services.queries import review as reads
 from ..services.queries.variants import tally, visible_variants
 from ..services.requests import get_request, get_variant
@@ -180,7 +180,7 @@ class FlagComments(MethodView):
     @blp.response(200)
     def get(self, flag_id: int):
         """The flag's thread, oldest first."""
-        return [c.to_dict() for c in threads.comments(flag_id)]
+        return [c.to_dict() for c in reads.comments(flag_id)]
 
     @blp.arguments(ReplyIn)
     @blp.response(201)

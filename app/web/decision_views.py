@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from ..auth import current_user, roles
 from ..services import review as svc
-from ..services import threads
+from ..services.review import threads
 from ..services.queries.review import find_flag
 from ..services.queries.variants import find_variant
 from ..services.requests import get_variant

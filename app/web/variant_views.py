@@ -13,7 +13,6 @@ from ..services import blob_store
 from ..services import review as svc
 from ..services.queries import review as reads
 from ..services.requests import get_variant
-from ..services.threads import comments_by_flag
 from ..storage.responses import blob_response
 from .blueprint import DECIDERS, FIXERS, PEOPLE, bp
 from .labels import fix_level_labels, fix_reason_labels
@@ -42,7 +41,7 @@ def variant(variant_id: int):
     prev = reads.previous_jpeg(v)
     flags = reads.flags_for(v.id)
     return render_template("web/variant.html", v=v, req=v.request, flags=flags,
-                           threads=comments_by_flag([f.id for f in flags]), ui_languages_by_code=UI_LANGUAGES,
+                           threads=reads.comments_by_flag([f.id for f in flags]), ui_languages_by_code=UI_LANGUAGES,
                            prev_revision=prev[0] if prev else None,
                            safe=FORMATS[v.format].safe if v.format in FORMATS else None,
                            history=reads.history(v.id), fixes=fixes, next_id=q[0] if q else None,

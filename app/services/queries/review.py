@@ -1,11 +1,11 @@
 """What review reads: the inboxes ("My review queue", marketing's "Needs my fix"), a variant's
-flags, fix requests and history, and the revision before the current one."""
+flags and their threads, fix requests and history, and the revision before the current one."""
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import AuditEvent, FixRequest, Flag, User, Variant
+from ...models import AuditEvent, FixRequest, Flag, FlagComment, User, Variant
 from ..review.states import DECIDABLE, S, fix_reason
 from .variants import visible_variants
 
@@ -79,3 +79,19 @@ def fix_request_of(variant_id: int, fix_id: int) -> FixRequest | None:
 
 def find_flag(flag_id: int) -> Flag | None:
     return db.session.get(Flag, flag_id)
+
+
+def comments(flag_id: int) -> list[FlagComment]:
+    """A flag's thread, oldest first."""
+    return list(db.session.scalars(select(FlagComment).where(FlagComment.flag_id == flag_id)
+                                   .order_by(FlagComment.id)))
+
+
+def comments_by_flag(flag_ids: list[int]) -> dict[int, list[FlagComment]]:
+    """The threads of a page's flags in one query."""
+    out: dict[int, list[FlagComment]] = {i: [] for i in flag_ids}
+    if flag_ids:
+        for c in db.session.scalars(select(FlagComment).where(FlagComment.flag_id.in_(flag_ids))
+                                    .order_by(FlagComment.id)):
+            out[c.flag_id].append(c)
+    return out

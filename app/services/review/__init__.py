@@ -1,5 +1,6 @@
-"""Review of variant revisions: decisions (approve, undo, reopen), flags and how far a shared one
-reaches, fixes by re-render or by generator, and the watch on inputs changed under an approval.
+"""Review of variant revisions: decisions (approve, undo, reopen), flags, how far a shared one
+reaches and the conversation on each (threads), fixes by re-render or by generator, and the
+watch on inputs changed under an approval.
 
 Every decision is a conditional UPDATE on (id, revision, status) (transitions): two reviewers
 deciding on the same revision at once cannot both win; the loser gets 409 with the current state
