@@ -39,7 +39,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_api(app)
 
     from .auth import init_auth
+    from .services.review import install_input_watch
     from .web import init_web
+
+    install_input_watch()  # review's after_flush listener: inputs changed under an approval
 
     init_auth(app)
     init_web(app)

@@ -5,11 +5,12 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from ..auth import current_user
-from ..extensions import db
-from ..models.review import CATEGORIES, SCOPES, Flag
+from ..models.review import CATEGORIES, SCOPES
 from ..services import ServiceError
 from ..services import review as svc
-from ..services import threads
+from ..services.review import threads
+from ..services.queries import review as reads
+from ..services.queries.variants import tally, visible_variants
 from ..services.requests import get_request, get_variant
 from .jsonbody import Blueprint
 from .timestamps import rfc3339, with_rfc3339
@@ -69,7 +70,7 @@ class GeneratorIn(ApiSchema):
 
 def _existing_flag(flag_id: int | None) -> int | None:
     """A fix names a flag that exists (else the fix row's foreign key fails on PostgreSQL)."""
-    if flag_id is not None and db.session.get(Flag, flag_id) is None:
+    if flag_id is not None and reads.find_flag(flag_id) is None:
         raise ServiceError(f"flag {flag_id} does not exist", status=422, field="flag_id")
     return flag_id
 
@@ -98,7 +99,7 @@ class Queue(MethodView):
     @blp.response(200)
     def get(self):
         """Variants waiting for a decision, in the caller's regions."""
-        return [_summary(v) for v in svc.queue(current_user())]
+        return [_summary(v) for v in reads.queue(current_user())]
 
 
 @blp.route("/review/requests/<id:request_id>")
@@ -109,11 +110,8 @@ class RequestMatrix(MethodView):
     def get(self, request_id: int):
         """The caller's part of a request's matrix, with counts per state (poll it for progress)."""
         req = get_request(request_id)
-        items = svc.visible_variants(current_user(), request_id=req.id)
-        counts: dict[str, int] = {}
-        for v in items:
-            counts[v.status] = counts.get(v.status, 0) + 1
-        return {"request_id": req.id, "total": len(items), "counts": counts,
+        items = visible_variants(current_user(), request_id=req.id)
+        return {"request_id": req.id, "total": len(items), "counts": tally(v.status for v in items),
                 "variants": [_summary(v) for v in items]}
 
 
@@ -125,11 +123,11 @@ class VariantReview(MethodView):
     def get(self, variant_id: int):
         """State, flags, fix requests and history; a reviewer opening it moves it to in_review."""
         v = svc.open_for_review(get_variant(variant_id), current_user())
-        return {**_summary(v), "flags": [with_rfc3339(f.to_dict()) for f in svc.flags_for(v.id)],
-                "fixes": [with_rfc3339(f.to_dict()) for f in svc.fixes_for(v.id)],
+        return {**_summary(v), "flags": [with_rfc3339(f.to_dict()) for f in reads.flags_for(v.id)],
+                "fixes": [with_rfc3339(f.to_dict()) for f in reads.fixes_for(v.id)],
                 "history": [{"id": e.id, "actor": e.actor, "action": e.action, "revision": e.revision,
                              "state_before": e.state_before, "state_after": e.state_after, "detail": e.detail,
-                             "at": rfc3339(e.created_at)} for e in svc.history(v.id)]}
+                             "at": rfc3339(e.created_at)} for e in reads.history(v.id)]}
 
 
 @blp.route("/variants/<id:variant_id>/approve")
@@ -182,7 +180,7 @@ class FlagComments(MethodView):
     @blp.response(200)
     def get(self, flag_id: int):
         """The flag's thread, oldest first."""
-        return [c.to_dict() for c in threads.comments(flag_id)]
+        return [c.to_dict() for c in reads.comments(flag_id)]
 
     @blp.arguments(ReplyIn)
     @blp.response(201)
@@ -207,7 +205,7 @@ class Flags(MethodView):
 
     @blp.response(200)
     def get(self, variant_id: int):
-        return [with_rfc3339(f.to_dict()) for f in svc.flags_for(variant_id)]
+        return [with_rfc3339(f.to_dict()) for f in reads.flags_for(variant_id)]
 
     @blp.arguments(FlagIn)
     @blp.response(201)

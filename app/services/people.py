@@ -1,13 +1,15 @@
-"""People and API tokens: the one place that creates them, for the admin API and the CLI."""
+"""People and API tokens: the one place that creates, changes and revokes them (and audits it),
+for the admin API, the web UI and the CLI."""
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import ApiToken, AuditEvent, User
-from . import Conflict, ServiceError
+from . import Conflict, NotFound, ServiceError
 
 
 def create_user(data: dict[str, Any], actor: str) -> User:
@@ -43,3 +45,48 @@ def issue_token(user: User, name: str, actor: str) -> tuple[ApiToken, str]:
                               detail={"user_id": user.id}))
     db.session.commit()
     return tok, raw
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.id)))
+
+
+def get_user(user_id: int) -> User:
+    u = db.session.get(User, user_id)
+    if u is None:
+        raise NotFound(f"user {user_id} does not exist")
+    return u
+
+
+def update_user(user: User, data: dict[str, Any], actor: str) -> User:
+    """Change a person from validated fields (auth API's UserPatch), audited with the names of
+    the fields changed (a new password is set, not named)."""
+    data = dict(data)
+    if "password" in data:
+        user.set_password(data.pop("password"))
+    if "regions" in data:
+        data["regions"] = [r.upper() for r in data["regions"]]
+    for k, v in data.items():
+        setattr(user, k, v)
+    db.session.add(AuditEvent(actor=actor, action="user.updated", entity_type="user", entity_id=user.id,
+                              detail={"fields": sorted(data)}))
+    db.session.commit()
+    return user
+
+
+def set_ui_locale(user: User, ui_locale: str | None) -> None:
+    """The person's own choice of UI language (None: follow the browser)."""
+    user.ui_locale = ui_locale
+    db.session.commit()
+
+
+def revoke_token(token_id: int, actor: str) -> ApiToken:
+    """Revoke an API token: kept for the record, never accepted again."""
+    tok = db.session.get(ApiToken, token_id)
+    if tok is None:
+        raise NotFound(f"token {token_id} does not exist")
+    tok.revoke()
+    db.session.add(AuditEvent(actor=actor, action="token.revoked", entity_type="api_token", entity_id=tok.id,
+                              detail={"user_id": tok.user_id}))
+    db.session.commit()
+    return tok

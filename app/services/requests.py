@@ -1,7 +1,7 @@
 """Render requests: validate the matrix, create one Variant per cell, enqueue after commit."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -12,6 +12,7 @@ from ..render.locales import UnsupportedLocale, get_locale
 from . import Conflict, NotFound, ServiceError
 from .brand_kits import get_kit
 from .key_art import get_key_art
+from .queries.variants import request_progress
 from .titles import get_title
 
 
@@ -88,13 +89,8 @@ def get_request(request_id: int) -> RenderRequest:
 
 
 def progress(req: RenderRequest) -> dict[str, int]:
-    counts = {s.value: 0 for s in VariantStatus}
-    rows = db.session.execute(select(Variant.status, func.count()).where(Variant.request_id == req.id)
-                              .group_by(Variant.status)).all()
-    for status, n in rows:
-        counts[status] = n
-    counts["total"] = sum(n for _, n in rows)
-    return counts
+    """Every status of the request with its count, and the total (app.services.queries.variants)."""
+    return request_progress(req.id)
 
 
 def get_variant(variant_id: int) -> Variant:

@@ -6,20 +6,22 @@ person, and paging by id (a cursor: new events arriving do not shift the pages).
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import render_template, request
 from flask_babel import gettext as _
-from datetime import datetime, time, timedelta, timezone
-
-from sqlalchemy import and_, or_, select
 
 from ..auth import roles
-from ..extensions import db
-from ..models import AuditEvent, Export, RenderRequest, Title, User, Variant
+from ..models import AuditEvent, User, Variant
+from ..services.queries import audit as audit_reads
+from ..services.queries.audit import AuditFilters
+from .blueprint import FIXERS, bp
 from .exports_views import export_status_labels
-from .views import FIXERS, bp, status_labels
+from .labels import category_labels, scope_labels, status_labels
+from .report_view import overrides
 
+#: Events per page (a cursor page: "Older" asks for the events before the last one shown).
 PAGE = 100
 
 
@@ -65,32 +67,23 @@ def state_label(entity_type: str, state: str | None) -> str:
     return labels.get(state, state)
 
 
-#: Actors that are the system, not a person ("People only" hides them).
-AUTOMATIC = ("worker", "reconciler", "system")
-
-
-def _date(name: str):
-    from datetime import date
-
+def _date(name: str) -> date | None:
     try:
         return date.fromisoformat(request.args.get(name) or "")
     except ValueError:
         return None  # an unreadable date is ignored, like an unknown kind
 
 
-def _filters() -> dict[str, Any]:
+def _filters() -> AuditFilters:
     kind = request.args.get("kind") or None
-    return {"kind": kind if kind in entity_labels() else None, "actor": (request.args.get("actor") or "").strip(),
-            "since": _date("since"), "until": _date("until"), "request_id": request.args.get("request_id", type=int),
-            "people": request.args.get("people") == "1"}
+    return AuditFilters(kind=kind if kind in entity_labels() else None,
+                        actor=(request.args.get("actor") or "").strip(), since=_date("since"), until=_date("until"),
+                        request_id=request.args.get("request_id", type=int), people=request.args.get("people") == "1")
 
 
 def details(e: AuditEvent) -> list[tuple[str, str]]:
     """What an event's detail says, labelled in the reader's language: flag categories, comments,
     override values, how far a fix reached, export errors."""
-    from .report_view import overrides
-    from .views import category_labels, scope_labels
-
     d = e.detail or {}
     out: list[tuple[str, str]] = []
     if d.get("categories"):
@@ -113,40 +106,8 @@ def details(e: AuditEvent) -> list[tuple[str, str]]:
 @roles(*FIXERS)
 def audit():
     filters = _filters()
-    before = request.args.get("before", type=int)
-    q = select(AuditEvent).order_by(AuditEvent.id.desc())
-    if filters["kind"]:
-        q = q.where(AuditEvent.entity_type == filters["kind"])
-    if filters["actor"]:
-        q = q.where(AuditEvent.actor == filters["actor"])
-    if filters["people"]:
-        q = q.where(AuditEvent.actor.not_in(AUTOMATIC))
-    if filters["since"]:
-        q = q.where(AuditEvent.created_at >= datetime.combine(filters["since"], time.min, timezone.utc))
-    if filters["until"]:
-        q = q.where(AuditEvent.created_at < datetime.combine(filters["until"] + timedelta(days=1), time.min,
-                                                             timezone.utc))
-    if filters["request_id"]:
-        rid = filters["request_id"]
-        q = q.where(or_(and_(AuditEvent.entity_type == "render_request", AuditEvent.entity_id == rid),
-                        and_(AuditEvent.entity_type == "variant",
-                             AuditEvent.entity_id.in_(select(Variant.id).where(Variant.request_id == rid))),
-                        and_(AuditEvent.entity_type == "export",
-                             AuditEvent.entity_id.in_(select(Export.id).where(Export.request_id == rid)))))
-    if before:
-        q = q.where(AuditEvent.id < before)
-    rows = list(db.session.scalars(q.limit(PAGE + 1)))
-    events = rows[:PAGE]
-    actors = db.session.scalars(select(AuditEvent.actor).distinct().order_by(AuditEvent.actor)).all()
-    campaigns = db.session.execute(select(RenderRequest.id, Title.original_title).join(Title)
-                                   .order_by(RenderRequest.id.desc()).limit(200)).all()
-    return render_template("web/audit.html", events=events, older=events[-1].id if len(rows) > PAGE else None,
-                           filters=filters, actors=actors, kinds=entity_labels(), campaigns=campaigns,
-                           details=details,
-                           variants=_rows_by_id(Variant, events, "variant"), users=_rows_by_id(User, events, "user"))
-
-
-def _rows_by_id(model, events: list[AuditEvent], entity_type: str) -> dict[int, Any]:
-    """The rows the page's events name, in one query, so a row reads "ja-JP · Poster" or a name."""
-    ids = {e.entity_id for e in events if e.entity_type == entity_type}
-    return {r.id: r for r in db.session.scalars(select(model).where(model.id.in_(ids)))} if ids else {}
+    events, older = audit_reads.events_page(filters, request.args.get("before", type=int), PAGE)
+    return render_template("web/audit.html", events=events, older=older, filters=filters,
+                           actors=audit_reads.actors(), kinds=entity_labels(), campaigns=audit_reads.recent_campaigns(),
+                           details=details, variants=audit_reads.rows_by_id(Variant, events, "variant"),
+                           users=audit_reads.rows_by_id(User, events, "user"))

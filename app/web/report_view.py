@@ -10,7 +10,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from .views import bp, side_labels
+from .blueprint import bp
+from .labels import preflag_labels, side_labels
 
 
 def role_labels() -> dict[str, str]:
@@ -72,8 +73,6 @@ def verdict(report: dict[str, Any]) -> tuple[bool, str, list[str]]:
     """The report in one sentence a marketer reads first: (ready?, headline, what to check).
     "Ready: text legible, faces clear, the text fits" or "Check before approving" with the
     pre-flags in words; the measurements stay one click away."""
-    from .views import preflag_labels
-
     labels = preflag_labels()
     flags = list(dict.fromkeys(report.get("flags") or []))
     text = report.get("text") or {}

@@ -1,14 +1,14 @@
 """Conversations on flags: each flag is a thread the reviewer and marketing reply in, and that a
-reviewer (or an admin) resolves. Every reply and resolution is audited on the variant."""
+reviewer (or an admin) resolves. Every reply and resolution is audited on the variant.
+Reading a thread is app.services.queries.review (comments, comments_by_flag)."""
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
-from ..extensions import db
-from ..models import AuditEvent, Flag, FlagComment, User
-from . import Conflict, NotFound, ServiceError
-
-MAX_BODY = 4000
+from ...extensions import db
+from ...models import AuditEvent, Flag, FlagComment, User
+from .. import Conflict, NotFound, ServiceError
+from .states import MAX_COMMENT as MAX_BODY
 
 
 def _flag(flag_id: int) -> Flag:
@@ -21,21 +21,6 @@ def _flag(flag_id: int) -> Flag:
 def _audit(user: User, flag: Flag, action: str, **detail) -> None:
     db.session.add(AuditEvent(actor=user.username, action=action, entity_type="variant", entity_id=flag.variant_id,
                               revision=flag.revision, detail={"flag_id": flag.id, **detail}))
-
-
-def comments(flag_id: int) -> list[FlagComment]:
-    return list(db.session.scalars(select(FlagComment).where(FlagComment.flag_id == flag_id)
-                                   .order_by(FlagComment.id)))
-
-
-def comments_by_flag(flag_ids: list[int]) -> dict[int, list[FlagComment]]:
-    """The threads of a page's flags in one query."""
-    out: dict[int, list[FlagComment]] = {i: [] for i in flag_ids}
-    if flag_ids:
-        for c in db.session.scalars(select(FlagComment).where(FlagComment.flag_id.in_(flag_ids))
-                                    .order_by(FlagComment.id)):
-            out[c.flag_id].append(c)
-    return out
 
 
 def reply(flag_id: int, user: User, body: str, lang: str | None = None) -> FlagComment:
