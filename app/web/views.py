@@ -19,7 +19,7 @@ from ..models.review import CATEGORIES, SCOPES
 from ..services import ServiceError, blob_store
 from ..services import review as svc
 from ..services.requests import get_request, get_variant
-from ..storage.responses import blob_response
+from ..downloads import blob_response
 from . import UI_LANGUAGES
 from .messages import ui_message
 
