@@ -24,6 +24,7 @@ from limits import parse as parse_limit
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .errors import error_response
 from .extensions import db, limit_key, limiter
 from .models import ApiToken, Flag, RenderRequest, User, Variant
 from .models.base import utcnow
@@ -240,8 +241,6 @@ def _scope_check(user: User, args: dict[str, Any]) -> bool:
 # --- the hook -----------------------------------------------------------------------------------
 
 def _deny(status: int, message: str):
-    from .api.errors import error_response
-
     if request.path.startswith("/api/"):
         resp = error_response(status, {401: "unauthorized", 403: "forbidden", 404: "not_found",
                                        429: "too_many_requests"}.get(status, "bad_request"), message)

@@ -11,7 +11,14 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Blueprint, current_app, jsonify
+from redis import Redis
+
+from .extensions import db
+from .services import blob_store
 
 bp = Blueprint("health", __name__)
 
@@ -19,8 +26,6 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def check_database() -> str:
-    from .extensions import db
-
     db.session.execute(db.text("SELECT 1"))
     return "ok"
 
@@ -28,12 +33,6 @@ def check_database() -> str:
 def check_migrations() -> str:
     """The database's Alembic revision must be the scripts' head: a web process running code newer
     than its schema would answer with 500s."""
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-    from alembic.config import Config
-
-    from .extensions import db
-
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     heads = set(ScriptDirectory.from_config(cfg).get_heads())
@@ -46,8 +45,6 @@ def check_migrations() -> str:
 
 
 def check_redis() -> str:
-    from redis import Redis
-
     # A client of its own with short timeouts: a dead Redis must fail the probe, not hang it.
     conn = Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=2)
     try:
@@ -58,8 +55,6 @@ def check_redis() -> str:
 
 
 def check_blobs() -> str:
-    from .services import blob_store
-
     store = blob_store()
     store.ping()
     return f"{store.backend} {store.location}"
@@ -77,8 +72,6 @@ def run_checks() -> tuple[bool, dict[str, dict]]:
             results[name] = {"ok": True, "detail": check()}
         except Exception as exc:  # noqa: BLE001 - any failure makes the process not ready
             if name in ("database", "migrations"):
-                from .extensions import db
-
                 db.session.rollback()
             results[name] = {"ok": False, "detail": f"{type(exc).__name__}: {exc}"[:500]}
         results[name]["ms"] = round((time.perf_counter() - t0) * 1000, 1)

@@ -14,6 +14,9 @@ import uuid
 from contextvars import ContextVar
 from datetime import datetime, timezone
 
+from flask import Flask, g, has_request_context, request
+from rq import get_current_job
+
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 #: Set by the worker around each job (jobs/worker.py), in the worker and its forked horse alike.
@@ -23,8 +26,6 @@ _STD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id
 
 def current_request_id() -> str | None:
     try:
-        from flask import g, has_request_context
-
         return g.get("request_id") if has_request_context() else None
     except Exception:  # noqa: BLE001 - logging must never raise
         return None
@@ -34,8 +35,6 @@ def current_job_id() -> str | None:
     if (jid := JOB_ID.get()) is not None:
         return jid
     try:
-        from rq import get_current_job
-
         job = get_current_job()
         return job.id if job is not None else None
     except Exception:  # noqa: BLE001
@@ -116,11 +115,9 @@ def adopt_library_loggers() -> None:
             pass
 
 
-def init_request_ids(app) -> None:
+def init_request_ids(app: Flask) -> None:
     """Each request gets an id (the caller's X-Request-ID when it is sane, else a new one),
     available to logs as request_id and echoed in the response header."""
-    from flask import g, request
-
     @app.before_request
     def _request_id() -> None:
         given = request.headers.get(REQUEST_ID_HEADER, "")

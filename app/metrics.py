@@ -15,8 +15,16 @@ import re
 import time
 from typing import Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from flask import Flask, Response, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import multiprocess
 from prometheus_client.core import GaugeMetricFamily
+from rq import Queue, Worker
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import Export, Variant
+from .queueing import EXPORT, GPU, RENDER, get_queue
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 300, 600)
 
@@ -45,13 +53,9 @@ def multiprocess_dir() -> str | None:
 def registry() -> CollectorRegistry:
     """This process's samples, or every process's in the multiprocess directory."""
     if multiprocess_dir():
-        from prometheus_client import multiprocess
-
         reg = CollectorRegistry()
         multiprocess.MultiProcessCollector(reg)
         return reg
-    from prometheus_client import REGISTRY
-
     return REGISTRY
 
 
@@ -64,7 +68,7 @@ class StateCollector:
     """Queue depths from Redis and variant/export counts by state from the database, read at
     scrape time inside the app (so the numbers are the deployment's, not this process's)."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: Flask) -> None:
         self.app = app
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
@@ -80,11 +84,6 @@ class StateCollector:
         states = GaugeMetricFamily("marquee_variants", "Variants by status", labels=["status"])
         exports = GaugeMetricFamily("marquee_exports", "Exports by status", labels=["status"])
         with self.app.app_context():
-            from sqlalchemy import func, select
-
-            from .extensions import db
-            from .models import Export, Variant
-
             for status, n in db.session.execute(select(Variant.status, func.count()).group_by(Variant.status)):
                 states.add_metric([status], n)
             for status, n in db.session.execute(select(Export.status, func.count()).group_by(Export.status)):
@@ -96,10 +95,6 @@ class StateCollector:
 
 def queue_stats() -> list[dict]:
     """Depth, workers and failed jobs of each Marquee queue (app context)."""
-    from rq import Queue, Worker
-
-    from app.queueing import EXPORT, GPU, RENDER, get_queue
-
     rows = []
     for name in (RENDER, GPU, EXPORT):
         q: Queue = get_queue(name)
@@ -110,7 +105,7 @@ def queue_stats() -> list[dict]:
     return rows
 
 
-def web_metrics_text(app) -> bytes:
+def web_metrics_text(app: Flask) -> bytes:
     """The /metrics body: this web process (or all of them, multiprocess) plus the deployment state."""
     state = CollectorRegistry(auto_describe=False)
     state.register(StateCollector(app))
@@ -121,12 +116,8 @@ def web_metrics_text(app) -> bytes:
     return generate_latest(registry()) + extra
 
 
-def init_web_metrics(app) -> None:
+def init_web_metrics(app: Flask) -> None:
     """Count and time every request; serve /metrics."""
-    from flask import Response, g, request
-
-    from prometheus_client import CONTENT_TYPE_LATEST
-
     @app.before_request
     def _start_timer() -> None:
         g.metrics_t0 = time.perf_counter()

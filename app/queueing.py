@@ -1,4 +1,6 @@
-"""Queues and enqueueing, at the bottom of the house: services enqueue through here, jobs/ only runs what they enqueue. One RQ job per variant revision, id derived from it."""
+"""Queues and enqueueing, at the bottom of the house: services enqueue through here, jobs/ only
+runs what they enqueue. Job ids are derived from what a job works on (one RQ job per variant
+revision), so enqueueing twice never runs a job twice."""
 from __future__ import annotations
 
 import re
@@ -32,6 +34,14 @@ def job_id_for(name: str) -> str:
     """An RQ job id: the queue prefix (so deployments and test runs sharing one Redis never meet)
     made safe for RQ, which allows [A-Za-z0-9_-] only, then `name`."""
     return re.sub(r"[^A-Za-z0-9_-]", "-", current_app.config.get("QUEUE_PREFIX", "")) + name
+
+
+def render_job_id(variant_id: int, revision: int) -> str:
+    """One RQ job id per variant revision, so enqueueing twice never renders twice.
+
+    Prefixed with the queue prefix: variant ids restart in every database, so deployments
+    (and test runs) sharing one Redis must never meet each other's ids."""
+    return job_id_for(f"render-v{variant_id}-r{revision}")
 
 
 def get_queue(name: str) -> Queue:

@@ -18,6 +18,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .errors import error_response
 from .extensions import limiter
 
 #: The UI's policy. Inline style *attributes* stay allowed (positions of flag rectangles are
@@ -101,7 +102,5 @@ def _too_many_requests(exc: RateLimitExceeded):
     """429 naming the rule: JSON under /api/, the login page with the message elsewhere."""
     message = f"{exc.description}. Try again later."
     if request.path.startswith("/api/"):
-        from .api.errors import error_response
-
         return error_response(429, "too_many_requests", message)
     return render_template("web/login.html", error=message), 429

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from flask import Flask
 
+from app.factory import create_app
+
 _app: Flask | None = None
 
 
 def get_app() -> Flask:
     global _app
     if _app is None:
-        from app import create_app
-
         _app = create_app()
     return _app
 

@@ -11,7 +11,9 @@ import logging
 
 from rq import SimpleWorker
 
+from app.logging_setup import adopt_library_loggers
 from app.render.formats import FORMATS
+from app.services.generation import generator
 
 from .worker import StopAware, run_until_stopped, start_process, worker_factory
 
@@ -39,16 +41,12 @@ def warm_up(gen: object, config: dict) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args, stop, app = start_process("Marquee GPU worker (model kept resident)", "gpu", argv)
-    from app.logging_setup import adopt_library_loggers
-
     if app.config["MODEL_DIR"]:  # before the model loads: its libraries log through our handler too
-        import diffusers  # noqa: F401
-        import transformers  # noqa: F401
+        import diffusers  # noqa: F401 - heavy optional dependency: kept out of start-up
+        import transformers  # noqa: F401 - heavy optional dependency: kept out of start-up
 
         adopt_library_loggers()
     with app.app_context():
-        from app.services.generation import generator
-
         gen = generator()  # load the weights once, before the first job
         log.info("generator resident: %s", gen.describe())
         warm_up(gen, app.config)

@@ -8,6 +8,12 @@ from __future__ import annotations
 import logging
 import re
 
+from app.extensions import db
+from app.metrics import EXPORT_SECONDS, GPU_BATCH, GPU_SECONDS, JOB_FAILURES, RENDER_SECONDS
+from app.models import Export, Variant
+
+from .context import get_app
+
 log = logging.getLogger("marquee.worker")
 
 RENDER_FUNC = "jobs.render.render_variant_job"
@@ -36,10 +42,6 @@ def observe_job(job, queue_name: str, ok: bool, seconds: float) -> None:
 
 
 def _observe(job, queue_name: str, ok: bool, seconds: float) -> None:
-    from app.metrics import EXPORT_SECONDS, GPU_BATCH, GPU_SECONDS, JOB_FAILURES, RENDER_SECONDS
-
-    from .context import get_app
-
     func = job.func_name
     short_queue = queue_name.rsplit(":", 1)[-1]
     if not ok:
@@ -53,9 +55,6 @@ def _observe(job, queue_name: str, ok: bool, seconds: float) -> None:
         return
     if func == RENDER_FUNC and result == "rendered":
         with get_app().app_context():
-            from app.extensions import db
-            from app.models import Variant
-
             v = db.session.get(Variant, job.args[0])
             backend = ((v.generator or {}).get("backend") or "crop") if v is not None else "unknown"
             RENDER_SECONDS.labels(v.format if v is not None else "unknown", backend).observe(seconds)
@@ -64,9 +63,6 @@ def _observe(job, queue_name: str, ok: bool, seconds: float) -> None:
         JOB_FAILURES.labels(short_queue, f"export {result}").inc()
     elif func == EXPORT_FUNC and result == "done":
         with get_app().app_context():
-            from app.extensions import db
-            from app.models import Export
-
             e = db.session.get(Export, job.args[0])
             fmt = e.variant.format if e is not None and e.variant is not None else "unknown"
             kind = e.target.kind if e is not None and e.target is not None else "unknown"

@@ -11,21 +11,29 @@ stop that was asked for (SIGTERM/SIGINT) ends it.
 from __future__ import annotations
 
 import argparse
-import atexit
 import logging
 import os
-import shutil
 import signal
-import tempfile
 import time
 from typing import Callable
 
+from prometheus_client import start_http_server
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import Worker
 from rq.exceptions import StopRequested
 from rq.utils import now
 
+from app.factory import create_app
+from app.logging_setup import JOB_ID, configure_logging
+from app.metrics import REQUEUES, reason_label, registry
+from app.queueing import get_queue, redis_conn
+from app.services import reconcile as reconcile_service
+
 from .context import get_app, set_app
+from .export import reconcile_exports_once
+from .maintenance import run_once_per_interval
+from .metrics_dir import metrics_port
+from .observe import observe_job
 
 log = logging.getLogger("marquee.worker")
 
@@ -103,8 +111,6 @@ class StopAware:
 
     def execute_job(self, job, queue) -> None:
         """RQ's execute_job with the job id in every log line (this process and its work horse)."""
-        from app.logging_setup import JOB_ID
-
         token = JOB_ID.set(job.id)
         try:
             super().execute_job(job, queue)
@@ -113,8 +119,6 @@ class StopAware:
 
     def perform_job(self, job, queue, execution) -> bool:
         """RQ's perform_job, timed for the metrics (in the process that ran the job)."""
-        from .observe import observe_job
-
         t0 = time.perf_counter()
         ok = super().perform_job(job, queue, execution)
         observe_job(job, queue.name, ok, time.perf_counter() - t0)
@@ -124,8 +128,6 @@ class StopAware:
 class ReconcilingWorker(StopAware, Worker):
     def reconcile(self) -> None:
         super().reconcile()
-        from jobs.export import reconcile_exports_once
-
         count_requeues(reconcile_exports_once(get_app().config["RECONCILE_INTERVAL_S"]))
 
 
@@ -138,26 +140,14 @@ def worker_settings(cfg) -> dict:
 
 def run_reconciler_once(lock_s: int) -> list[dict]:
     """Reconcile unless another worker did within the last `lock_s` seconds."""
-    from app.services.reconcile import reconcile
-    from app.queueing import queue_name, redis_conn
-
-    if not redis_conn().set(queue_name("reconcile-lock"), "1", nx=True, ex=max(1, lock_s - 1)):
-        return []
-    try:
-        done = reconcile()
-    except Exception:  # maintenance must never kill the worker
-        log.exception("reconciler failed")
-        return []
-    if done:
-        log.warning("reconciler re-enqueued %d variant(s): %s", len(done), done)
-        count_requeues(done)
+    # Looked up on the module when called: tests stand in for the service's reconcile there.
+    done = run_once_per_interval("reconcile-lock", lock_s, lambda: reconcile_service.reconcile(), "reconciler")
+    count_requeues(done)
     return done
 
 
 def count_requeues(done: list[dict]) -> None:
     """Each reconciler entry names what it put back (variant, fix_request, export) and why."""
-    from app.metrics import REQUEUES, reason_label
-
     for d in done or []:
         kind = next((k for k in ("variant", "fix_request", "export") if k in d), "other")
         REQUEUES.labels(kind, reason_label(str(d.get("reason", "")))).inc()
@@ -188,8 +178,6 @@ def run_until_stopped(make_worker: Callable[[], StopAware], stop: StopSignals, *
 
 def _wait_for_redis(app, stop: StopSignals) -> None:
     """Return once Redis answers or a stop is asked for."""
-    from app.queueing import redis_conn
-
     with app.app_context():
         while not stop.asked:
             try:
@@ -207,31 +195,18 @@ def start_process(description: str, default_queue: str, argv: list[str] | None):
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
     args = parser.parse_args(argv)
     stop = StopSignals().install()
-    metrics_port = int(os.environ.get("MARQUEE_METRICS_PORT") or 0)
-    if metrics_port and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        # before prometheus_client is imported: this process and its work horses write samples here
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="marquee-metrics-")
-        atexit.register(shutil.rmtree, os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
-    from app import create_app
-    from app.logging_setup import configure_logging
-
     app = create_app()
     configure_logging(app.config["LOG_FORMAT"])
     set_app(app)
-    if metrics_port:
-        from prometheus_client import start_http_server
-
-        from app.metrics import registry
-
-        start_http_server(metrics_port, addr=os.environ.get("MARQUEE_METRICS_ADDR", "0.0.0.0"), registry=registry())
-        log.info("metrics on :%d/metrics (samples in %s)", metrics_port, os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    port = metrics_port()  # its sample directory was prepared before the app was imported (jobs/__init__.py)
+    if port:
+        start_http_server(port, addr=os.environ.get("MARQUEE_METRICS_ADDR", "0.0.0.0"), registry=registry())
+        log.info("metrics on :%d/metrics (samples in %s)", port, os.environ["PROMETHEUS_MULTIPROC_DIR"])
     return args, stop, app
 
 
 def worker_factory(worker_class: type, queue_names: list[str], app) -> Callable[[], StopAware]:
     """A new worker of `worker_class` on the prefixed queues, with the configured timings."""
-    from app.queueing import get_queue, redis_conn
-
     return lambda: worker_class([get_queue(q) for q in queue_names], connection=redis_conn(),
                                 **worker_settings(app.config))
 

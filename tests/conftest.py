@@ -81,7 +81,7 @@ class Stack:
 
 
 def make_stack(tmp_path: Path, database_url: str, **extra: str) -> Stack:
-    from app import create_app
+    from app.factory import create_app
     from flask_migrate import upgrade
 
     var = tmp_path / "var"

@@ -66,7 +66,7 @@ def render_inline(app, variant_ids) -> None:
 
 
 def offset_ids(app, seeded) -> None:
-    """Variant.job_id is render-v{id}-r{revision} with no queue prefix, the same in every fresh
+    """render_job_id() is render-v{id}-r{revision} with no queue prefix, the same in every fresh
     database, and test runs share one Redis: start this database's variant ids at a random
     offset so a stale job of another test can never stand in for one of ours."""
     import random
@@ -86,11 +86,12 @@ def drop_jobs(app, variant_ids) -> None:
     """Rendered in-process: remove the queued RQ jobs so they never meet another test."""
     from app.extensions import db
     from app.models import Variant
-    from app.queueing import fetch_job
+    from app.queueing import fetch_job, render_job_id
 
     with app.app_context():
         for vid in variant_ids:
-            job = fetch_job(db.session.get(Variant, vid).job_id)
+            v = db.session.get(Variant, vid)
+            job = fetch_job(render_job_id(v.id, v.revision))
             if job is not None:
                 job.delete()
 

@@ -117,7 +117,7 @@ def test_api_streams_from_s3_and_redirects_when_presigning(tmp_path, s3, creds):
 
 
 def test_migrate_to_s3_is_idempotent_and_refuses_corrupt_files(tmp_path, s3, creds):
-    from app import create_app
+    from app.factory import create_app
 
     make_bucket(s3, "migrated")
     local = LocalBlobStore(tmp_path / "assets")

@@ -66,7 +66,7 @@ def test_readyz_names_redis_while_it_is_down_and_recovers(tmp_path, own_redis):
 def test_readyz_names_migrations_and_the_blob_store(tmp_path, monkeypatch):
     from flask_migrate import upgrade
 
-    from app import create_app
+    from app.factory import create_app
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "k")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s")
@@ -92,7 +92,7 @@ def test_readyz_names_migrations_and_the_blob_store(tmp_path, monkeypatch):
 def test_request_id_is_echoed_and_in_every_log_line(tmp_path):
     import io
 
-    from app import create_app
+    from app.factory import create_app
     from app.logging_setup import make_handler
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'l.db'}",

@@ -133,7 +133,7 @@ def mib(key):
     for line in open("/proc/self/status"):
         if line.startswith(key):
             return int(line.split()[1]) // 1024
-from app import create_app
+from app.factory import create_app
 from flask_migrate import upgrade
 app = create_app({"TESTING": True})
 with app.app_context():

@@ -167,7 +167,7 @@ def test_reconciler_never_requeues_a_finished_render(stack, monkeypatch):
     assert raced >= MIN_RACES, f"only {raced} races: the workers outran the reconcilers"
     assert len(states) == total
     with app.app_context():
-        from app.demo import rendered_twice  # the count the demo prints: it must see what we see
+        from app.cli.demo import rendered_twice  # the count the demo prints: it must see what we see
 
         assert sorted(vid for rid in request_ids for vid in rendered_twice(rid)) == [vid for vid, _ in twice]
     assert not twice, f"rendered more than once: {twice}"

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import Flask
 
+from ..schemas.validation import IdConverter, id_param_schema
+from . import auth, brand_kits, exports, key_art, preflight, requests, review, titles, variants
 from .errors import MarqueeApi
-from .validation import IdConverter, id_param_schema
 
 #: Declared in the spec so that clients (and schemathesis) know every operation needs a token.
 SECURITY_SCHEME = {"type": "http", "scheme": "bearer",
@@ -17,10 +18,6 @@ def init_api(app: Flask) -> MarqueeApi:
     api = MarqueeApi(app, spec_kwargs={"security": [{"bearerAuth": []}]})
     api.register_converter(IdConverter, id_param_schema)
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
-    from . import auth, brand_kits, exports, key_art, requests, review, titles, variants
-
-    for module in (brand_kits, titles, key_art, requests, variants, exports, auth, review):
+    for module in (brand_kits, titles, key_art, requests, variants, exports, auth, review, preflight):
         api.register_blueprint(module.blp)
-    from .preflight import blp as preflight_blp  # text preflight (issue 3)
-    api.register_blueprint(preflight_blp)
     return api

@@ -2,43 +2,19 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from marshmallow import fields, validate
+from marshmallow import validate
 
 from ..auth import current_user
 from ..models.people import ROLES
+from ..schemas.people import UserIn, UserPatch
+from ..schemas.validation import ApiSchema, Text
 from ..services import people
 from .jsonbody import Blueprint
 from .timestamps import with_rfc3339
-from .validation import ApiSchema, BoundedList, Text
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="People, roles and API tokens")
 ALL = frozenset(ROLES)
 ADMIN = frozenset({"admin"})
-UI_LOCALES = ("en", "ja", "ar", "pt_BR", "de", "fr", "ko", "hi")
-
-
-MAX_SCOPE = 300  # locales or regions a person may review
-
-
-class UserIn(ApiSchema):
-    username = Text(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.@-]{2,120}$"))
-    display_name = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    password = Text(load_default=None, allow_none=True, validate=validate.Length(min=8, max=200))
-    role = Text(required=True, validate=validate.OneOf(ROLES))
-    locales = BoundedList(Text(validate=validate.Length(min=2, max=16)), max_items=MAX_SCOPE, load_default=list)
-    regions = BoundedList(Text(validate=validate.Regexp(r"^[A-Za-z]{2}$")), max_items=MAX_SCOPE,
-                          load_default=list)
-    ui_locale = Text(load_default=None, allow_none=True, validate=validate.OneOf(UI_LOCALES))
-
-
-class UserPatch(ApiSchema):
-    display_name = Text(allow_none=True, validate=validate.Length(max=200))
-    password = Text(validate=validate.Length(min=8, max=200))
-    role = Text(validate=validate.OneOf(ROLES))
-    locales = BoundedList(Text(validate=validate.Length(min=2, max=16)), max_items=MAX_SCOPE)
-    regions = BoundedList(Text(validate=validate.Regexp(r"^[A-Za-z]{2}$")), max_items=MAX_SCOPE)
-    ui_locale = Text(allow_none=True, validate=validate.OneOf(UI_LOCALES))
-    active = fields.Bool()
 
 
 class TokenIn(ApiSchema):

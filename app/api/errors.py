@@ -10,13 +10,14 @@ are present only when there is something to say. Never HTML, never a traceback.
 """
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import NoReturn
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, current_app, request
 from flask_smorest import Api
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, default_exceptions
 
+from ..errors import error_response
 from ..extensions import db
 from ..services import ServiceError
 
@@ -36,18 +37,6 @@ class ErrorSchema(Schema):
     errors = fields.Dict(metadata={"description": "field messages per location: {json|query|headers|files: "
                                                   "{field: [message]}}"})
     details = fields.Dict(metadata={"description": "more about the refusal, e.g. the current state on a 409"})
-
-
-def error_response(status: int, code: str, message: str, details: object = None, *,
-                   errors: object = None) -> Response:
-    body: dict[str, Any] = {"status": status, "code": code, "message": message}
-    if errors:
-        body["errors"] = errors
-    if details:
-        body["details"] = details
-    resp = jsonify(body)
-    resp.status_code = status
-    return resp
 
 
 def refuse(status: int, code: str, message: str, errors: dict | None = None) -> NoReturn:

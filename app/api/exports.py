@@ -15,7 +15,7 @@ from ..services import export_targets as targets_svc
 from ..services import exports as svc
 from .jsonbody import Blueprint
 from .timestamps import UtcDateTime, rfc3339, with_rfc3339
-from .validation import INT_MAX, ApiSchema, BoundedList, Count, Id, Text
+from ..schemas.validation import INT_MAX, ApiSchema, BoundedList, Count, Id, Text
 
 blp = Blueprint("exports", __name__, url_prefix="/api/v1",
                 description="Export approved assets to CDNs: targets, exports, manifests, pull feed")

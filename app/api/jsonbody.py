@@ -19,8 +19,8 @@ from flask import current_app
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
+from ..schemas.validation import text_problem
 from .errors import refuse
-from .validation import text_problem
 
 MAX_DEPTH = 32
 DEFAULT_MAX_JSON_BYTES = 1024 * 1024

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from ..downloads import blob_response
 from ..services.key_art import attach_textless, get_key_art, ingest_key_art
 from ..services.titles import get_title
-from ..storage.responses import blob_response
 from .jsonbody import Blueprint
 from .schemas import KeyArtOut, KeyArtUpload
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
+from ..schemas.validation import ApiSchema, BoundedList, Id, Text
 from ..services.preflight import preflight
 from .jsonbody import Blueprint
 from .schemas import FORMAT, LOCALE, MAX_FORMATS, MAX_LOCALES
-from .validation import ApiSchema, BoundedList, Id, Text
 
 blp = Blueprint("preflight", __name__, url_prefix="/api/v1/preflight",
                 description="Shape and fit a request's strings against every format, in milliseconds")

@@ -14,7 +14,7 @@ from ..services.queries.variants import tally, visible_variants
 from ..services.requests import get_request, get_variant
 from .jsonbody import Blueprint
 from .timestamps import rfc3339, with_rfc3339
-from .validation import INT_MAX, TAGLINE_CELLS, ApiSchema, BoundedList, Count, DisplayText, Id, Text
+from ..schemas.validation import INT_MAX, TAGLINE_CELLS, ApiSchema, BoundedList, Count, DisplayText, Id, Text
 
 blp = Blueprint("review", __name__, url_prefix="/api/v1", description="Regional review")
 DECIDERS = frozenset({"admin", "reviewer"})

@@ -5,8 +5,9 @@ from flask import url_for
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..schemas.validation import TAGLINE_CELLS, TITLE_CELLS, ApiSchema, BoundedList, DisplayText, Id, Text
+from ..services.encodings import offered
 from .timestamps import UtcDateTime
-from .validation import TAGLINE_CELLS, TITLE_CELLS, ApiSchema, BoundedList, DisplayText, Id, Text
 
 #: List bounds (the render matrix is locales x formats; a title has one row per locale and region).
 MAX_LOCALIZATIONS = 100
@@ -139,8 +140,6 @@ class VariantOut(Schema):
 
     def _links(self, v) -> dict:
         links = {"self": url_for("variants.VariantDetail", variant_id=v.id)}
-        from ..services.encodings import offered
-
         for kind in offered(v.assets):
             links[kind] = url_for("variants.VariantImage", variant_id=v.id, kind=kind)
         return links

@@ -3,8 +3,8 @@ from __future__ import annotations
 from flask import Response, request
 from flask.views import MethodView
 
+from ..downloads import blob_response
 from ..services import ServiceError
-from ..storage.responses import blob_response
 from ..services.encodings import asset as encoded_asset
 from ..services.requests import get_variant
 from .jsonbody import Blueprint

@@ -78,13 +78,3 @@ class Variant(db.Model):
     #: Re-render overrides asked in review: {"tagline", "crop_anchor", "text_zone"}.
     overrides: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     request: Mapped[RenderRequest] = relationship(back_populates="variants")
-
-    @property
-    def job_id(self) -> str:
-        """One RQ job id per variant revision, so enqueueing twice never renders twice.
-
-        Prefixed with the queue prefix: variant ids restart in every database, so deployments
-        (and test runs) sharing one Redis must never meet each other's ids."""
-        from app.queueing import job_id_for
-
-        return job_id_for(f"render-v{self.id}-r{self.revision}")

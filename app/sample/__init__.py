@@ -7,6 +7,9 @@ from typing import Any
 
 import yaml
 from PIL import Image
+from skimage import data
+
+from ..render.reframe import expand_classical
 
 HERE = Path(__file__).resolve().parent
 
@@ -17,8 +20,6 @@ def sample_title() -> dict[str, Any]:
 
 def astronaut() -> Image.Image:
     """scikit-image's astronaut photograph (Eileen Collins, public domain), shipped in the wheel."""
-    from skimage import data
-
     return Image.fromarray(data.astronaut())
 
 
@@ -31,8 +32,6 @@ def sample_key_art_jpeg(width: int = 1024, height: int | None = None) -> bytes:
     need a portrait-shaped key art pass a height: the photograph is then extended to it."""
     photo = astronaut().resize((width, width), Image.Resampling.LANCZOS)
     if height is not None and height != width:
-        from app.render.reframe import expand_classical
-
         photo, _ = expand_classical(photo, (width, height))
     buf = io.BytesIO()
     photo.save(buf, "JPEG", quality=92)

@@ -3,6 +3,7 @@ is rendered and kept in the blob store next to its full-size files (not an expor
 Variant.assets stays what goes to the CDN; the preview is referenced from the report)."""
 from __future__ import annotations
 
+import hashlib
 import io
 
 from PIL import Image
@@ -24,8 +25,6 @@ def preview_bytes(image: Image.Image) -> bytes:
 
 def store_preview(image: Image.Image) -> dict:
     """Encode and store the preview; the dict goes into Variant.report["preview"]."""
-    import hashlib
-
     data = preview_bytes(image)
     return {"key": blob_store().put(data), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data),
             "mime": "image/webp"}

@@ -17,20 +17,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
+from rq.job import JobStatus
 from sqlalchemy import or_, select, update
 
+from .. import queueing
 from ..extensions import db
 from ..models import AuditEvent, FixRequest, Variant, VariantStatus
 from ..models.base import utcnow
+from ..queueing import RENDER, discard_job, enqueue_once, render_job_id
+from .generation import uses_gpu_queue
+from .review import edit_job_id_of, enqueue_generator_edit
 
 
 def _job_lost(job_id: str, stale_s: int) -> str | None:
     """Why the job that should be doing some work no longer is, or None while it still may."""
-    from rq.job import JobStatus
-
-    from app.queueing import fetch_job
-
-    job = fetch_job(job_id)
+    job = queueing.fetch_job(job_id)  # looked up on the module: tests stand in for it there
     if job is None:
         return "job missing from Redis"
     status = job.get_status(refresh=False)
@@ -60,7 +61,7 @@ class Seen:
 
     @property
     def job_id(self) -> str:
-        return Variant(id=self.id, revision=self.revision).job_id  # transient: one place names job ids
+        return render_job_id(self.id, self.revision)
 
     def unchanged(self) -> tuple:
         """WHERE clauses that hold only while the row is still in the state that was read."""
@@ -91,8 +92,6 @@ def _still(seen: Seen) -> bool:
 def reconcile_variant(seen: Seen, stale_s: int) -> dict | None:
     """Look up the variant's job, then requeue it if the job is lost and the row has not moved
     since `seen` was read. Returns what was done, or None."""
-    from app.queueing import RENDER, discard_job, enqueue_once, fetch_job
-
     reason = "never enqueued" if seen.enqueued_at is None else _job_lost(seen.job_id, stale_s)
     if reason is None or not _still(seen):  # e.g. the job finished and recorded its result meanwhile
         return None
@@ -106,7 +105,7 @@ def reconcile_variant(seen: Seen, stale_s: int) -> dict | None:
                               entity_id=seen.id, revision=seen.revision, state_before=seen.status,
                               state_after=VariantStatus.QUEUED.value, detail={"reason": reason}))
     db.session.commit()
-    old = fetch_job(seen.job_id)
+    old = queueing.fetch_job(seen.job_id)
     if old is not None:
         discard_job(old)
     enqueue_once(RENDER, "jobs.render.render_variant_job", seen.job_id, seen.id, seen.revision)
@@ -130,11 +129,6 @@ def reconcile_generator_edits(cutoff, stale_s: int) -> list[dict]:
     queued and enqueued again. A proposal is an image, so running one twice loses nothing; but an
     edit that finished (done / failed) while its job was looked up stays as it is: the move is
     conditional on the status read before the lookup and judged after reading the row again."""
-    from app.queueing import discard_job, fetch_job
-
-    from .generation import uses_gpu_queue
-    from .review import edit_job_id_of, enqueue_generator_edit
-
     if not uses_gpu_queue():  # edits run inside the web request then: nothing is queued
         return []
     seen = db.session.execute(select(FixRequest.id, FixRequest.status).where(
@@ -157,7 +151,7 @@ def reconcile_generator_edits(cutoff, stale_s: int) -> list[dict]:
                                   entity_id=fix_id, state_before=status, state_after="queued",
                                   detail={"reason": reason, "variant_id": fix.variant_id}))
         db.session.commit()
-        old = fetch_job(jid)
+        old = queueing.fetch_job(jid)
         if old is not None:
             discard_job(old)
         enqueue_generator_edit(fix)

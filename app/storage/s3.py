@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from typing import BinaryIO, Iterator
 
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
 from .base import BlobStore, HEX, check_key, key_for, shard
 
 _MISSING = {"404", "NoSuchKey", "NotFound"}
@@ -22,9 +26,6 @@ class S3BlobStore(BlobStore):
         self.prefix = prefix.strip("/")
         self.endpoint_url = endpoint_url or None
         if client is None:
-            import boto3
-            from botocore.config import Config
-
             client = boto3.client("s3", endpoint_url=self.endpoint_url, region_name=region or None,
                                   config=Config(retries={"max_attempts": 5, "mode": "standard"},
                                                 max_pool_connections=32,
@@ -44,8 +45,6 @@ class S3BlobStore(BlobStore):
         return code in _MISSING
 
     def _call(self, key: str, fn, **kw):
-        from botocore.exceptions import ClientError
-
         try:
             return fn(Bucket=self.bucket, Key=self.object_key(key), **kw)
         except ClientError as exc:

@@ -13,7 +13,7 @@ from ..services import blob_store
 from ..services import review as svc
 from ..services.queries import review as reads
 from ..services.requests import get_variant
-from ..storage.responses import blob_response
+from ..downloads import blob_response
 from .blueprint import DECIDERS, FIXERS, PEOPLE, bp
 from .labels import fix_level_labels, fix_reason_labels
 from .languages import UI_LANGUAGES

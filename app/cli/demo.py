@@ -1,16 +1,24 @@
-"""The sample campaign, end to end through the REST API and a real RQ worker."""
+"""`flask demo`: the sample campaign, end to end through the REST API and a real RQ worker."""
 from __future__ import annotations
 
+import io
 import secrets
 import time
 from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
+from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from .render.formats import FORMATS
-from .render.locales import SUPPORTED_LOCALES
-from .sample import sample_key_art_jpeg, sample_title
+from ..extensions import db
+from ..models import ApiToken, User, Variant
+from ..render.formats import FORMATS
+from ..render.locales import SUPPORTED_LOCALES
+from ..sample import sample_key_art_jpeg, sample_title
+from ..services.titles import title_by_slug
+from .contact_sheet import write_contact_sheet
 
 
 def _ok(resp, *codes: int) -> dict:
@@ -21,11 +29,6 @@ def _ok(resp, *codes: int) -> dict:
 
 def _demo_token() -> str:
     """A fresh API token for the demo's marketing user (created on first run): the API needs one."""
-    from sqlalchemy import select
-
-    from .extensions import db
-    from .models import ApiToken, User
-
     user = db.session.scalar(select(User).where(User.username == "demo-marketing"))
     if user is None:
         user = User(username="demo-marketing", role="marketing", locales=[], regions=[])
@@ -37,12 +40,9 @@ def _demo_token() -> str:
     return raw
 
 
-def run_demo(out: Path, timeout: int) -> None:
-    from .cli import write_contact_sheet
-    from .services.titles import title_by_slug
-
-    client = current_app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {_demo_token()}"
+def submit_sample_request(client: FlaskClient) -> dict:
+    """Import the kit, create (or reuse) the sample title, upload its key art and ask for every
+    locale x format: the request as the API answers it."""
     kit = _ok(client.post("/api/v1/brand-kits/import", json={"folder": "marquee-default"}), 200, 201)
     data = sample_title()
     existing = title_by_slug(data["slug"])
@@ -51,16 +51,16 @@ def run_demo(out: Path, timeout: int) -> None:
         title = _ok(client.post("/api/v1/titles", json=payload), 201)
     else:
         title = {"id": existing.id}
-    import io
-
     art = _ok(client.post(f"/api/v1/titles/{title['id']}/key-art",
                           data={"file": (io.BytesIO(sample_key_art_jpeg()), "beyond-the-orbit.jpg")},
                           content_type="multipart/form-data"), 200, 201)
-    req = _ok(client.post("/api/v1/requests", json={
+    return _ok(client.post("/api/v1/requests", json={
         "title_id": title["id"], "key_art_id": art["id"], "brand_kit_id": kit["id"],
         "locales": list(SUPPORTED_LOCALES), "formats": list(FORMATS), "requester": "demo"}), 202)
-    click.echo(f"request {req['id']}: {len(req['variants'])} variants queued; waiting for the worker")
-    t0 = time.monotonic()
+
+
+def wait_for_renders(client: FlaskClient, req: dict, timeout: int, t0: float) -> dict:
+    """Poll the request's progress with a progress bar until every variant is rendered or failed."""
     with click.progressbar(length=len(req["variants"]), label="rendering") as bar:
         done = 0
         while True:
@@ -69,10 +69,19 @@ def run_demo(out: Path, timeout: int) -> None:
             bar.update(finished - done)
             done = finished
             if finished >= prog["total"]:
-                break
+                return prog
             if time.monotonic() - t0 > timeout:
                 raise click.ClickException(f"timed out after {timeout}s: {prog}; is a worker running?")
             time.sleep(1)
+
+
+def run_demo(out: Path, timeout: int) -> None:
+    client = current_app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {_demo_token()}"
+    req = submit_sample_request(client)
+    click.echo(f"request {req['id']}: {len(req['variants'])} variants queued; waiting for the worker")
+    t0 = time.monotonic()
+    prog = wait_for_renders(client, req, timeout, t0)
     click.echo(f"rendered {prog['rendered']}, failed {prog['failed']} in {time.monotonic() - t0:.1f}s")
     twice = rendered_twice(req["id"])
     click.echo(f"rendered more than once (render_count > 1 for one revision; must be 0): {len(twice)}"
@@ -88,10 +97,14 @@ def run_demo(out: Path, timeout: int) -> None:
 def rendered_twice(request_id: int) -> list[int]:
     """Variants of the request with a revision rendered more than once (render_count counts one
     per revision: more than the revision number means a render was repeated)."""
-    from sqlalchemy import select
-
-    from .extensions import db
-    from .models import Variant
-
     return list(db.session.scalars(select(Variant.id).where(Variant.request_id == request_id,
                                                             Variant.render_count > Variant.revision).order_by(Variant.id)))
+
+
+@click.command("demo")
+@click.option("--out", type=click.Path(dir_okay=False), default="var/demo-contact-sheet.jpg", show_default=True)
+@click.option("--timeout", type=int, default=900, show_default=True)
+@with_appcontext
+def command(out: str, timeout: int) -> None:
+    """Render the sample campaign (19 locales x 8 formats) through the API and a running worker."""
+    run_demo(Path(out), timeout)

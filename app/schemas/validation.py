@@ -1,4 +1,4 @@
-"""Input rules at the API edge, declared once and used by every schema and route.
+"""Input rules at the edges (API, UI forms, CLI), declared once and used by every schema and route.
 
 The database and the renderer have limits that JSON types do not show: ids are 32-bit integers
 in PostgreSQL (and SQLite overflows past 2^63), text columns refuse NUL, a lone surrogate cannot
