@@ -45,7 +45,7 @@ def register_cli(app: Flask) -> None:
             fmts = [get_format(f) for f in _split(formats, list(FORMATS))]
         except (ServiceError, DecodeError, ValueError, KeyError) as exc:
             raise click.ClickException(str(getattr(exc, "message", exc))) from None
-        from .render import copy as marketing_copy
+        from .render import localized_copy
 
         sample = sample_title()
         titles = {l["locale"]: l["title"] for l in sample["localizations"]}
@@ -61,7 +61,7 @@ def register_cli(app: Flask) -> None:
                 rel = releases.get(loc.region, {})
                 result = render_variant(source, analysis, VariantSpec(
                     fmt, loc, titles.get(loc.tag, "Untitled"), kit_spec, rating=rel.get("age_rating"),
-                    tagline=taglines.get(loc.tag), kicker=marketing_copy.kicker(rel.get("release_date"), loc.tag)),
+                    tagline=taglines.get(loc.tag), kicker=localized_copy.kicker(rel.get("release_date"), loc.tag)),
                     encodings=("jpeg",))
                 (out_dir / f"{loc.tag}_{fmt.key}.jpg").write_bytes(result.encodings["jpeg"].data)
                 # Keep a cell-sized copy, not 152 full canvases (the sheet shows CELL_H-high cells).

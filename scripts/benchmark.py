@@ -87,7 +87,7 @@ def run_stage(stage: str, data: bytes, locales: list[str], formats: list[str]) -
 
         spec, logo = read_kit_folder(PROJECT_ROOT / "brand_kits" / "marquee-default")
         kit = KitSpec.from_dict(spec, logo)
-        from app.render import copy as marketing_copy
+        from app.render import localized_copy
 
         titles = {l["locale"]: l["title"] for l in sample_title()["localizations"]}
         taglines = {l["locale"]: l.get("tagline") for l in sample_title()["localizations"]}
@@ -115,7 +115,7 @@ def run_stage(stage: str, data: bytes, locales: list[str], formats: list[str]) -
                 loc = get_locale(l)
                 result = render_variant(source, analysis, VariantSpec(
                     get_format(f), loc, titles[l], kit, rating=ratings.get(loc.region), tagline=taglines[l],
-                    kicker=marketing_copy.kicker(releases.get(loc.region), l)), encodings=("jpeg",),
+                    kicker=localized_copy.kicker(releases.get(loc.region), l)), encodings=("jpeg",),
                     reframer=shared.reframer("bench"))
                 per_variant.append((time.perf_counter() - t) * 1000)
                 for k, v in result.report.get("timings", {}).items():

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.config import PROJECT_ROOT
     from app.generate import get_generator
-    from app.render import copy as marketing_copy
+    from app.render import localized_copy
     from app.render.analyze import analyze
     from app.render.contact_sheet import contact_sheet
     from app.render.formats import FORMATS
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             d.rectangle((p.x, p.y, p.right - 1, p.bottom - 1), outline=(255, 220, 0), width=lw)
         cells[("reframe", fmt.key)] = shown
         spec = VariantSpec(fmt, loc, title["title"], kit, rating=rel.get("age_rating"), tagline=title.get("tagline"),
-                           kicker=marketing_copy.kicker(rel.get("release_date"), loc.tag))
+                           kicker=localized_copy.kicker(rel.get("release_date"), loc.tag))
         r = render_variant(source, analysis, spec)
         cells[("classical", fmt.key)] = r.image
         print(fmt.key, plan.mode, r.report["reframe"]["placement"], r.report["flags"])

@@ -27,7 +27,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from app.config import PROJECT_ROOT
-    from app.render import copy as marketing_copy
+    from app.render import localized_copy
     from app.render.analyze import analyze
     from app.render.decode import decode
     from app.render.formats import get_format
@@ -52,7 +52,7 @@ def main() -> None:
         rel = releases.get(loc.region, {})
         return VariantSpec(get_format(args.format), loc, titles[tag]["title"], kit, rating=rel.get("age_rating"),
                            tagline=titles[tag].get("tagline"),
-                           kicker=marketing_copy.kicker(rel.get("release_date"), tag))
+                           kicker=localized_copy.kicker(rel.get("release_date"), tag))
 
     for tag in args.locales.split(","):
         if not args.cold:

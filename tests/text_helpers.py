@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from app.render import copy as marketing_copy
+from app.render import localized_copy
 from app.render.analyze import analyze
 from app.render.decode import decode
 from app.render.formats import get_format
@@ -56,7 +56,7 @@ def spec_for(tag: str, fmt: str, kit_spec: KitSpec | None = None, title: str | N
     s = strings()[tag]
     return VariantSpec(get_format(fmt), get_locale(tag), title or s["title"], kit_spec or kit(),
                        rating=s["rating"], tagline=s["tagline"],
-                       kicker=marketing_copy.kicker(s["release"], tag))
+                       kicker=localized_copy.kicker(s["release"], tag))
 
 
 def render(tag: str, fmt: str, source: Image.Image | None = None, kit_spec: KitSpec | None = None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .copy import system_digits
+from .localized_copy import system_digits
 
 DEFAULT_FONTS: dict[str, list[str]] = {
     "Latn": ["Noto Sans:bold"], "Cyrl": ["Noto Sans:bold"], "Grek": ["Noto Sans:bold"],

@@ -12,7 +12,7 @@ from typing import Callable
 from PIL import Image
 
 from .analyze import Analysis
-from . import copy as marketing_copy
+from . import localized_copy
 from .compose import cover_with_plates, paste_logo, plate_boxes
 from .encode import Encoded, encode_all
 from .formats import Format
@@ -53,7 +53,7 @@ def text_inputs(spec: VariantSpec) -> TextInputs:
     kit, loc, fmt = spec.kit, spec.locale, spec.format
 
     def numbered(text: str | None) -> str | None:  # one numbering system for all copy in an image
-        return marketing_copy.renumber(text, loc.tag, kit.numbering) if text else text
+        return localized_copy.renumber(text, loc.tag, kit.numbering) if text else text
 
     return TextInputs(
         title=spec.title, tagline=numbered(spec.tagline), badge=spec.rating, kicker=numbered(spec.kicker),

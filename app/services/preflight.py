@@ -1,7 +1,7 @@
 """Preflight a request before any render job: every string shaped and fitted against every format."""
 from __future__ import annotations
 
-from ..render import copy as marketing_copy
+from ..render import localized_copy
 from ..render.formats import UPSCALE_WARN, Format, get_format, upscale_factor
 from ..render.locales import get_locale
 from ..render.preflight import preflight_matrix
@@ -47,7 +47,7 @@ def preflight(*, title_id: int, brand_kit_id: int, locales: list[str], formats: 
         titles[tag] = l10n.title if l10n else title.original_title
         taglines[tag] = l10n.tagline if l10n else None
         ratings[tag] = release.age_rating if release else None
-        kickers[tag] = marketing_copy.kicker(release.release_date if release else None, tag)
+        kickers[tag] = localized_copy.kicker(release.release_date if release else None, tag)
     if not any(s.strip() for s in titles.values()):
         raise ServiceError("the title has no text to check", status=422)
     answer = preflight_matrix(titles, [get_locale(t) for t in tags], [get_format(f) for f in fmts], kit,

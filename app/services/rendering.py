@@ -24,7 +24,7 @@ from ..render.locales import get_locale
 from ..render.encode import MASTER, Encoded
 from ..render.pipeline import RenderResult, VariantSpec, render_variant
 from ..render.shared_reframe import SharedReframes
-from ..render import copy as marketing_copy
+from ..render import localized_copy
 from . import blob_store
 from .brand_kits import kit_spec
 from .generation import expander_for
@@ -80,7 +80,7 @@ def build_spec(variant: Variant) -> VariantSpec:
                        title=loc.title if loc else req.title.original_title,
                        kit=kit_spec(req.brand_kit), rating=release.age_rating if release else None,
                        tagline=overrides.get("tagline") or (loc.tagline if loc else None),
-                       kicker=marketing_copy.kicker(release.release_date if release else None, locale.tag),
+                       kicker=localized_copy.kicker(release.release_date if release else None, locale.tag),
                        crop_anchor=overrides.get("crop_anchor"), text_zone=overrides.get("text_zone"))
 
 
