@@ -56,7 +56,6 @@ class KitSpec:
     name: str
     version: int = 1
     text_color: tuple[int, int, int] = (255, 255, 255)
-    accent_color: tuple[int, int, int] = (229, 9, 20)
     scrim_color: tuple[int, int, int] = (0, 0, 0)
     fonts: dict[str, list[str]] = field(default_factory=lambda: dict(DEFAULT_FONTS))
     margin: float = 0.06                 # fraction of the shorter side
@@ -92,7 +91,6 @@ class KitSpec:
             name=str(data["name"]),
             version=int(data.get("version", 1)),
             text_color=_hex(palette.get("text", "#ffffff")),
-            accent_color=_hex(palette.get("accent", "#e50914")),
             scrim_color=_hex(palette.get("scrim", "#000000")),
             fonts=fonts,
             margin=float(data.get("margins", {}).get("safe", 0.06)),

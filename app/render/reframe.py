@@ -297,13 +297,6 @@ def make_room_placement(window: Box, size: tuple[int, int], text_side: str, keep
     return Box(x, y, pw, ph)
 
 
-def apply_reframe(source: Image.Image, plan: Reframe, size: tuple[int, int],
-                  expander: Expander | None = None, extension: str = "blur_backdrop") -> tuple[Image.Image, float, Box]:
-    """Return the canvas at `size`, the source->canvas scale and the canvas offset of source (0,0)."""
-    f = reframe_canvas(source, plan, size, expander, extension)
-    return f.canvas, f.scale, f.offset
-
-
 def faces_on_canvas(faces: tuple[Box, ...] | list[Box], scale: float, offset: Box) -> list[Box]:
     return [f.scaled(scale).shifted(offset.x, offset.y) for f in faces]
 

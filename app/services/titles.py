@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -53,9 +52,3 @@ def get_title(title_id: int) -> Title:
 
 def title_by_slug(slug: str) -> Title | None:
     return db.session.scalar(select(Title).where(Title.slug == slug))
-
-
-def parse_date(value: str | date | None) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(value)
