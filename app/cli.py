@@ -31,7 +31,8 @@ def register_cli(app: Flask) -> None:
         from .render.contact_sheet import CELL_H, contact_sheet
         from .render.decode import DecodeError, decode
         from .render.kit import KitSpec
-        from .render.pipeline import VariantSpec, render_variant
+        from .render.pipeline import render_variant
+        from .render.variant import build_variant_spec
         from .sample import sample_key_art_jpeg, sample_title
         from .services import ServiceError
         from .services.brand_kits import read_kit_folder
@@ -45,7 +46,6 @@ def register_cli(app: Flask) -> None:
             fmts = [get_format(f) for f in _split(formats, list(FORMATS))]
         except (ServiceError, DecodeError, ValueError, KeyError) as exc:
             raise click.ClickException(str(getattr(exc, "message", exc))) from None
-        from .render import localized_copy
 
         sample = sample_title()
         titles = {l["locale"]: l["title"] for l in sample["localizations"]}
@@ -59,10 +59,9 @@ def register_cli(app: Flask) -> None:
         with click.progressbar([(l, f) for l in locs for f in fmts], label="rendering") as cells_iter:
             for loc, fmt in cells_iter:
                 rel = releases.get(loc.region, {})
-                result = render_variant(source, analysis, VariantSpec(
-                    fmt, loc, titles.get(loc.tag, "Untitled"), kit_spec, rating=rel.get("age_rating"),
-                    tagline=taglines.get(loc.tag), kicker=localized_copy.kicker(rel.get("release_date"), loc.tag)),
-                    encodings=("jpeg",))
+                result = render_variant(source, analysis, build_variant_spec(
+                    fmt, loc, kit_spec, titles.get(loc.tag, "Untitled"), rating=rel.get("age_rating"),
+                    tagline=taglines.get(loc.tag), release_date=rel.get("release_date")), encodings=("jpeg",))
                 (out_dir / f"{loc.tag}_{fmt.key}.jpg").write_bytes(result.encodings["jpeg"].data)
                 # Keep a cell-sized copy, not 152 full canvases (the sheet shows CELL_H-high cells).
                 cell = result.image.convert("RGB")

@@ -12,31 +12,17 @@ from typing import Callable
 from PIL import Image
 
 from .analyze import Analysis
-from . import localized_copy
 from .compose import cover_with_plates, paste_logo, plate_boxes
 from .encode import Encoded, encode_all
-from .formats import Format
 from .geometry import Box
-from .kit import KitSpec
-from .locales import LocaleInfo
 from .reframe import (ROOM_FOR_TEXT, Expander, Framed, Reframe, faces_on_canvas, generated_touches,
                       make_room_placement, plan_reframe, reframe_canvas)
-from .text import TextInputs, layout_text, render_text
+from .text import layout_text, render_text
 from .safe import logo_for_zone, safe_area
 from .text.placement import canvas_maps
+from .variant import VariantSpec, text_inputs
 
-
-@dataclass(frozen=True)
-class VariantSpec:
-    format: Format
-    locale: LocaleInfo
-    title: str
-    kit: KitSpec
-    rating: str | None = None
-    tagline: str | None = None
-    kicker: str | None = None    # localized copy line beside the rating ("Coming 5 March")
-    crop_anchor: str | None = None   # re-render overrides from review (reframe.ANCHORS) ...
-    text_zone: str | None = None     # ... and the text zone to try first
+__all__ = ["RenderResult", "VariantSpec", "render_variant", "safe_area", "text_inputs"]
 
 
 @dataclass
@@ -46,23 +32,6 @@ class RenderResult:
     report: dict = field(default_factory=dict)
     text_layout: object | None = None   # the text stage's TextLayout, for audits and tests
     art: Image.Image | None = None      # the reframed art before any mark, when asked for (keep_art)
-
-
-def text_inputs(spec: VariantSpec) -> TextInputs:
-    """The text stage's plain inputs from a variant spec (shared with preflight)."""
-    kit, loc, fmt = spec.kit, spec.locale, spec.format
-
-    def numbered(text: str | None) -> str | None:  # one numbering system for all copy in an image
-        return localized_copy.renumber(text, loc.tag, kit.numbering) if text else text
-
-    return TextInputs(
-        title=spec.title, tagline=numbered(spec.tagline), badge=spec.rating, kicker=numbered(spec.kicker),
-        locale_tag=loc.tag, script=loc.script, language=loc.language, rtl=loc.rtl, fonts=kit.fonts,
-        title_size=kit.title_size, tagline_size=kit.tagline_size, badge_size=kit.badge_size,
-        max_lines=kit.title_max_lines, min_text_px=fmt.min_text_px, text_color=kit.text_color,
-        scrim_color=kit.scrim_color, treatment=kit.treatment, contrast_target=kit.contrast_target,
-        mirror_rtl=kit.mirror_rtl, vertical=fmt.key == "poster" and loc.script in kit.vertical,
-        zone=spec.text_zone)
 
 
 @dataclass
