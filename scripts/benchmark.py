@@ -37,7 +37,7 @@ def key_art_bytes(width: int, height: int) -> bytes:
 
     from PIL import Image
 
-    from app.render.reframe import expand_classical
+    from app.render.extension import expand_classical
     from app.sample import astronaut
 
     photo = astronaut().resize((width, width), Image.Resampling.LANCZOS)

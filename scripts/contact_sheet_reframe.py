@@ -112,7 +112,7 @@ def styles_sheet(out: str, crops: str | None) -> int:
 
     from PIL import ImageDraw
 
-    from app.generate.protocol import EXTENSION_STYLES
+    from app.render.kit import EXTENSION_STYLES
     from app.render.contact_sheet import contact_sheet
     from app.render.formats import FORMATS
     from app.render.geometry import Box

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from ..render.geometry import Box
-from .classical import graded_blur, mirror_extend
+from ..render.extension_fill import graded_blur, mirror_extend
 from .protocol import ExpandRequest, Generated, GeneratorError, composite_exact, placed_canvas
 from .provenance import record, weights_fingerprint
 

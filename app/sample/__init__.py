@@ -31,7 +31,7 @@ def sample_key_art_jpeg(width: int = 1024, height: int | None = None) -> bytes:
     need a portrait-shaped key art pass a height: the photograph is then extended to it."""
     photo = astronaut().resize((width, width), Image.Resampling.LANCZOS)
     if height is not None and height != width:
-        from app.render.reframe import expand_classical
+        from app.render.extension import expand_classical
 
         photo, _ = expand_classical(photo, (width, height))
     buf = io.BytesIO()
