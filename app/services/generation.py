@@ -31,7 +31,8 @@ def generator():
 
     cfg = current_app.config
     return get_generator(cfg["MODEL_DIR"] or None, cfg["GENERATE_DEVICE"] or None,
-                         steps=cfg["GENERATE_STEPS"], max_batch=cfg["GENERATE_BATCH"])
+                         steps=cfg["GENERATE_STEPS"], max_batch=cfg["GENERATE_BATCH"],
+                         backend=cfg.get("GENERATOR_BACKEND") or None)
 
 
 def uses_gpu_queue() -> bool:
