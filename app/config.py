@@ -81,6 +81,8 @@ def _generation() -> dict[str, Any]:
         # torch.compile the UNet: "auto" (on CUDA only), "on", "off". The GPU worker compiles the
         # shapes of GENERATE_WARM_FORMATS at batch 1 and GENERATE_BATCH before its first job.
         "GENERATE_COMPILE": _auto_switch("MARQUEE_GENERATE_COMPILE"),
+        # A registered generator backend by name (app/generate/registry.py); "" follows MODEL_DIR.
+        "GENERATOR_BACKEND": _env("MARQUEE_GENERATOR_BACKEND", ""),
         "GENERATE_WARM_FORMATS": _env("MARQUEE_GENERATE_WARM_FORMATS", "banner,story,thumbnail"),
         "GENERATE_PROMPT": _env("MARQUEE_GENERATE_PROMPT",
                                 "seamless continuation of the scene, same lighting and colours, cinematic, no text"),

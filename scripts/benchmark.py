@@ -13,6 +13,7 @@ Usage: .venv/bin/python scripts/benchmark.py [--cpu 0] [--only 2000x3000]
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import resource
@@ -25,6 +26,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import cv2  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from app.render.decode import decode  # noqa: E402
+from app.render.encode import encode  # noqa: E402
+from app.render.formats import FORMATS, Format, get_format  # noqa: E402
+from app.render.locales import SUPPORTED_LOCALES  # noqa: E402
+
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
               "NUMEXPR_NUM_THREADS": "1", "OPENCV_FOR_THREADS_NUM": "1"}
 #: (label, key-art size, locales or None for all): the two matrices the perf note compares.
@@ -33,11 +42,10 @@ STAGES = ("shared-floor", "floor", "pipeline")
 
 
 def key_art_bytes(width: int, height: int) -> bytes:
-    import io
-
-    from PIL import Image
-
-    from app.render.reframe import expand_classical
+    """The photograph extended to `width` x `height` (the sample key art's simple backdrop), as JPEG."""
+    # Imported here, not at the top: the extension pulls in the analysis (OpenCV), which the
+    # floor runs must not carry in their peak RSS.
+    from app.render.extension import expand_classical
     from app.sample import astronaut
 
     photo = astronaut().resize((width, width), Image.Resampling.LANCZOS)
@@ -47,11 +55,9 @@ def key_art_bytes(width: int, height: int) -> bytes:
     return buf.getvalue()
 
 
-def _cover(source, fmt):
+def _cover(source: Image.Image, fmt: Format) -> Image.Image:
     """The floor's resize: a centred cover crop straight to the format's size (same geometry as
     the pipeline's centred crop, so the resize cost matches)."""
-    from PIL import Image
-
     scale = max(fmt.width / source.width, fmt.height / source.height)
     cw, ch = round(fmt.width / scale), round(fmt.height / scale)
     x, y = (source.width - cw) // 2, (source.height - ch) // 2
@@ -59,83 +65,50 @@ def _cover(source, fmt):
                          reducing_gap=3.0)
 
 
+def _shared_floor(source: Image.Image, locales: list[str], formats: list[str]) -> list[float]:
+    """One cover resize per format, one JPEG per output; the resize is charged to its first output."""
+    per_variant = []
+    for f in formats:
+        t = time.perf_counter()
+        img = _cover(source, get_format(f))
+        resize_ms = (time.perf_counter() - t) * 1000
+        for i, _ in enumerate(locales):
+            t = time.perf_counter()
+            encode(img, "jpeg")
+            per_variant.append((time.perf_counter() - t) * 1000 + (resize_ms if i == 0 else 0.0))
+    return per_variant
+
+
+def _per_output_floor(source: Image.Image, locales: list[str], formats: list[str]) -> list[float]:
+    """Cover resize + JPEG per output."""
+    per_variant = []
+    for _ in locales:
+        for f in formats:
+            t = time.perf_counter()
+            encode(_cover(source, get_format(f)), "jpeg")
+            per_variant.append((time.perf_counter() - t) * 1000)
+    return per_variant
+
+
+def _run(stage: str, source: Image.Image, locales: list[str], formats: list[str]
+         ) -> tuple[list[float], dict[str, list[float]], dict[str, float]]:
+    """ms per output, report timings per output and once-only costs of one run."""
+    if stage == "pipeline":
+        # Imported here, not at the top: only this run may carry the pipeline's modules in its RSS.
+        from scripts.sample_render import run_pipeline
+
+        return run_pipeline(source, locales, formats)
+    floor = _shared_floor if stage == "shared-floor" else _per_output_floor
+    return floor(source, locales, formats), {}, {}
+
+
 def run_stage(stage: str, data: bytes, locales: list[str], formats: list[str]) -> dict:
-    from PIL import Image
-
-    from app.render.decode import decode
-    from app.render.encode import encode
-    from app.render.formats import get_format
-    from app.render.locales import get_locale
-
+    """One run (decode once, then the stage's work per output) and its numbers."""
     t0 = time.perf_counter()
     source = decode(data).image
     decode_ms = (time.perf_counter() - t0) * 1000
-    per_variant: list[float] = []
-    stages: dict[str, list[float]] = {}
     t_start = time.perf_counter()
-    extra: dict[str, float] = {}
-    if stage == "pipeline":
-        from app.config import PROJECT_ROOT
-        from app.render.analyze import analyze
-        from app.render.kit import KitSpec
-        from app.render.pipeline import VariantSpec, render_variant
-        from app.render.shared_reframe import SharedReframes
-
-        shared = SharedReframes(maxsize=len(formats))  # as the render service shares crops across locales
-        from app.sample import sample_title
-        from app.services.brand_kits import read_kit_folder
-
-        spec, logo = read_kit_folder(PROJECT_ROOT / "brand_kits" / "marquee-default")
-        kit = KitSpec.from_dict(spec, logo)
-        from app.render import copy as marketing_copy
-
-        titles = {l["locale"]: l["title"] for l in sample_title()["localizations"]}
-        taglines = {l["locale"]: l.get("tagline") for l in sample_title()["localizations"]}
-        ratings = {r["region"]: r.get("age_rating") for r in sample_title()["releases"]}
-        releases = {r["region"]: r.get("release_date") for r in sample_title()["releases"]}
-        ta = time.perf_counter()
-        analysis = analyze(source)
-        extra["analysis_ms"] = (time.perf_counter() - ta) * 1000
-        try:
-            from app.render.preflight import preflight_matrix  # added by the text stage work
-        except ImportError:
-            preflight_matrix = None
-        if preflight_matrix is not None:
-            tp = time.perf_counter()
-            preflight_matrix(titles, [get_locale(l) for l in locales], [get_format(f) for f in formats], kit,
-                             taglines)
-            extra["preflight_matrix_ms"] = (time.perf_counter() - tp) * 1000  # cold: loads fonts and cmaps
-            tp = time.perf_counter()
-            preflight_matrix(titles, [get_locale(l) for l in locales], [get_format(f) for f in formats], kit,
-                             taglines)
-            extra["preflight_matrix_warm_ms"] = (time.perf_counter() - tp) * 1000
-        for l in locales:
-            for f in formats:
-                t = time.perf_counter()
-                loc = get_locale(l)
-                result = render_variant(source, analysis, VariantSpec(
-                    get_format(f), loc, titles[l], kit, rating=ratings.get(loc.region), tagline=taglines[l],
-                    kicker=marketing_copy.kicker(releases.get(loc.region), l)), encodings=("jpeg",),
-                    reframer=shared.reframer("bench"))
-                per_variant.append((time.perf_counter() - t) * 1000)
-                for k, v in result.report.get("timings", {}).items():
-                    stages.setdefault(k, []).append(v)
-    elif stage == "shared-floor":
-        for f in formats:
-            t = time.perf_counter()
-            img = _cover(source, get_format(f))
-            resize_ms = (time.perf_counter() - t) * 1000
-            for i, l in enumerate(locales):
-                t = time.perf_counter()
-                encode(img, "jpeg")
-                # the format's one resize is charged to its first output
-                per_variant.append((time.perf_counter() - t) * 1000 + (resize_ms if i == 0 else 0.0))
-    else:
-        for l in locales:
-            for f in formats:
-                t = time.perf_counter()
-                encode(_cover(source, get_format(f)), "jpeg")
-                per_variant.append((time.perf_counter() - t) * 1000)
+    per_variant, stages, extra = _run(stage, source, locales, formats)
     total_s = time.perf_counter() - t_start + decode_ms / 1000  # the whole matrix, decode included
     return {"stage": stage, "decode_ms": decode_ms, "median_ms": statistics.median(per_variant),
             "p90_ms": statistics.quantiles(per_variant, n=10)[-1], "total_s": total_s,
@@ -154,12 +127,7 @@ def _peak_rss_mb() -> float:
 
 def _pin(cpu: int) -> None:
     os.sched_setaffinity(0, {cpu})
-    try:
-        import cv2
-
-        cv2.setNumThreads(1)
-    except ImportError:
-        pass
+    cv2.setNumThreads(1)
 
 
 def _table(label: str, size: tuple[int, int], n_loc: int, n_fmt: int, rows: dict[str, dict]) -> None:
@@ -188,9 +156,6 @@ def _table(label: str, size: tuple[int, int], n_loc: int, n_fmt: int, rows: dict
 
 
 def main() -> None:
-    from app.render.formats import FORMATS
-    from app.render.locales import SUPPORTED_LOCALES
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", choices=STAGES)
     parser.add_argument("--key-art", default=None, help="one JPEG instead of the two generated matrices")
@@ -206,8 +171,6 @@ def main() -> None:
         return
     matrices = MATRICES
     if args.key_art:
-        from PIL import Image
-
         with Image.open(args.key_art) as im:
             matrices = [(Path(args.key_art).name, im.size, args.locales)]
     env = {**os.environ, **ONE_THREAD}

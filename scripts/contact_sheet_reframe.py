@@ -18,9 +18,25 @@ import argparse
 import io
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PIL import Image, ImageDraw  # noqa: E402
+from skimage import data  # noqa: E402
+
+from app.generate import get_generator  # noqa: E402
+from app.generate.tiny import build_tiny_inpaint_pipeline  # noqa: E402
+from app.render.analyze import Analysis, analyze  # noqa: E402
+from app.render.contact_sheet import contact_sheet  # noqa: E402
+from app.render.formats import FORMATS, Format  # noqa: E402
+from app.render.geometry import Box  # noqa: E402
+from app.render.kit import EXTENSION_STYLES  # noqa: E402
+from app.render.pipeline import render_variant  # noqa: E402
+from app.render.reframe import Expander, Reframe, plan_reframe, reframe_canvas  # noqa: E402
+from app.sample import astronaut, sample_key_art_jpeg  # noqa: E402
+from scripts.sample_render import sample_spec  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,73 +49,59 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.sheet == "styles":
         return styles_sheet(args.out, args.crops)
+    return formats_sheet(args.out, args.model_dir, args.steps)
 
-    from PIL import Image, ImageDraw
 
-    from app.config import PROJECT_ROOT
-    from app.generate import get_generator
-    from app.render import copy as marketing_copy
-    from app.render.analyze import analyze
-    from app.render.contact_sheet import contact_sheet
-    from app.render.formats import FORMATS
-    from app.render.kit import KitSpec
-    from app.render.locales import get_locale
-    from app.render.pipeline import VariantSpec, render_variant
-    from app.render.reframe import plan_reframe, reframe_canvas
-    from app.sample import sample_key_art_jpeg, sample_title
-    from app.services.brand_kits import read_kit_folder
+def _diffusers_expander(model_dir: str | None, steps: int) -> Expander:
+    """The diffusers backend as an expander (a tiny random model unless a directory is named)."""
+    model_dir = model_dir or str(build_tiny_inpaint_pipeline(Path(tempfile.mkdtemp()) / "tiny-sd"))
+    diff = get_generator(model_dir, steps=steps)
 
-    source = Image.open(io.BytesIO(sample_key_art_jpeg(1024, 1536))).convert("RGB")
-    analysis = analyze(source)
-    spec_dict, logo = read_kit_folder(PROJECT_ROOT / "brand_kits" / "marquee-default")
-    kit = KitSpec.from_dict(spec_dict, logo)
-    loc = get_locale("en-US")
-    sample = sample_title()
-    title = next(l for l in sample["localizations"] if l["locale"] == "en-US")
-    rel = next((r for r in sample.get("releases", []) if r["region"] == "US"), {})
-    model_dir = args.model_dir or str(__import__("app.generate.tiny", fromlist=["x"]).build_tiny_inpaint_pipeline(
-        Path(tempfile.mkdtemp()) / "tiny-sd"))
-    diff = get_generator(model_dir, steps=args.steps)
-
-    def diff_expander(image, size, placement):
+    def expand(image, size, placement):
         out = diff.expand(image, size, placement, "studio backdrop", seed=1)
         return out.image, out.provenance
 
+    return expand
+
+
+def _reframe_cell(source: Image.Image, analysis: Analysis, fmt: Format) -> tuple[Image.Image, Reframe]:
+    """The reframe alone: face boxes in green, the kept source area in yellow."""
+    plan = plan_reframe(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency)
+    framed = reframe_canvas(source, plan, (fmt.width, fmt.height))
+    shown = framed.canvas.copy()
+    d = ImageDraw.Draw(shown)
+    lw = max(3, fmt.width // 300)
+    for f in analysis.faces:
+        b = f.scaled(framed.scale).shifted(framed.offset.x, framed.offset.y)
+        d.rectangle((b.x, b.y, b.right, b.bottom), outline=(0, 255, 0), width=lw)
+    if framed.placement:
+        p = framed.placement
+        d.rectangle((p.x, p.y, p.right - 1, p.bottom - 1), outline=(255, 220, 0), width=lw)
+    return shown, plan
+
+
+def formats_sheet(out: str, model_dir: str | None, steps: int) -> int:
+    source = Image.open(io.BytesIO(sample_key_art_jpeg(1024, 1536))).convert("RGB")
+    analysis = analyze(source)
+    diff_expander = _diffusers_expander(model_dir, steps)
     cells = {}
     for fmt in FORMATS.values():
-        plan = plan_reframe(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency)
-        framed = reframe_canvas(source, plan, (fmt.width, fmt.height))
-        shown = framed.canvas.copy()
-        d = ImageDraw.Draw(shown)
-        lw = max(3, fmt.width // 300)
-        for f in analysis.faces:
-            b = f.scaled(framed.scale).shifted(framed.offset.x, framed.offset.y)
-            d.rectangle((b.x, b.y, b.right, b.bottom), outline=(0, 255, 0), width=lw)
-        if framed.placement:
-            p = framed.placement
-            d.rectangle((p.x, p.y, p.right - 1, p.bottom - 1), outline=(255, 220, 0), width=lw)
-        cells[("reframe", fmt.key)] = shown
-        spec = VariantSpec(fmt, loc, title["title"], kit, rating=rel.get("age_rating"), tagline=title.get("tagline"),
-                           kicker=marketing_copy.kicker(rel.get("release_date"), loc.tag))
+        cells[("reframe", fmt.key)], plan = _reframe_cell(source, analysis, fmt)
+        spec = sample_spec("en-US", fmt.key)
         r = render_variant(source, analysis, spec)
         cells[("classical", fmt.key)] = r.image
         print(fmt.key, plan.mode, r.report["reframe"]["placement"], r.report["flags"])
         cells[("diffusers*", fmt.key)] = render_variant(source, analysis, spec, expander=diff_expander).image
     sheet = contact_sheet(cells, ["reframe", "classical", "diffusers*"], list(FORMATS),
                           "One 2:3 poster, 8 formats (*tiny random model: proves the path, not the look)")
-    sheet.save(args.out, quality=88)
-    print(args.out)
+    sheet.save(out, quality=88)
+    print(out)
     return 0
 
 
-def style_arts() -> dict[str, "Image.Image"]:
+def style_arts() -> dict[str, Image.Image]:
     """Real photographs of three shapes: wide with towers at the edges (ghost bait), two faces
     on a 2:1 art (what a group shot gives a story), and a 2:3 portrait (for the banner)."""
-    from PIL import Image
-    from skimage import data
-
-    from app.sample import astronaut
-
     pair = Image.new("RGB", (1024, 512))
     pair.paste(astronaut(), (0, 0))
     pair.paste(astronaut(), (512, 0))
@@ -108,16 +110,6 @@ def style_arts() -> dict[str, "Image.Image"]:
 
 
 def styles_sheet(out: str, crops: str | None) -> int:
-    import time
-
-    from PIL import ImageDraw
-
-    from app.generate.protocol import EXTENSION_STYLES
-    from app.render.contact_sheet import contact_sheet
-    from app.render.formats import FORMATS
-    from app.render.geometry import Box
-    from app.render.reframe import Reframe, reframe_canvas
-
     cells, rows = {}, []
     formats = ["poster", "story", "banner"]
     for art_name, art in style_arts().items():

@@ -16,6 +16,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.render.analyze import analyze  # noqa: E402
+from app.render.decode import decode  # noqa: E402
+from app.render.pipeline import render_variant  # noqa: E402
+from scripts.benchmark import key_art_bytes  # noqa: E402
+from scripts.sample_render import default_kit, sample_spec  # noqa: E402
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -26,40 +32,17 @@ def main() -> None:
     parser.add_argument("--encodings", default="jpeg")
     args = parser.parse_args()
 
-    from app.config import PROJECT_ROOT
-    from app.render import copy as marketing_copy
-    from app.render.analyze import analyze
-    from app.render.decode import decode
-    from app.render.formats import get_format
-    from app.render.kit import KitSpec
-    from app.render.locales import get_locale
-    from app.render.pipeline import VariantSpec, render_variant
-    from app.sample import sample_title
-    from app.services.brand_kits import read_kit_folder
-    from scripts.benchmark import key_art_bytes
-
     source = decode(key_art_bytes(2000, 3000)).image
     analysis = analyze(source)
-    spec, logo = read_kit_folder(PROJECT_ROOT / "brand_kits" / "marquee-default")
-    kit = KitSpec.from_dict(spec, logo)
-    title = sample_title()
-    titles = {l["locale"]: l for l in title["localizations"]}
-    releases = {r["region"]: r for r in title["releases"]}
+    kit = default_kit()  # read before any profile, as the analysis is
     encodings = tuple(args.encodings.split(","))
-
-    def spec_for(tag: str) -> VariantSpec:
-        loc = get_locale(tag)
-        rel = releases.get(loc.region, {})
-        return VariantSpec(get_format(args.format), loc, titles[tag]["title"], kit, rating=rel.get("age_rating"),
-                           tagline=titles[tag].get("tagline"),
-                           kicker=marketing_copy.kicker(rel.get("release_date"), tag))
 
     for tag in args.locales.split(","):
         if not args.cold:
-            render_variant(source, analysis, spec_for(tag), encodings=encodings)
+            render_variant(source, analysis, sample_spec(tag, args.format, kit), encodings=encodings)
         prof = cProfile.Profile()
         prof.enable()
-        result = render_variant(source, analysis, spec_for(tag), encodings=encodings)
+        result = render_variant(source, analysis, sample_spec(tag, args.format, kit), encodings=encodings)
         prof.disable()
         timings = {k: round(v) for k, v in result.report.get("timings", {}).items()}
         for order in ("tottime", "cumulative"):

@@ -9,7 +9,7 @@ import pytest
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
-from app.render import copy as mc
+from app.render import localized_copy as mc
 from app.render.locales import SUPPORTED_LOCALES
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")

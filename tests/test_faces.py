@@ -22,7 +22,7 @@ def astronaut_analysis(astronaut):
 @pytest.mark.parametrize("fmt", list(FORMATS.values()), ids=list(FORMATS))
 @pytest.mark.parametrize("canvas", ["square-photo", "poster-2x3", "wide-3x1"])
 def test_face_inside_every_crop(astronaut, fmt, canvas):
-    from app.render.reframe import expand_classical
+    from app.render.extension import expand_classical
 
     if canvas == "square-photo":
         source = astronaut

@@ -8,13 +8,13 @@ from pathlib import Path
 
 from PIL import Image
 
-from app.render import copy as marketing_copy
 from app.render.analyze import analyze
 from app.render.decode import decode
 from app.render.formats import get_format
 from app.render.kit import KitSpec
 from app.render.locales import get_locale
 from app.render.pipeline import RenderResult, VariantSpec, render_variant
+from app.render.variant import build_variant_spec
 from app.sample import sample_key_art_jpeg, sample_title
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,9 +54,8 @@ def sample_source() -> tuple[Image.Image, object]:
 
 def spec_for(tag: str, fmt: str, kit_spec: KitSpec | None = None, title: str | None = None) -> VariantSpec:
     s = strings()[tag]
-    return VariantSpec(get_format(fmt), get_locale(tag), title or s["title"], kit_spec or kit(),
-                       rating=s["rating"], tagline=s["tagline"],
-                       kicker=marketing_copy.kicker(s["release"], tag))
+    return build_variant_spec(get_format(fmt), get_locale(tag), kit_spec or kit(), title or s["title"],
+                              rating=s["rating"], tagline=s["tagline"], release_date=s["release"])
 
 
 def render(tag: str, fmt: str, source: Image.Image | None = None, kit_spec: KitSpec | None = None,

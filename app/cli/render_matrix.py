@@ -11,14 +11,14 @@ from flask import current_app
 from flask.cli import with_appcontext
 from PIL import Image
 
-from ..render import copy as marketing_copy
 from ..render.analyze import Analysis, analyze
 from ..render.contact_sheet import CELL_H, contact_sheet
 from ..render.decode import DecodeError, decode
 from ..render.formats import FORMATS, Format, get_format
 from ..render.kit import KitSpec
 from ..render.locales import SUPPORTED_LOCALES, LocaleInfo, get_locale
-from ..render.pipeline import VariantSpec, render_variant
+from ..render.pipeline import render_variant
+from ..render.variant import VariantSpec, build_variant_spec
 from ..sample import sample_key_art_jpeg, sample_title
 from ..services import ServiceError
 from ..services.brand_kits import read_kit_folder
@@ -60,9 +60,8 @@ class SampleCopy:
 
     def spec(self, loc: LocaleInfo, fmt: Format, kit: KitSpec) -> VariantSpec:
         rel = self.releases.get(loc.region, {})
-        return VariantSpec(fmt, loc, self.titles.get(loc.tag, "Untitled"), kit, rating=rel.get("age_rating"),
-                           tagline=self.taglines.get(loc.tag),
-                           kicker=marketing_copy.kicker(rel.get("release_date"), loc.tag))
+        return build_variant_spec(fmt, loc, kit, self.titles.get(loc.tag, "Untitled"), rating=rel.get("age_rating"),
+                                  tagline=self.taglines.get(loc.tag), release_date=rel.get("release_date"))
 
 
 def render_cells(matrix: Matrix, copy: SampleCopy, analysis: Analysis,

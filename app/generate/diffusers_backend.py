@@ -28,7 +28,7 @@ NEGATIVE = "text, letters, watermark, logo, frame, border, duplicate face, defor
 
 def pick_device(device: str | None = None) -> tuple[str, "object"]:
     """(device, dtype): cuda with bf16 (or fp16) when present, else cpu with fp32."""
-    import torch
+    import torch  # heavy optional dependency: kept out of start-up
 
     if device is None:
         device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -52,8 +52,8 @@ class DiffusersGenerator:
     def __init__(self, model_dir: str, device: str | None = None, steps: int = 30, guidance: float = 7.5,
                  max_batch: int = 4, feather_frac: float = 0.04, compile: bool | None = None,
                  compile_backend: str = "inductor") -> None:
-        import torch
-        from diffusers import AutoPipelineForInpainting
+        import torch  # heavy optional dependency: kept out of start-up
+        from diffusers import AutoPipelineForInpainting  # heavy optional dependency: kept out of start-up
 
         self.model_dir = str(model_dir)
         self.device, self.dtype = pick_device(device)

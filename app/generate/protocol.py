@@ -10,20 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+import numpy as np
 from PIL import Image
 
 from ..render.geometry import Box
+from ..render.kit import DEFAULT_EXTENSION, EXTENSION_STYLES
+
+__all__ = ["DEFAULT_EXTENSION", "EXTENSION_STYLES", "ExpandRequest", "Generated", "Generator", "GeneratorError",
+           "RemoveRequest", "composite_exact", "placed_canvas"]
 
 
 class GeneratorError(RuntimeError):
     """A backend cannot do what was asked (no model, unsupported operation, bad input)."""
-
-
-#: How a backend without a model fills the new area of an expand (a brand kit chooses):
-#: "blur_backdrop" the art blurred and dimmed behind itself, "palette" a gradient of the art's
-#: dominant colours, "mirror" the art reflected outwards. A model backend generates instead.
-EXTENSION_STYLES = ("blur_backdrop", "palette", "mirror")
-DEFAULT_EXTENSION = "blur_backdrop"
 
 
 @dataclass(frozen=True)
@@ -35,7 +33,7 @@ class ExpandRequest:
     placement: Box
     prompt: str = ""
     seed: int = 0
-    style: str = DEFAULT_EXTENSION   # EXTENSION_STYLES; only backends without a model read it
+    style: str = DEFAULT_EXTENSION   # render.kit.EXTENSION_STYLES; only backends without a model read it
 
 
 @dataclass(frozen=True)
@@ -97,8 +95,6 @@ def placed_canvas(req: ExpandRequest) -> tuple[Image.Image, Image.Image, Image.I
 def composite_exact(original: Image.Image, generated: Image.Image, mask: Image.Image,
                     alpha: Image.Image | None = None) -> Image.Image:
     """Generated pixels where mask > 0 (blended by `alpha` if given), original bytes elsewhere."""
-    import numpy as np
-
     o = np.asarray(original.convert("RGB"))
     g = np.asarray(generated.convert("RGB").resize(original.size, Image.Resampling.LANCZOS)
                    if generated.size != original.size else generated.convert("RGB"))

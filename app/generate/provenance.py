@@ -1,4 +1,5 @@
-"""Provenance: what made a generated area, and a fingerprint of the weights that did.
+"""Provenance: what made a generated area (the record, app.render.provenance), and a
+fingerprint of the weights that did.
 
 The fingerprint is a sha256 over the relative path, size and content hash of every weight
 and config file in the model directory, so two directories with the same files agree and
@@ -7,9 +8,12 @@ any change to a weight file changes it. It is computed once per process and dire
 from __future__ import annotations
 
 import hashlib
-import time
 from functools import lru_cache
 from pathlib import Path
+
+from ..render.provenance import record
+
+__all__ = ["record", "weights_fingerprint"]
 
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".ckpt", ".pt", ".json", ".txt", ".model")
 
@@ -25,15 +29,3 @@ def weights_fingerprint(model_dir: str) -> str:
                 inner.update(chunk)
         outer.update(f"{path.relative_to(root).as_posix()}\0{path.stat().st_size}\0{inner.hexdigest()}\n".encode())
     return outer.hexdigest()
-
-
-def record(backend: str, op: str, *, seed: int, prompt: str = "", strength: float | None = None,
-           steps: int | None = None, model_dir: str | None = None, fingerprint: str | None = None,
-           device: str | None = None, dtype: str | None = None, started: float, **extra) -> dict:
-    """One provenance dict; `started` is a time.perf_counter() value taken before the work."""
-    rec = {"backend": backend, "op": op, "seed": int(seed), "prompt": prompt, "strength": strength,
-           "steps": steps, "model_dir": model_dir, "weights_sha256": fingerprint, "device": device,
-           "dtype": dtype, "ms": round((time.perf_counter() - started) * 1000, 1),
-           "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    rec.update(extra)
-    return rec

@@ -6,6 +6,7 @@ blocked automatically (CLIP is a hint, a person decides).
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,7 +45,7 @@ class ClipScreen:
     """A CLIP model and processor kept resident; `score` is one forward pass per image."""
 
     def __init__(self, model_dir: str, device: str = "cpu") -> None:
-        from transformers import CLIPModel, CLIPProcessor
+        from transformers import CLIPModel, CLIPProcessor  # heavy optional dependency: kept out of start-up
 
         self.model_dir, self.device = str(model_dir), device
         self.model = CLIPModel.from_pretrained(self.model_dir, local_files_only=True).to(device).eval()
@@ -52,7 +53,7 @@ class ClipScreen:
         self.fingerprint = weights_fingerprint(self.model_dir)
 
     def logits(self, image: Image.Image, prompts: list[str]) -> list[float]:
-        import torch
+        import torch  # heavy optional dependency: kept out of start-up
 
         inputs = self.processor(text=prompts, images=[image.convert("RGB")], return_tensors="pt", padding=True)
         with torch.inference_mode():
@@ -62,8 +63,6 @@ class ClipScreen:
     def score(self, image: Image.Image, region: str | None, sens: Sensitivity, threshold: float) -> dict:
         """Per category: the softmax mass of its prompts against itself plus the neutral prompts,
         from one forward pass over every prompt the region needs."""
-        import math
-
         t0 = time.perf_counter()
         cats = sens.for_region(region)
         prompts = list(dict.fromkeys([p for c in cats for p in sens.categories[c]] + list(sens.neutral)))

@@ -43,7 +43,7 @@ def write_tokenizer_files(folder: Path) -> tuple[Path, Path]:
 
 
 def tiny_tokenizer(work: Path):
-    from transformers import CLIPTokenizer
+    from transformers import CLIPTokenizer  # heavy optional dependency: kept out of start-up
 
     vocab_path, merges_path = write_tokenizer_files(work / "_tok")
     vocab = json.loads(vocab_path.read_text(encoding="utf-8"))
@@ -56,9 +56,9 @@ def tiny_tokenizer(work: Path):
 
 def build_tiny_inpaint_pipeline(out_dir: str | Path, seed: int = 0) -> Path:
     """A random Stable Diffusion inpainting pipeline (9-channel UNet) saved to `out_dir`."""
-    import torch
-    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionInpaintPipeline, UNet2DConditionModel
-    from transformers import CLIPTextConfig, CLIPTextModel
+    import torch  # heavy optional dependency: kept out of start-up
+    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionInpaintPipeline, UNet2DConditionModel  # heavy optional dependency: kept out of start-up
+    from transformers import CLIPTextConfig, CLIPTextModel  # heavy optional dependency: kept out of start-up
 
     out = Path(out_dir)
     torch.manual_seed(seed)
@@ -86,13 +86,13 @@ def build_tiny_inpaint_pipeline(out_dir: str | Path, seed: int = 0) -> Path:
 
 def build_tiny_clip(out_dir: str | Path, seed: int = 0) -> Path:
     """A random CLIP model and its processor (tokenizer + image processor) saved to `out_dir`."""
-    import torch
-    from transformers import CLIPConfig, CLIPModel, CLIPProcessor
+    import torch  # heavy optional dependency: kept out of start-up
+    from transformers import CLIPConfig, CLIPModel, CLIPProcessor  # heavy optional dependency: kept out of start-up
 
     try:
-        from transformers import CLIPImageProcessorPil as ImageProcessor
+        from transformers import CLIPImageProcessorPil as ImageProcessor  # heavy optional dependency: kept out of start-up
     except ImportError:  # older transformers
-        from transformers import CLIPImageProcessor as ImageProcessor
+        from transformers import CLIPImageProcessor as ImageProcessor  # heavy optional dependency: kept out of start-up
 
     out = Path(out_dir)
     torch.manual_seed(seed)

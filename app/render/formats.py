@@ -32,10 +32,6 @@ class Format:
     def aspect(self) -> float:
         return self.width / self.height
 
-    @property
-    def ratio_label(self) -> str:
-        return self.label.split(" ")[-1]
-
 
 FORMATS: dict[str, Format] = {
     f.key: f

@@ -4,7 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .copy import system_digits
+from .localized_copy import system_digits
+
+#: How an expand fills the new area without a model (a brand kit chooses; extension_fill does it):
+#: "blur_backdrop" the art blurred and dimmed behind itself, "palette" a gradient of the art's
+#: dominant colours, "mirror" the art reflected outwards. A model backend generates instead.
+EXTENSION_STYLES = ("blur_backdrop", "palette", "mirror")
+DEFAULT_EXTENSION = "blur_backdrop"
 
 DEFAULT_FONTS: dict[str, list[str]] = {
     "Latn": ["Noto Sans:bold"], "Cyrl": ["Noto Sans:bold"], "Grek": ["Noto Sans:bold"],
@@ -24,8 +30,6 @@ def _hex(value: str) -> tuple[int, int, int]:
 
 
 def _extension(value: str) -> str:
-    from ..generate.protocol import EXTENSION_STYLES
-
     if value not in EXTENSION_STYLES:
         raise ValueError(f"reframe.extension {value!r} is not one of {', '.join(EXTENSION_STYLES)}")
     return value
@@ -56,7 +60,6 @@ class KitSpec:
     name: str
     version: int = 1
     text_color: tuple[int, int, int] = (255, 255, 255)
-    accent_color: tuple[int, int, int] = (229, 9, 20)
     scrim_color: tuple[int, int, int] = (0, 0, 0)
     fonts: dict[str, list[str]] = field(default_factory=lambda: dict(DEFAULT_FONTS))
     margin: float = 0.06                 # fraction of the shorter side
@@ -72,7 +75,7 @@ class KitSpec:
     vertical: tuple[str, ...] = ()       # scripts set top-to-bottom on the poster, e.g. ("Jpan",)
     numbering: str = "default"           # digits of taglines and copy: the locale's CLDR default, or "latn", ...
     # How an expand fills the new area without a model: blur_backdrop | palette | mirror.
-    extension: str = "blur_backdrop"
+    extension: str = DEFAULT_EXTENSION
     # Above this share of generated canvas a crop that keeps every face whole (with less
     # headroom) is preferred, and an expand that still generates more is flagged.
     max_generated_share: float = 0.35
@@ -92,7 +95,6 @@ class KitSpec:
             name=str(data["name"]),
             version=int(data.get("version", 1)),
             text_color=_hex(palette.get("text", "#ffffff")),
-            accent_color=_hex(palette.get("accent", "#e50914")),
             scrim_color=_hex(palette.get("scrim", "#000000")),
             fonts=fonts,
             margin=float(data.get("margins", {}).get("safe", 0.06)),
@@ -108,7 +110,7 @@ class KitSpec:
             contrast_target=float(data.get("legibility", {}).get("contrast", 4.5)),
             vertical=tuple(data.get("vertical", {}).get("poster", ()) or ()),
             numbering=_numbering(data.get("numbering", "default")),
-            extension=_extension(reframe.get("extension", "blur_backdrop")),
+            extension=_extension(reframe.get("extension", DEFAULT_EXTENSION)),
             max_generated_share=_fraction(reframe.get("max_generated_share", 0.35),
                                           "reframe.max_generated_share", 0.0, 1.0),
             max_upscale=_fraction(reframe.get("max_upscale", 1.5), "reframe.max_upscale", 1.0, 100.0),

@@ -1,42 +1,34 @@
-"""One variant, end to end: reframe -> text layout -> compose -> encode.
+"""One variant, end to end, in numbered steps:
+
+1. plan the reframe (crop, or expand with generated canvas);
+2. frame the art, plate the baked-in text the crop shows, lay out the text;
+3. faces win: when every zone would cover a face, frame again with a band of canvas for the text;
+4. compose: draw the text (legibility treatments included) and paste the logo;
+5. encode the delivery files;
+6. report what was made, with the flags review reads and the time each step took.
 
 `render_variant` is the single entry point used by jobs, the CLI and the benchmark.
 """
 from __future__ import annotations
 
-import io
-import time
 from dataclasses import dataclass, field
 from typing import Callable
 
 from PIL import Image
 
 from .analyze import Analysis
-from . import copy as marketing_copy
 from .compose import cover_with_plates, paste_logo, plate_boxes
 from .encode import Encoded, encode_all
-from .formats import Format
 from .geometry import Box
-from .kit import KitSpec
-from .locales import LocaleInfo
 from .reframe import (ROOM_FOR_TEXT, Expander, Framed, Reframe, faces_on_canvas, generated_touches,
                       make_room_placement, plan_reframe, reframe_canvas)
-from .text import TextInputs, layout_text, render_text
 from .safe import logo_for_zone, safe_area
+from .text import TextLayout, layout_text, render_text
 from .text.placement import canvas_maps
+from .timings import Timings
+from .variant import VariantSpec, text_inputs
 
-
-@dataclass(frozen=True)
-class VariantSpec:
-    format: Format
-    locale: LocaleInfo
-    title: str
-    kit: KitSpec
-    rating: str | None = None
-    tagline: str | None = None
-    kicker: str | None = None    # localized copy line beside the rating ("Coming 5 March")
-    crop_anchor: str | None = None   # re-render overrides from review (reframe.ANCHORS) ...
-    text_zone: str | None = None     # ... and the text zone to try first
+__all__ = ["RenderResult", "VariantSpec", "render_variant", "safe_area", "text_inputs"]
 
 
 @dataclass
@@ -48,70 +40,66 @@ class RenderResult:
     art: Image.Image | None = None      # the reframed art before any mark, when asked for (keep_art)
 
 
-def text_inputs(spec: VariantSpec) -> TextInputs:
-    """The text stage's plain inputs from a variant spec (shared with preflight)."""
-    kit, loc, fmt = spec.kit, spec.locale, spec.format
-
-    def numbered(text: str | None) -> str | None:  # one numbering system for all copy in an image
-        return marketing_copy.renumber(text, loc.tag, kit.numbering) if text else text
-
-    return TextInputs(
-        title=spec.title, tagline=numbered(spec.tagline), badge=spec.rating, kicker=numbered(spec.kicker),
-        locale_tag=loc.tag, script=loc.script, language=loc.language, rtl=loc.rtl, fonts=kit.fonts,
-        title_size=kit.title_size, tagline_size=kit.tagline_size, badge_size=kit.badge_size,
-        max_lines=kit.title_max_lines, min_text_px=fmt.min_text_px, text_color=kit.text_color,
-        scrim_color=kit.scrim_color, treatment=kit.treatment, contrast_target=kit.contrast_target,
-        mirror_rtl=kit.mirror_rtl, vertical=fmt.key == "poster" and loc.script in kit.vertical,
-        zone=spec.text_zone)
-
-
 @dataclass
 class _Stage:
-    """The art reframed, baked-in text plated and the text laid out: what compose draws on."""
-    framed: object
-    canvas: Image.Image
+    """Steps 1-3 done: the art reframed, baked-in text plated and the text laid out."""
+    plan: Reframe
+    framed: Framed
     art: Image.Image | None      # a copy of the reframed art, only when the caller keeps it
     faces: list[Box]
     plates: list[Box]
     baked_visible: list[Box]
-    layout: object
-    reframe_ms: float
-    layout_ms: float
+    layout: TextLayout
+    timings: Timings             # reframe and layout of this framing (the one kept is reported)
+    made_room: bool = False
 
 
-def _text_on_faces(layout) -> bool:
+def _text_on_faces(layout: TextLayout) -> bool:
     return any(e.box.intersection(f) for e in layout.elements for f in layout.protect)
 
 
 def _frame_and_lay_out(source: Image.Image, analysis: Analysis, spec: VariantSpec, plan: Reframe,
                        expander: Expander | None, reframer: Callable[..., Framed],
                        placement: Box | None = None, keep_art: bool = False) -> _Stage:
-    t0 = time.perf_counter()
-    fmt = spec.format
+    """Step 2 for one plan (and, in step 3, one placement of the art)."""
+    fmt, kit, timings = spec.format, spec.kit, Timings()
     size = (fmt.width, fmt.height)
-    framed = reframer(source, plan, size, expander, spec.kit.extension, placement)
-    canvas = framed.canvas
-    art = canvas.copy() if keep_art else None
-    faces = faces_on_canvas(analysis.faces, framed.scale, framed.offset)
-    reframe_ms = (time.perf_counter() - t0) * 1000
-    t1 = time.perf_counter()
-    safe = safe_area(fmt, spec.kit.margin)
-    # Baked-in text the crop shows is covered by a plate in the kit's colour (never a face).
-    art_text = faces_on_canvas(getattr(analysis, "text_boxes", ()), framed.scale, framed.offset)
-    plates, baked_visible = plate_boxes(list(art_text), size, list(faces))
-    cover_with_plates(canvas, plates, spec.kit.scrim_color)
-    rtl_first = spec.locale.rtl and spec.kit.mirror_rtl
-    logos: dict[str, Box | None] = {}
+    with timings.step("reframe_ms"):
+        framed = reframer(source, plan, size, expander, kit.extension, placement)
+        art = framed.canvas.copy() if keep_art else None
+        faces = faces_on_canvas(analysis.faces, framed.scale, framed.offset)
+    with timings.step("layout_ms", "text_ms"):
+        safe = safe_area(fmt, kit.margin)
+        # Baked-in text the crop shows is covered by a plate in the kit's colour (never a face).
+        art_text = faces_on_canvas(getattr(analysis, "text_boxes", ()), framed.scale, framed.offset)
+        plates, baked_visible = plate_boxes(list(art_text), size, list(faces))
+        cover_with_plates(framed.canvas, plates, kit.scrim_color)
+        rtl_first = spec.locale.rtl and kit.mirror_rtl
+        logos: dict[str, Box | None] = {}
 
-    def logo_for(zone_name: str) -> Box | None:
-        if zone_name not in logos:
-            logos[zone_name] = logo_for_zone(spec.kit, fmt, safe, zone_name, rtl_first, list(faces))
-        return logos[zone_name]
+        def logo_for(zone_name: str) -> Box | None:
+            if zone_name not in logos:
+                logos[zone_name] = logo_for_zone(kit, fmt, safe, zone_name, rtl_first, list(faces))
+            return logos[zone_name]
 
-    layout = layout_text(text_inputs(spec), size, safe, list(faces), canvas_maps(canvas), fmt.key,
-                         plates + baked_visible, logo_for=logo_for)
-    return _Stage(framed, canvas, art, faces, plates, baked_visible, layout, reframe_ms,
-                  (time.perf_counter() - t1) * 1000)
+        layout = layout_text(text_inputs(spec), size, safe, list(faces), canvas_maps(framed.canvas), fmt.key,
+                             plates + baked_visible, logo_for=logo_for)
+    return _Stage(plan, framed, art, faces, plates, baked_visible, layout, timings)
+
+
+def _make_room_for_text(stage: _Stage, source: Image.Image, analysis: Analysis, spec: VariantSpec,
+                        expander: Expander | None, reframer: Callable[..., Framed], keep_art: bool) -> _Stage:
+    """Step 3. A face fills the frame: every zone would cover it. Faces win: the art steps aside
+    and the text takes a band of extended canvas on the side the layout preferred."""
+    plan, size = stage.plan, (spec.format.width, spec.format.height)
+    room_plan = Reframe("expand", plan.crop, plan.anchor, plan.room)
+    for keep in ROOM_FOR_TEXT:
+        placement = make_room_placement(plan.crop, size, stage.layout.zone_name, keep)
+        roomy = _frame_and_lay_out(source, analysis, spec, room_plan, expander, reframer, placement, keep_art)
+        if not _text_on_faces(roomy.layout):
+            roomy.made_room = True
+            return roomy
+    return stage
 
 
 def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *,
@@ -119,82 +107,96 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
                    encodings: tuple[str, ...] = ("jpeg", "webp"), keep_art: bool = False,
                    reframer: Callable[..., Framed] = reframe_canvas) -> RenderResult:
     """`expander` fills the new canvas of an expand plan (a generator backend or the canvas a
-    GPU job already made); without one the classical backend does it in-process. `encodings`
+    GPU job already made); without one the classical extension does it in-process. `encodings`
     are the delivery files made (none for a caller that only looks at the pixels); `keep_art`
     keeps a copy of the reframed art before plates, text and logo (to check what marks touched);
     `reframer` (reframe_canvas's signature) may hand out a canvas shared across locales."""
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
     fmt = spec.format
+    # 1. plan the reframe
     plan = plan_reframe(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency,
                         spec.crop_anchor, spec.kit.max_generated_share)
+    # 2. frame, plate baked-in text, lay out the text
     stage = _frame_and_lay_out(source, analysis, spec, plan, expander, reframer, keep_art=keep_art)
-    made_room = False
+    # 3. faces win over the text's preferred zone
     if stage.faces and _text_on_faces(stage.layout):
-        # A face fills the frame: every zone would cover it. Faces win: the art steps aside and
-        # the text takes a band of extended canvas on the side the layout preferred.
-        room_plan = Reframe("expand", plan.crop, plan.anchor, plan.room)
-        for keep in ROOM_FOR_TEXT:
-            placement = make_room_placement(plan.crop, (fmt.width, fmt.height), stage.layout.zone_name, keep)
-            roomy = _frame_and_lay_out(source, analysis, spec, room_plan, expander, reframer, placement, keep_art)
-            if not _text_on_faces(roomy.layout):
-                stage, plan, made_room = roomy, room_plan, True
-                break
-    framed, canvas, faces, layout = stage.framed, stage.canvas, stage.faces, stage.layout
-    plates, baked_visible, art = stage.plates, stage.baked_visible, stage.art
-    touched = generated_touches(faces, framed.placement, (fmt.width, fmt.height))
-    reframe_report = {"mode": plan.mode, "crop": plan.crop.as_list(), "anchor": plan.anchor,
-                      "placement": framed.placement.as_list() if framed.placement else None,
-                      "generated_fraction": round(1 - framed.placement.area / (fmt.width * fmt.height), 4)
-                      if framed.placement else 0.0, "made_room_for_text": made_room,
-                      "generator": framed.provenance or None, "faces_touching_generated": len(touched)}
-    timings["reframe_ms"] = stage.reframe_ms
-    timings["layout_ms"] = stage.layout_ms
+        stage = _make_room_for_text(stage, source, analysis, spec, expander, reframer, keep_art)
+    # 4. compose: text, then logo
+    canvas, layout, timings = stage.framed.canvas, stage.layout, stage.timings
     inputs = text_inputs(spec)
+    with timings.step("text_ms", "compose_ms"):
+        text_report = render_text(canvas, layout, inputs)
+    with timings.step("compose_ms"):
+        logo_box = paste_logo(canvas, spec.kit.logo_png, layout.logo)
+    # 5. encode
+    with timings.step("encode_ms"):
+        encoded = encode_all(canvas, encodings)
+    # 6. report
+    report = _variant_report(spec, stage, text_report, logo_box, timings)
+    return RenderResult(canvas, encoded, report, text_layout=layout, art=stage.art)
 
-    t2 = time.perf_counter()
-    text_report = render_text(canvas, layout, inputs)
-    timings["text_ms"] = timings["layout_ms"] + (time.perf_counter() - t2) * 1000
-    zone_name = layout.zone_name
-    logo_box = paste_logo(canvas, spec.kit.logo_png, layout.logo)
-    timings["compose_ms"] = (time.perf_counter() - t2) * 1000
 
-    t3 = time.perf_counter()
-    encoded = encode_all(canvas, encodings)
-    timings["encode_ms"] = (time.perf_counter() - t3) * 1000
+def _reframe_report(stage: _Stage, size: tuple[int, int], touched: list[Box]) -> dict:
+    plan, framed = stage.plan, stage.framed
+    placement = framed.placement
+    return {"mode": plan.mode, "crop": plan.crop.as_list(), "anchor": plan.anchor,
+            "placement": placement.as_list() if placement else None,
+            "generated_fraction": round(1 - placement.area / (size[0] * size[1]), 4) if placement else 0.0,
+            "made_room_for_text": stage.made_room, "generator": framed.provenance or None,
+            "faces_touching_generated": len(touched)}
 
-    title = text_report["elements"][0]
-    boxes = [Box.from_list(e["box"]) for e in text_report["elements"]]
-    overlap = sum(b.intersection(f) for b in boxes for f in faces)
-    fits = all(e["fits"] for e in text_report["elements"])
+
+def _text_section(layout: TextLayout, text_report: dict, faces: list[Box]) -> dict:
+    elements = text_report["elements"]
+    title = elements[0]
+    boxes = [Box.from_list(e["box"]) for e in elements]
+    return {"zone": layout.zone_name, "zone_requested": layout.requested_zone, "zone_scores": layout.scores,
+            "box": title["box"], "lines": title["lines"],
+            "font": title["fonts"][0]["font"] if title["fonts"] else None,
+            "size_px": title["size_px"], "cap_height_px": title["text_height_px"],
+            "fits": all(e["fits"] for e in elements),
+            "face_overlap_px": sum(b.intersection(f) for b in boxes for f in faces),
+            "overflow_px": sum(e["overflow_px"] or 0 for e in elements), "missing_glyphs": layout.missing,
+            **text_report}
+
+
+def _flags(spec: VariantSpec, stage: _Stage, text: dict, reframe: dict, logo_box: Box | None,
+           touched: list[Box]) -> list[str]:
+    """What review looks at first; each flag names one thing a reviewer should check."""
+    kit, layout, faces = spec.kit, stage.layout, stage.faces
+    boxes = [Box.from_list(e["box"]) for e in text["elements"]]
     logo_overlap = sum(b.intersection(logo_box) for b in boxes) if logo_box else 0
     logo_on_face = sum(logo_box.intersection(f) for f in faces) if logo_box else 0
-    overflow = sum(e["overflow_px"] or 0 for e in text_report["elements"])
-    report = {
+    checks = [
+        (not text["fits"], "text_does_not_fit"), (text["face_overlap_px"], "text_over_face"),
+        (layout.missing, "missing_glyph"), (logo_overlap, "text_over_logo"), (logo_on_face, "logo_over_face"),
+        (stage.plates, "baked_text_covered"), (stage.baked_visible, "baked_text_visible"),
+        (not text["legible"], "low_contrast"), (touched, "generated_touches_face"),
+        (reframe["generated_fraction"] > kit.max_generated_share, "mostly_generated"),
+        (stage.framed.scale > kit.max_upscale, "upscaled"),
+        # the reviewer's zone would have covered a face, art text or logo, or did not fit
+        (layout.requested_zone not in (None, layout.zone_name), "text_zone_override_refused"),
+    ]
+    return [flag for hit, flag in checks if hit]
+
+
+def _variant_report(spec: VariantSpec, stage: _Stage, text_report: dict, logo_box: Box | None,
+                    timings: Timings) -> dict:
+    """Step 6: the variant's report (stored with it, read by review, the API and the tests)."""
+    fmt, faces = spec.format, stage.faces
+    size = (fmt.width, fmt.height)
+    touched = generated_touches(faces, stage.framed.placement, size)
+    reframe = _reframe_report(stage, size, touched)
+    text = _text_section(stage.layout, text_report, faces)
+    return {
         "format": fmt.key, "locale": spec.locale.tag, "size": [fmt.width, fmt.height],
-        "reframe": reframe_report,
+        "reframe": reframe,
         "faces": [f.as_list() for f in faces],
         "faces_whole": all(Box(0, 0, fmt.width, fmt.height).contains(f) for f in faces),
-        "upscale_factor": round(framed.scale, 3),   # output px per source px of the placed window
-        "text": {"zone": zone_name, "zone_requested": layout.requested_zone, "zone_scores": layout.scores,
-                 "box": title["box"],
-                 "lines": title["lines"], "font": title["fonts"][0]["font"] if title["fonts"] else None,
-                 "size_px": title["size_px"], "cap_height_px": title["text_height_px"], "fits": fits,
-                 "face_overlap_px": overlap, "overflow_px": overflow, "missing_glyphs": layout.missing,
-                 **text_report},
+        "upscale_factor": round(stage.framed.scale, 3),   # output px per source px of the placed window
+        "text": text,
         "logo": logo_box.as_list() if logo_box else None,
-        "baked_text": {"covered": [b.as_list() for b in plates], "visible": [b.as_list() for b in baked_visible]},
-        "timings": {k: round(v, 2) for k, v in timings.items()},
-        "flags": ([] if fits else ["text_does_not_fit"]) + (["text_over_face"] if overlap else [])
-                 + (["missing_glyph"] if layout.missing else [])
-                 + (["text_over_logo"] if logo_overlap else [])
-                 + (["logo_over_face"] if logo_on_face else [])
-                 + (["baked_text_covered"] if plates else []) + (["baked_text_visible"] if baked_visible else [])
-                 + ([] if text_report["legible"] else ["low_contrast"])
-                 + (["generated_touches_face"] if touched else [])
-                 + (["mostly_generated"] if reframe_report["generated_fraction"] > spec.kit.max_generated_share else [])
-                 + (["upscaled"] if framed.scale > spec.kit.max_upscale else [])
-                 # the reviewer's zone would have covered a face, art text or logo, or did not fit
-                 + (["text_zone_override_refused"] if layout.requested_zone not in (None, zone_name) else []),
+        "baked_text": {"covered": [b.as_list() for b in stage.plates],
+                       "visible": [b.as_list() for b in stage.baked_visible]},
+        "timings": timings.report(),
+        "flags": _flags(spec, stage, text, reframe, logo_box, touched),
     }
-    return RenderResult(canvas, encoded, report, text_layout=layout, art=art)

@@ -7,6 +7,7 @@ in; the render picks among them on the real canvas.
 """
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Iterable
 
@@ -14,34 +15,22 @@ from .formats import Format
 from .kit import KitSpec
 from .locales import LocaleInfo
 from .safe import logo_for_zone, safe_area
-from .text.layout import TextInputs, clear_of_logo, fit_elements, size_basis
+from .text.fit import measure
+from .text.layout import clear_of_logo, fit_elements, size_basis
 from .text.placement import candidate_zones
 from .text.shaping import Shaper
-from .text.fit import measure
+from .variant import VariantSpec, build_variant_spec, text_inputs
 
 
-def _inputs(title: str, tagline: str | None, rating: str | None, kicker: str | None, loc: LocaleInfo,
-            fmt: Format, kit: KitSpec) -> TextInputs:
-    return TextInputs(title=title, tagline=tagline, badge=rating, kicker=kicker, locale_tag=loc.tag,
-                      script=loc.script, language=loc.language, rtl=loc.rtl, fonts=kit.fonts,
-                      title_size=kit.title_size, tagline_size=kit.tagline_size, badge_size=kit.badge_size,
-                      max_lines=kit.title_max_lines, min_text_px=fmt.min_text_px, text_color=kit.text_color,
-                      scrim_color=kit.scrim_color, treatment=kit.treatment, contrast_target=kit.contrast_target,
-                      mirror_rtl=kit.mirror_rtl)
-
-
-def safe_box(fmt: Format, margin: float):
-    return safe_area(fmt, margin)  # the same safe area the renderer uses
-
-
-def preflight_variant(title: str, loc: LocaleInfo, fmt: Format, kit: KitSpec, tagline: str | None = None,
-                      rating: str | None = None, kicker: str | None = None) -> dict:
-    """One cell: missing glyphs, and per zone whether title/tagline/badge fit and at what size."""
-    t = _inputs(title, tagline, rating, kicker, loc, fmt, kit)
+def preflight_variant(spec: VariantSpec) -> dict:
+    """One cell: missing glyphs, and per zone whether title/tagline/badge fit and at what size.
+    The strings are the text stage's own (text_inputs), digits renumbered as the render draws them."""
+    t, loc, fmt, kit = text_inputs(spec), spec.locale, spec.format, spec.kit
     shaper = Shaper.create(loc.script, loc.language, loc.rtl, kit.fonts)
-    missing = sorted({c for s in (title, tagline, rating, kicker) if s for c in measure(shaper, s, loc.tag).missing})
+    missing = sorted({c for s in (t.title, t.tagline, t.badge, t.kicker) if s
+                      for c in measure(shaper, s, loc.tag).missing})
     zones = {}
-    safe = safe_box(fmt, kit.margin)
+    safe = safe_area(fmt, kit.margin)  # the same safe area the renderer uses
     rtl_first = loc.rtl and kit.mirror_rtl
     for name, zone in candidate_zones(fmt.aspect, safe, rtl_first):
         # the same logo keep-out the renderer uses (faces are not known before the render)
@@ -67,9 +56,10 @@ def preflight_variant(title: str, loc: LocaleInfo, fmt: Format, kit: KitSpec, ta
 
 def preflight_matrix(titles: dict[str, str], locales: Iterable[LocaleInfo], formats: Iterable[Format],
                      kit: KitSpec, taglines: dict[str, str | None] | None = None,
-                     ratings: dict[str, str | None] | None = None, kickers: dict[str, str | None] | None = None
-                     ) -> dict:
-    """Every (locale, format): what will not fit or lacks glyphs. `titles` etc. are keyed by locale tag."""
+                     ratings: dict[str, str | None] | None = None,
+                     release_dates: dict[str, dt.date | dt.datetime | None] | None = None) -> dict:
+    """Every (locale, format): what will not fit or lacks glyphs. `titles` etc. are keyed by locale
+    tag; a release date gives the copy line the render sets beside the rating."""
     t0 = time.perf_counter()
     formats = list(formats)
     cells = []
@@ -77,8 +67,10 @@ def preflight_matrix(titles: dict[str, str], locales: Iterable[LocaleInfo], form
         if loc.tag not in titles:
             raise KeyError(f"no title for locale {loc.tag}")
         for fmt in formats:
-            cells.append(preflight_variant(titles[loc.tag], loc, fmt, kit, (taglines or {}).get(loc.tag),
-                                           (ratings or {}).get(loc.tag), (kickers or {}).get(loc.tag)))
+            spec = build_variant_spec(fmt, loc, kit, titles[loc.tag], rating=(ratings or {}).get(loc.tag),
+                                      tagline=(taglines or {}).get(loc.tag),
+                                      release_date=(release_dates or {}).get(loc.tag))
+            cells.append(preflight_variant(spec))
     return {"ok": all(c["ok"] for c in cells), "checked": len(cells),
             "problems": [{"locale": c["locale"], "format": c["format"], **p} for c in cells for p in c["problems"]],
             "variants": cells, "elapsed_ms": round((time.perf_counter() - t0) * 1000, 2)}

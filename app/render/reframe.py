@@ -8,17 +8,18 @@ fill the rest. Generated canvas is the last resort: when that expand would gener
 below MIN_ROOM of it, so faces stay whole) is taken instead; failing that, the largest room
 whose expand stays under `max_generated`; failing that, the full expand (the report flags it).
 The generator is passed in (`expander`), so this module stays pure; without one, the classical
-backend of app.generate fills the canvas in the brand kit's extension style.
+extension (app.render.extension) fills the canvas in the brand kit's extension style.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
 
+from .extension import Expander, classical_expander
 from .geometry import Box
+from .kit import DEFAULT_EXTENSION
 
 # Space kept around the union of faces, as a fraction of the face height.
 HEADROOM = 0.6
@@ -28,10 +29,6 @@ FOOTROOM = 0.4
 MIN_ROOM = 0.15
 #: Share of generated canvas above which a smaller room is tried first (a kit may set its own).
 MAX_GENERATED = 0.35
-
-#: expander(image at placement size, canvas (w, h), placement) -> (canvas image, provenance dict)
-Expander = Callable[[Image.Image, tuple[int, int], Box], tuple[Image.Image, dict]]
-
 
 @dataclass(frozen=True)
 class Reframe:
@@ -225,35 +222,6 @@ def expand_placement(window: Box, size: tuple[int, int], anchor: str | None = No
     return Box(x, y, pw, ph)
 
 
-def expand_classical(source: Image.Image, size: tuple[int, int]) -> tuple[Image.Image, Box]:
-    """Fit the whole source in `size` and fill the rest with a blurred, enlarged copy.
-
-    Kept for the sample key art (a simple, fast backdrop); reframing uses app.generate."""
-    tw, th = size
-    scale = min(tw / source.width, th / source.height)
-    pw, ph = max(1, round(source.width * scale)), max(1, round(source.height * scale))
-    cover = max(tw / source.width, th / source.height)
-    bg = source.resize((max(1, round(source.width * cover)), max(1, round(source.height * cover))),
-                       Image.Resampling.BILINEAR)
-    bx, by = (bg.width - tw) // 2, (bg.height - th) // 2
-    bg = bg.crop((bx, by, bx + tw, by + th)).filter(ImageFilter.GaussianBlur(radius=max(8, tw // 60)))
-    placement = Box((tw - pw) // 2, (th - ph) // 2, pw, ph)
-    bg.paste(source.resize((pw, ph), Image.Resampling.LANCZOS), (placement.x, placement.y))
-    return bg, placement
-
-
-def classical_expander(style: str = "blur_backdrop") -> Expander:
-    """The in-process classical backend, extending in `style` (a kit's reframe.extension)."""
-
-    def expand(image: Image.Image, size: tuple[int, int], placement: Box) -> tuple[Image.Image, dict]:
-        from app.generate.classical import ClassicalGenerator
-
-        out = ClassicalGenerator().expand(image, size, placement, style=style)
-        return out.image, out.provenance
-
-    return expand
-
-
 def placed_window(source: Image.Image, window: Box, placement: Box) -> Image.Image:
     """The source window resampled to the placement size: the exact pixels the canvas keeps."""
     return source.resize((placement.w, placement.h), Image.Resampling.LANCZOS,
@@ -261,7 +229,7 @@ def placed_window(source: Image.Image, window: Box, placement: Box) -> Image.Ima
 
 
 def reframe_canvas(source: Image.Image, plan: Reframe, size: tuple[int, int],
-                   expander: Expander | None = None, extension: str = "blur_backdrop",
+                   expander: Expander | None = None, extension: str = DEFAULT_EXTENSION,
                    placement: Box | None = None) -> Framed:
     """The canvas at `size` for a plan; an expand plan's new area comes from `expander`, or
     without one from the classical backend in the `extension` style. `placement` overrides
@@ -295,13 +263,6 @@ def make_room_placement(window: Box, size: tuple[int, int], text_side: str, keep
     x = {"left": w - pw, "right": 0}.get(text_side, (w - pw) // 2)
     y = {"top": h - ph, "bottom": 0}.get(text_side, (h - ph) // 2)
     return Box(x, y, pw, ph)
-
-
-def apply_reframe(source: Image.Image, plan: Reframe, size: tuple[int, int],
-                  expander: Expander | None = None, extension: str = "blur_backdrop") -> tuple[Image.Image, float, Box]:
-    """Return the canvas at `size`, the source->canvas scale and the canvas offset of source (0,0)."""
-    f = reframe_canvas(source, plan, size, expander, extension)
-    return f.canvas, f.scale, f.offset
 
 
 def faces_on_canvas(faces: tuple[Box, ...] | list[Box], scale: float, offset: Box) -> list[Box]:

@@ -9,7 +9,7 @@ import yaml
 from PIL import Image
 from skimage import data
 
-from ..render.reframe import expand_classical
+from ..render.extension import expand_classical
 
 HERE = Path(__file__).resolve().parent
 

@@ -32,7 +32,7 @@ def generator():
     cfg = current_app.config
     return get_generator(cfg["MODEL_DIR"] or None, cfg["GENERATE_DEVICE"] or None,
                          steps=cfg["GENERATE_STEPS"], max_batch=cfg["GENERATE_BATCH"],
-                         compile=cfg["GENERATE_COMPILE"])
+                         backend=cfg["GENERATOR_BACKEND"] or None, compile=cfg["GENERATE_COMPILE"])
 
 
 def uses_gpu_queue() -> bool:

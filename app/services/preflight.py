@@ -1,7 +1,6 @@
 """Preflight a request before any render job: every string shaped and fitted against every format."""
 from __future__ import annotations
 
-from ..render import copy as marketing_copy
 from ..render.formats import UPSCALE_WARN, Format, get_format, upscale_factor
 from ..render.locales import get_locale
 from ..render.preflight import preflight_matrix
@@ -9,7 +8,7 @@ from . import ServiceError
 from .brand_kits import get_kit, kit_spec
 from .key_art import get_key_art
 from .requests import _validate_matrix
-from .titles import get_title
+from .titles import get_title, strings_for
 
 
 def size_warnings(width: int, height: int, formats: list[Format]) -> list[dict]:
@@ -39,18 +38,13 @@ def preflight(*, title_id: int, brand_kit_id: int, locales: list[str], formats: 
             raise ServiceError(f"key art {art.id} belongs to another title", status=422)
         source = art.textless or art  # what rendering will start from
         warnings = size_warnings(source.width, source.height, [get_format(f) for f in fmts])
-    titles, taglines, ratings, kickers = {}, {}, {}, {}
-    for tag in tags:
-        loc = get_locale(tag)
-        l10n = title.localized(tag)
-        release = title.release(loc.region)
-        titles[tag] = l10n.title if l10n else title.original_title
-        taglines[tag] = l10n.tagline if l10n else None
-        ratings[tag] = release.age_rating if release else None
-        kickers[tag] = marketing_copy.kicker(release.release_date if release else None, tag)
+    strings = {tag: strings_for(title, get_locale(tag)) for tag in tags}
+    titles = {tag: s.title for tag, s in strings.items()}
     if not any(s.strip() for s in titles.values()):
         raise ServiceError("the title has no text to check", status=422)
     answer = preflight_matrix(titles, [get_locale(t) for t in tags], [get_format(f) for f in fmts], kit,
-                              taglines, ratings, kickers)
+                              {tag: s.tagline for tag, s in strings.items()},
+                              {tag: s.rating for tag, s in strings.items()},
+                              {tag: s.release_date for tag, s in strings.items()})
     answer["warnings"] = warnings
     return answer

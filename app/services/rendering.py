@@ -23,12 +23,13 @@ from ..render.formats import get_format
 from ..render.locales import get_locale
 from ..render.encode import MASTER, Encoded
 from ..render.pipeline import RenderResult, VariantSpec, render_variant
+from ..render.variant import build_variant_spec
 from ..render.shared_reframe import SharedReframes
-from ..render import copy as marketing_copy
 from . import blob_store
 from .brand_kits import kit_spec
 from .generation import expander_for
 from .previews import store_preview
+from .titles import strings_for
 
 
 #: Crop canvases shared by the locales of one (key art, format) rendered in this worker.
@@ -73,15 +74,12 @@ def load_source(art: KeyArt) -> tuple[Image.Image, Analysis]:
 def build_spec(variant: Variant) -> VariantSpec:
     req = variant.request
     locale = get_locale(variant.locale)
-    loc = req.title.localized(locale.tag)
-    release = req.title.release(locale.region)
+    strings = strings_for(req.title, locale)
     overrides = variant.overrides or {}  # a reviewer-driven re-render (app.services.review)
-    return VariantSpec(format=get_format(variant.format), locale=locale,
-                       title=loc.title if loc else req.title.original_title,
-                       kit=kit_spec(req.brand_kit), rating=release.age_rating if release else None,
-                       tagline=overrides.get("tagline") or (loc.tagline if loc else None),
-                       kicker=marketing_copy.kicker(release.release_date if release else None, locale.tag),
-                       crop_anchor=overrides.get("crop_anchor"), text_zone=overrides.get("text_zone"))
+    return build_variant_spec(get_format(variant.format), locale, kit_spec(req.brand_kit), strings.title,
+                              rating=strings.rating, tagline=overrides.get("tagline") or strings.tagline,
+                              release_date=strings.release_date,
+                              crop_anchor=overrides.get("crop_anchor"), text_zone=overrides.get("text_zone"))
 
 
 def screen_for(image: Image.Image, variant: Variant) -> dict:

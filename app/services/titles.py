@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -9,7 +10,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Title, TitleLocalization, TitleRelease
-from ..render.locales import UnsupportedLocale, get_locale
+from ..render.locales import LocaleInfo, UnsupportedLocale, get_locale
 from . import Conflict, NotFound, ServiceError
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
@@ -55,7 +56,20 @@ def title_by_slug(slug: str) -> Title | None:
     return db.session.scalar(select(Title).where(Title.slug == slug))
 
 
-def parse_date(value: str | date | None) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(value)
+@dataclass(frozen=True)
+class TitleStrings:
+    """What a variant of the title sets in one locale (the original title where none is localized)."""
+    title: str
+    tagline: str | None
+    rating: str | None
+    release_date: date | None
+
+
+def strings_for(title: Title, locale: LocaleInfo) -> TitleStrings:
+    """The title's strings for a locale: its localization, and the release in the locale's region."""
+    l10n = title.localized(locale.tag)
+    release = title.release(locale.region)
+    return TitleStrings(title=l10n.title if l10n else title.original_title,
+                        tagline=l10n.tagline if l10n else None,
+                        rating=release.age_rating if release else None,
+                        release_date=release.release_date if release else None)

@@ -77,10 +77,6 @@ class Analysis:
     #: The detector names that produced this analysis, in the order they ran.
     detectors: tuple[str, ...] = field(default_factory=tuple)
 
-    def keep_out(self) -> list[Box]:
-        """What layout must not cover and reframing must not cut: faces and baked-in text."""
-        return list(self.faces) + list(self.text_boxes)
-
     def subjects_of(self, *kinds: str) -> list[Subject]:
         return [s for s in self.subjects if s.kind in kinds]
 
