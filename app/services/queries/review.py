@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import AuditEvent, FixRequest, Flag, FlagComment, User, Variant
-from ..review.states import DECIDABLE, S, fix_reason
+from ..review_states import DECIDABLE, S, fix_reason
 from .variants import visible_variants
 
 #: Marketing's inbox order: what a reviewer flagged, then failures, then refused overrides.

@@ -18,7 +18,7 @@ from .generator_edits import edit_job_id, edit_job_id_of, enqueue_generator_edit
 from .input_watch import install_input_watch
 from .propagation import may_flag, shared_with
 from .proposals import accept_proposal
-from .states import (AUTO, CROP_ANCHORS, DECIDABLE, FINISHED, FIX_LEVELS, GENERATOR_OPS, REFUSED_OVERRIDE,
+from ..review_states import (AUTO, CROP_ANCHORS, DECIDABLE, FINISHED, FIX_LEVELS, GENERATOR_OPS, REFUSED_OVERRIDE,
                      TEXT_ZONES, fix_reason)
 
 __all__ = ["AUTO", "CROP_ANCHORS", "DECIDABLE", "FINISHED", "FIX_LEVELS", "GENERATOR_OPS", "REFUSED_OVERRIDE",

@@ -15,7 +15,7 @@ from ...models.base import utcnow
 from .. import Conflict
 from ..exports import on_variant_approved
 from ..requests import get_variant
-from .states import DECIDABLE, S
+from ..review_states import DECIDABLE, S
 from .transitions import current_status, mark_if_still, record, state_of, transition
 from .validation import checked_comment
 

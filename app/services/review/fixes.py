@@ -13,7 +13,7 @@ from ...extensions import db
 from ...models import Decision, FixRequest, Flag, User, Variant
 from .. import ServiceError
 from ..requests import enqueue_variants, get_variant
-from .states import AUTO, FINISHED, FIX_LEVELS, S
+from ..review_states import AUTO, FINISHED, FIX_LEVELS, S
 from .transitions import approval_withdrawn, record, transition
 from .validation import checked_overrides
 

@@ -9,7 +9,7 @@ from ...extensions import db
 from ...models import Flag, User
 from ...models.review import FlagScope
 from .propagation import SENT_BACK, copy_flag, may_flag, shared_with
-from .states import DECIDABLE, S
+from ..review_states import DECIDABLE, S
 from .transitions import current_status, record, transition
 from .validation import checked_comment, checked_flag, checked_rect
 

@@ -21,7 +21,7 @@ from ...render.review_pixels import edit_area, open_rgb, png_bytes
 from .. import ServiceError, blob_store
 from ..generation import generator, uses_gpu_queue
 from ..requests import get_variant
-from .states import GENERATOR_OPS
+from ..review_states import GENERATOR_OPS
 from .transitions import record
 from .validation import checked_rect
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ...models import AuditEvent, RenderRequest, TitleLocalization, TitleRelease, Variant
 from ...models.base import utcnow
-from .states import S
+from ..review_states import S
 from .transitions import approval_withdrawn
 
 #: The fields of each input a variant's image depends on.

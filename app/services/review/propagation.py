@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import Flag, RenderRequest, User, Variant
 from ...models.review import FlagScope
-from .states import FINISHED, S
+from ..review_states import FINISHED, S
 from .transitions import mark_if_still, record
 
 #: What a flag sets on a variant it sends back: changes requested, nobody's approval.

@@ -17,7 +17,7 @@ from .. import Conflict, NotFound, ServiceError, blob_store
 from ..previews import store_preview
 from ..rendering import screen_for, store_encodings
 from .fixes import mark_flag_addressed
-from .states import FINISHED, GENERATOR_OPS, S
+from ..review_states import FINISHED, GENERATOR_OPS, S
 from .transitions import record, state_of, transition
 
 

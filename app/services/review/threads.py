@@ -8,7 +8,7 @@ from sqlalchemy import update
 from ...extensions import db
 from ...models import AuditEvent, Flag, FlagComment, User
 from .. import Conflict, NotFound, ServiceError
-from .states import MAX_COMMENT as MAX_BODY
+from ..review_states import MAX_COMMENT as MAX_BODY
 
 
 def _flag(flag_id: int) -> Flag:

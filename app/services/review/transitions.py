@@ -13,7 +13,7 @@ from ...extensions import db
 from ...models import AuditEvent, Decision, Variant
 from .. import Conflict, NotFound
 from ..exports import touch_feed
-from .states import S
+from ..review_states import S
 
 
 def state_of(v: Variant) -> dict[str, Any]:

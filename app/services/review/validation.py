@@ -7,7 +7,7 @@ from typing import Any
 
 from ...models.review import CATEGORIES, SCOPES
 from .. import ServiceError
-from .states import AUTO, CROP_ANCHORS, MAX_COMMENT, TEXT_ZONES
+from ..review_states import AUTO, CROP_ANCHORS, MAX_COMMENT, TEXT_ZONES
 
 OVERRIDE_KEYS = ("tagline", "crop_anchor", "text_zone")
 MAX_TAGLINE = 300

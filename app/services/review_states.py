@@ -4,9 +4,9 @@ Plain constants and one classification, with no database access, so that decisio
 the read queries and the views all name the same states the same way."""
 from __future__ import annotations
 
-from ...models import Variant, VariantStatus
-from ...render.reframe import ANCHORS
-from ...render.text.placement import ZONES
+from ..models import Variant, VariantStatus
+from ..render.reframe import ANCHORS
+from ..render.text.placement import ZONES
 
 S = VariantStatus
 #: States a reviewer can decide on. A rendered variant is "in review" from the moment it is
