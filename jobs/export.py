@@ -12,7 +12,7 @@ def export_job(export_id: int) -> str:
     app = get_app()
     with app.app_context():
         from app.extensions import db
-        from app.services.exports import run_export
+        from app.services.exports.running import run_export
 
         # A forked work horse must not share its parent's pooled DB connections.
         db.engine.dispose(close=False)
@@ -21,7 +21,7 @@ def export_job(export_id: int) -> str:
 
 def reconcile_exports_once(lock_s: int) -> list[dict]:
     """Reconcile exports unless another worker did within the last `lock_s` seconds (app context needed)."""
-    from app.services.exports import reconcile_exports
+    from app.services.exports.reconcile import reconcile_exports
     from app.queueing import queue_name, redis_conn
 
     try:

@@ -22,7 +22,8 @@ from ..models.review import CATEGORIES, SCOPES, FlagScope
 from ..render.reframe import ANCHORS
 from ..render.text.placement import ZONES
 from . import Conflict, NotFound, ServiceError
-from .exports import on_variant_approved, touch_feed
+from .exports.feed import touch_feed
+from .exports.scheduling import on_variant_approved
 
 S = VariantStatus
 #: States a reviewer can decide on. A rendered variant is "in review" from the moment it is
