@@ -8,7 +8,8 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from ..auth import actor_name
-from ..models.export import ExportStatus, TargetKind
+from ..models.export import ExportStatus
+from ..schemas.export_targets import TargetIn, TargetPatch
 from ..services import export_targets as targets_svc
 from ..services.exports import feed as feed_svc
 from ..services.exports import queries
@@ -16,44 +17,13 @@ from ..services.exports.manifests import build_manifest
 from ..services.exports.scheduling import export_request, retry_export
 from .jsonbody import Blueprint
 from .timestamps import UtcDateTime, rfc3339, with_rfc3339
-from .validation import INT_MAX, ApiSchema, BoundedList, Count, Id, Text
+from .validation import INT_MAX, ApiSchema, Count, Id
 
 blp = Blueprint("exports", __name__, url_prefix="/api/v1",
                 description="Export approved assets to CDNs: targets, exports, manifests, pull feed")
 
-KINDS = [k.value for k in TargetKind]
 #: Read by app/auth.py's policy hook: target management (URLs, secret references) is for admins only.
 ADMIN_ONLY = frozenset({"admin"})
-MAX_TARGET_REGIONS = 300
-MAX_TARGET_FORMATS = 50
-
-
-class TargetIn(ApiSchema):
-    name = Text(required=True, validate=validate.Length(min=1, max=80))
-    kind = Text(required=True, validate=validate.OneOf(KINDS))
-    url = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000),
-                     metadata={"description": "S3 endpoint (omit for AWS), HTTP PUT base URL or webhook URL"})
-    options = fields.Dict(load_default=dict, metadata={
-        "description": "s3: bucket, prefix, region, public_base_url; http-put: headers, public_base_url, mode "
-                       "(put|move)"})
-    secret_refs = fields.Dict(load_default=dict, metadata={
-        "description": "NAMES of environment variables: s3 access_key_id/secret_access_key; webhook secret "
-                       "(whsec_...); http-put headers {header: VAR}. Never returned."})
-    regions = BoundedList(Text(validate=validate.Length(max=16)), max_items=MAX_TARGET_REGIONS, load_default=None,
-                          allow_none=True)
-    formats = BoundedList(Text(validate=validate.Length(max=32)), max_items=MAX_TARGET_FORMATS, load_default=None,
-                          allow_none=True)
-    enabled = fields.Bool(load_default=True)
-
-
-class TargetPatch(ApiSchema):
-    name = Text(validate=validate.Length(min=1, max=80))
-    url = Text(allow_none=True, validate=validate.Length(max=2000))
-    options = fields.Dict()
-    secret_refs = fields.Dict()
-    regions = BoundedList(Text(validate=validate.Length(max=16)), max_items=MAX_TARGET_REGIONS, allow_none=True)
-    formats = BoundedList(Text(validate=validate.Length(max=32)), max_items=MAX_TARGET_FORMATS, allow_none=True)
-    enabled = fields.Bool()
 
 
 class TargetOut(Schema):

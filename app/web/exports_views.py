@@ -1,6 +1,6 @@
 """Export pages of the web UI: export targets (admins) and exports (admins and marketing).
 
-Everything goes through the same schema and services as the API (app.api.exports.TargetIn,
+Everything goes through the same schema and services as the API (app.schemas.export_targets,
 app.services.export_targets and app.services.exports), so the UI validates, checks URLs against
 SSRF and audits exactly as the API does; what the pages list comes from
 app.services.exports.queries, the reads the API shows too. Target pages never show a secret:
@@ -18,13 +18,13 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
-from ..api.exports import TargetIn
 from ..auth import actor_name, roles
 from ..export.http_put import MODES
 from ..extensions import db
 from ..models import ExportTarget
-from ..models.export import ExportStatus, TargetKind
+from ..models.export import ExportStatus
 from ..render.formats import FORMATS
+from ..schemas.export_targets import KINDS, TargetIn
 from ..services import ServiceError
 from ..services import export_targets as targets_svc
 from ..services.exports import queries
@@ -34,7 +34,6 @@ from .messages import ui_message
 from .views import FIXERS, bp, run_service
 
 ADMIN = ("admin",)
-KINDS = [k.value for k in TargetKind]
 STATUSES = [s.value for s in ExportStatus]
 PAGE = 100
 
