@@ -15,6 +15,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import requests
+from botocore.awsrequest import AWSHTTPConnection, AWSHTTPConnectionPool, AWSHTTPSConnection, AWSHTTPSConnectionPool
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -41,8 +42,6 @@ def pool_classes(allow_private: bool, botocore: bool = False) -> dict[str, type]
     """urllib3 pool classes (by scheme) whose connections dial only checked addresses; with
     `botocore`, built on botocore's own connection classes (they handle Expect: 100-continue)."""
     if botocore:
-        from botocore.awsrequest import (AWSHTTPConnection, AWSHTTPConnectionPool, AWSHTTPSConnection,
-                                         AWSHTTPSConnectionPool)
         bases = (AWSHTTPConnection, AWSHTTPSConnection, AWSHTTPConnectionPool, AWSHTTPSConnectionPool)
     else:
         bases = (HTTPConnection, HTTPSConnection, HTTPConnectionPool, HTTPSConnectionPool)
