@@ -117,7 +117,7 @@ def _idle(stack) -> bool:
 
 
 def test_reconciler_never_requeues_a_finished_render(stack, monkeypatch):
-    import app.queueing
+    from app import queueing
     from app.services.reconcile import reconcile
 
     app = stack.app
@@ -130,14 +130,14 @@ def test_reconciler_never_requeues_a_finished_render(stack, monkeypatch):
         stack.start_worker("render")
     t0 = time.monotonic()
 
-    hook = FinishFirst(app.queueing.fetch_job)
+    hook = FinishFirst(queueing.fetch_job)
     requeued: list[dict] = []
     request_ids = []
     for _ in range(RACED_BATCHES):
         req = _request(client, seeded)
         request_ids.append(req["id"])
         with monkeypatch.context() as m:
-            m.setattr(app.queueing, "fetch_job", hook)
+            m.setattr(queueing, "fetch_job", hook)
             requeued += _raced_reconcilers(app, RECONCILERS)
     raced = hook.finished
 
@@ -188,7 +188,7 @@ def test_export_reconciler_leaves_an_export_whose_job_ended_meanwhile(tmp_path, 
     """Pending exports read by the export reconciler, looked up in RQ only after a real export
     worker ran their jobs (one export done, one failed once and scheduled its retry 30 s out):
     nothing is requeued, and the retry keeps its due time."""
-    import app.queueing
+    from app import queueing
     from tests.export_servers import PutOrigin
     from tests.test_export import add_target, approve_all, export_stack, exports, render_request
 
@@ -201,7 +201,7 @@ def test_export_reconciler_leaves_an_export_whose_job_ended_meanwhile(tmp_path, 
         req = render_request(stack, client, ["it-IT"], ["thumbnail-small", "square"])
         approve_all(stack, req["id"])  # two exports pending, their jobs queued; no export worker yet
         ended = []
-        real = app.queueing.fetch_job
+        real = queueing.fetch_job
 
         def after_the_job(job_id: str):
             from rq.job import JobStatus
@@ -218,9 +218,9 @@ def test_export_reconciler_leaves_an_export_whose_job_ended_meanwhile(tmp_path, 
         from app.services.exports.reconcile import reconcile_exports
 
         with app.app_context():
-            monkeypatch.setattr(app.queueing, "fetch_job", after_the_job)
+            monkeypatch.setattr(queueing, "fetch_job", after_the_job)
             done = reconcile_exports()
-            monkeypatch.setattr(app.queueing, "fetch_job", real)
+            monkeypatch.setattr(queueing, "fetch_job", real)
         rows = {e.status: e for e in exports(stack)}
         assert len(ended) == 2, ended
         assert set(rows) == {"done", "pending"}, [(e.id, e.status, e.error) for e in exports(stack)]
@@ -242,7 +242,7 @@ def test_export_reconciler_leaves_an_export_whose_job_ended_meanwhile(tmp_path, 
 def test_generator_edit_reconciler_leaves_an_edit_that_finished_meanwhile(sqlite_stack, monkeypatch):
     """A queued generator edit read by the reconciler, whose job a real RQ worker runs to its end
     before the reconciler's lookup: the edit keeps its outcome and is not queued again."""
-    import app.queueing
+    from app import queueing
     from rq import SimpleWorker
 
     from jobs.context import set_app
@@ -265,12 +265,12 @@ def test_generator_edit_reconciler_leaves_an_edit_that_finished_meanwhile(sqlite
         marketing = db.session.get(User, people.ids["marketing"])
         fix_id = generator_edit(vid, marketing, op="remove", rect={"x": .1, "y": .1, "w": .2, "h": .2}).id
     set_app(app)
-    real, ran = app.queueing.fetch_job, []
+    real, ran = queueing.fetch_job, []
 
     def after_the_job(job_id: str):
         if job_id.endswith(f"edit-{fix_id}") and not ran:
             with app.app_context():
-                SimpleWorker([get_queue(GPU)], connection=app.queueing.redis_conn()).work(burst=True)
+                SimpleWorker([get_queue(GPU)], connection=queueing.redis_conn()).work(burst=True)
             ran.append(job_id)
         return real(job_id)
 
@@ -278,9 +278,9 @@ def test_generator_edit_reconciler_leaves_an_edit_that_finished_meanwhile(sqlite
     from app.models.base import utcnow
 
     with app.app_context():
-        monkeypatch.setattr(app.queueing, "fetch_job", after_the_job)
+        monkeypatch.setattr(queueing, "fetch_job", after_the_job)
         done = reconcile_generator_edits(utcnow(), 60)
-        monkeypatch.setattr(app.queueing, "fetch_job", real)
+        monkeypatch.setattr(queueing, "fetch_job", real)
         from app.extensions import db
         from app.models import AuditEvent, FixRequest
 
