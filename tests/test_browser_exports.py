@@ -25,7 +25,7 @@ def _run_pending(app) -> None:
     """Run every pending export in this process, try after try, until none is pending."""
     from app.extensions import db
     from app.models import Export
-    from app.services.exports import run_export
+    from app.services.exports.running import run_export
 
     for _ in range(60):
         with app.app_context():

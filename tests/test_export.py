@@ -117,7 +117,7 @@ def approve_all(stack, request_id: int, approver: str = "alice@example.com") -> 
         from app.extensions import db
         from app.models import Variant
         from app.models.base import utcnow
-        from app.services.exports import on_variant_approved
+        from app.services.exports.scheduling import on_variant_approved
 
         vs = db.session.scalars(db.select(Variant).where(Variant.request_id == request_id)
                                 .order_by(Variant.id)).all()
@@ -401,11 +401,12 @@ def test_reconciler_schedules_an_approval_whose_hook_died(xstack):
             from app.extensions import db
             from app.models import FeedEntry, Variant
             from app.models.base import utcnow
-            from app.services.exports import _next_feed_seq, reconcile_exports
+            from app.services.exports.feed import next_feed_seq
+            from app.services.exports.reconcile import reconcile_exports
 
             v = db.session.scalars(db.select(Variant).where(Variant.request_id == req["id"])).one()
             v.status, v.approved_by, v.approved_at = "approved", "carol@example.com", utcnow()
-            db.session.add(FeedEntry(variant_id=v.id, revision=v.revision, seq=_next_feed_seq()))
+            db.session.add(FeedEntry(variant_id=v.id, revision=v.revision, seq=next_feed_seq()))
             db.session.commit()
             assert exports(stack) == []
             done = reconcile_exports()
@@ -416,7 +417,7 @@ def test_reconciler_schedules_an_approval_whose_hook_died(xstack):
         assert sum(origin.successful_puts().values()) == 3
         add_target(client, name="late", kind="http-put", url=origin.url + "/late")
         with stack.app.app_context():
-            from app.services.exports import reconcile_exports
+            from app.services.exports.reconcile import reconcile_exports
 
             assert reconcile_exports() == [] and len(exports(stack)) == 1
     finally:
@@ -436,7 +437,7 @@ def test_revision_superseded_before_export_is_not_sent(xstack):
         with stack.app.app_context():
             from app.extensions import db
             from app.models import Variant
-            from app.services.exports import run_export
+            from app.services.exports.running import run_export
 
             v = db.session.scalars(db.select(Variant).where(Variant.request_id == req["id"])).one()
             v.revision, v.status, v.approved_by, v.approved_at = 2, "queued", None, None

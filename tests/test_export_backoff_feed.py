@@ -30,7 +30,8 @@ def test_retry_after_schedules_the_next_try_instead_of_sleeping(xstack):
             from rq.registry import ScheduledJobRegistry
 
             from app.models.base import utcnow
-            from app.services.exports import reconcile_exports, run_export
+            from app.services.exports.reconcile import reconcile_exports
+            from app.services.exports.running import run_export
             from app.queueing import get_queue
 
             exp = exports(stack)[0]

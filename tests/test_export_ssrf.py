@@ -80,7 +80,7 @@ def test_jobs_refuse_unsafe_urls_before_connecting(xstack, monkeypatch):
         raise AssertionError(f"a connection was attempted: {args}")
 
     with stack.app.app_context():
-        from app.services.exports import run_export
+        from app.services.exports.running import run_export
 
         ids = [e.id for e in exports(stack)]
         assert len(ids) == 3

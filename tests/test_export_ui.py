@@ -160,7 +160,7 @@ def _run_until(app, export_id: int, outcome: str) -> None:
     until it ends with `outcome`."""
     import time
 
-    from app.services.exports import run_export
+    from app.services.exports.running import run_export
 
     seen = []
     for _ in range(40):

@@ -215,7 +215,7 @@ def test_export_reconciler_leaves_an_export_whose_job_ended_meanwhile(tmp_path, 
                          what=f"export job {job_id} to end")
             return real(job_id)
 
-        from app.services.exports import reconcile_exports
+        from app.services.exports.reconcile import reconcile_exports
 
         with app.app_context():
             monkeypatch.setattr(queueing, "fetch_job", after_the_job)

@@ -60,7 +60,7 @@ def test_undo_within_the_window_and_exports_wait_out_the_grace(world):
     with app.app_context():
         from app.extensions import db
         from app.models import Variant
-        from app.services.exports import reconcile_exports
+        from app.services.exports.reconcile import reconcile_exports
         from app.queueing import fetch_job
 
         approved_at = db.session.get(Variant, vid).approved_at
@@ -77,7 +77,7 @@ def test_undo_within_the_window_and_exports_wait_out_the_grace(world):
 
     # the scheduled export, when it runs, finds nothing to send
     with app.app_context():
-        from app.services.exports import run_export
+        from app.services.exports.running import run_export
 
         assert run_export(exps[0][0]) == "superseded"
     # approved again: the same revision's export goes out after all (after a fresh grace)

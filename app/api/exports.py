@@ -6,53 +6,24 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 
-from ..extensions import db
-from ..models import ExportManifest, WebhookDelivery
-from ..models.export import ExportStatus, TargetKind
+from ..auth import actor_name
+from ..models.export import ExportStatus
+from ..schemas.export_targets import TargetIn, TargetPatch
 from ..services import export_targets as targets_svc
-from ..services import exports as svc
+from ..services.exports import feed as feed_svc
+from ..services.exports import queries
+from ..services.exports.manifests import build_manifest
+from ..services.exports.scheduling import export_request, retry_export
 from .jsonbody import Blueprint
 from .timestamps import UtcDateTime, rfc3339, with_rfc3339
-from ..schemas.validation import INT_MAX, ApiSchema, BoundedList, Count, Id, Text
+from ..schemas.validation import INT_MAX, ApiSchema, Count, Id
 
 blp = Blueprint("exports", __name__, url_prefix="/api/v1",
                 description="Export approved assets to CDNs: targets, exports, manifests, pull feed")
 
-KINDS = [k.value for k in TargetKind]
 #: Read by app/auth.py's policy hook: target management (URLs, secret references) is for admins only.
 ADMIN_ONLY = frozenset({"admin"})
-MAX_TARGET_REGIONS = 300
-MAX_TARGET_FORMATS = 50
-
-
-class TargetIn(ApiSchema):
-    name = Text(required=True, validate=validate.Length(min=1, max=80))
-    kind = Text(required=True, validate=validate.OneOf(KINDS))
-    url = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000),
-                     metadata={"description": "S3 endpoint (omit for AWS), HTTP PUT base URL or webhook URL"})
-    options = fields.Dict(load_default=dict, metadata={
-        "description": "s3: bucket, prefix, region, public_base_url; http-put: headers, public_base_url, mode "
-                       "(put|move)"})
-    secret_refs = fields.Dict(load_default=dict, metadata={
-        "description": "NAMES of environment variables: s3 access_key_id/secret_access_key; webhook secret "
-                       "(whsec_...); http-put headers {header: VAR}. Never returned."})
-    regions = BoundedList(Text(validate=validate.Length(max=16)), max_items=MAX_TARGET_REGIONS, load_default=None,
-                          allow_none=True)
-    formats = BoundedList(Text(validate=validate.Length(max=32)), max_items=MAX_TARGET_FORMATS, load_default=None,
-                          allow_none=True)
-    enabled = fields.Bool(load_default=True)
-
-
-class TargetPatch(ApiSchema):
-    name = Text(validate=validate.Length(min=1, max=80))
-    url = Text(allow_none=True, validate=validate.Length(max=2000))
-    options = fields.Dict()
-    secret_refs = fields.Dict()
-    regions = BoundedList(Text(validate=validate.Length(max=16)), max_items=MAX_TARGET_REGIONS, allow_none=True)
-    formats = BoundedList(Text(validate=validate.Length(max=32)), max_items=MAX_TARGET_FORMATS, allow_none=True)
-    enabled = fields.Bool()
 
 
 class TargetOut(Schema):
@@ -75,29 +46,34 @@ class TargetOut(Schema):
 
 
 class ExportOut(Schema):
-    id = fields.Int()
-    target_id = fields.Int()
-    target = fields.Function(lambda e: e.target.name)
-    kind = fields.Function(lambda e: e.target.kind)
-    request_id = fields.Int()
-    variant_id = fields.Int()
-    revision = fields.Int()
-    status = fields.Str()
-    tries = fields.Int()
-    sent = fields.Int(metadata={"description": "objects actually sent (already-present ones are not)"})
-    error = fields.Str(allow_none=True)
+    """An export as the API shows it, dumped from a queries.ExportRow: the export, its target and
+    its webhook delivery, read together (no query per row)."""
+
+    id = fields.Int(attribute="export.id")
+    target_id = fields.Int(attribute="export.target_id")
+    target = fields.Function(lambda row: row.export.target.name)
+    kind = fields.Function(lambda row: row.export.target.kind)
+    request_id = fields.Int(attribute="export.request_id")
+    variant_id = fields.Int(attribute="export.variant_id")
+    revision = fields.Int(attribute="export.revision")
+    status = fields.Str(attribute="export.status")
+    tries = fields.Int(attribute="export.tries")
+    sent = fields.Int(attribute="export.sent",
+                      metadata={"description": "objects actually sent (already-present ones are not)"})
+    error = fields.Str(attribute="export.error", allow_none=True)
     result = fields.Method("_result", allow_none=True)
     webhook = fields.Method("_webhook")
-    enqueued_at = UtcDateTime(allow_none=True)
-    started_at = UtcDateTime(allow_none=True)
-    finished_at = UtcDateTime(allow_none=True)
+    enqueued_at = UtcDateTime(attribute="export.enqueued_at", allow_none=True)
+    started_at = UtcDateTime(attribute="export.started_at", allow_none=True)
+    finished_at = UtcDateTime(attribute="export.finished_at", allow_none=True)
 
-    def _result(self, e) -> dict | None:
+    def _result(self, row: queries.ExportRow) -> dict | None:
         """The stored snapshot, its approval time in RFC 3339 like every other timestamp."""
-        return with_rfc3339(e.result, ["approved_at"]) if e.result is not None else None
+        result = row.export.result
+        return with_rfc3339(result, ["approved_at"]) if result is not None else None
 
-    def _webhook(self, e) -> dict | None:
-        d = db.session.scalar(select(WebhookDelivery).where(WebhookDelivery.export_id == e.id))
+    def _webhook(self, row: queries.ExportRow) -> dict | None:
+        d = row.delivery
         if d is None:
             return None
         return {"id": d.id, "status": d.status, "tries": d.tries, "response_status": d.response_status,
@@ -122,15 +98,6 @@ class FeedQuery(Schema):
     limit = Count(1, 1000, load_default=100)
 
 
-def _actor() -> str:
-    """The authenticated caller's name for the audit trail, once authentication is installed."""
-    try:
-        from ..auth import actor_name
-    except ImportError:
-        return "api"
-    return actor_name()
-
-
 @blp.route("/export-targets")
 class Targets(MethodView):
     roles = ADMIN_ONLY
@@ -142,7 +109,7 @@ class Targets(MethodView):
     @blp.response(201, TargetOut)
     def post(self, data):
         """Create a target. Its URL is checked (scheme, no loopback/private/link-local/metadata) now."""
-        return targets_svc.create_target(data, actor=_actor())
+        return targets_svc.create_target(data, actor=actor_name())
 
 
 @blp.route("/export-targets/<id:target_id>")
@@ -155,11 +122,11 @@ class TargetDetail(MethodView):
     @blp.arguments(TargetPatch)
     @blp.response(200, TargetOut)
     def patch(self, data, target_id: int):
-        return targets_svc.update_target(target_id, data, actor=_actor())
+        return targets_svc.update_target(target_id, data, actor=actor_name())
 
     @blp.response(204)
     def delete(self, target_id: int):
-        targets_svc.delete_target(target_id, actor=_actor())
+        targets_svc.delete_target(target_id, actor=actor_name())
 
 
 @blp.route("/requests/<id:request_id>/export")
@@ -168,7 +135,7 @@ class ExportRequest(MethodView):
     @blp.response(202, ExportOut(many=True))
     def post(self, data, request_id: int):
         """Export every approved variant of the request to every matching target."""
-        return svc.export_request(request_id, rerun=data["rerun"], actor=_actor())
+        return queries.export_rows(export_request(request_id, rerun=data["rerun"], actor=actor_name()))
 
 
 @blp.route("/requests/<id:request_id>/manifests")
@@ -176,12 +143,10 @@ class RequestManifests(MethodView):
     @blp.response(200)
     def get(self, request_id: int):
         """Published manifests of the request, one per storage target, with their current contents."""
-        rows = db.session.scalars(select(ExportManifest).where(ExportManifest.request_id == request_id)
-                                  .order_by(ExportManifest.target_id)).all()
         return [{"target_id": m.target_id, "url": m.url, "sha256": m.sha256, "entries": m.entries,
                  "published_at": rfc3339(m.published_at),
-                 "manifest": svc.build_manifest(targets_svc.get_target(m.target_id), request_id)}
-                for m in rows if m.published_at]
+                 "manifest": build_manifest(targets_svc.get_target(m.target_id), request_id)}
+                for m in queries.published_manifests(request_id)]
 
 
 @blp.route("/exports")
@@ -189,14 +154,14 @@ class Exports(MethodView):
     @blp.arguments(ExportListQuery, location="query")
     @blp.response(200, ExportOut(many=True))
     def get(self, query):
-        return svc.list_exports(**query)
+        return queries.list_export_rows(**query)
 
 
 @blp.route("/exports/<id:export_id>")
 class ExportDetail(MethodView):
     @blp.response(200, ExportOut)
     def get(self, export_id: int):
-        return svc.get_export(export_id)
+        return queries.export_row(queries.get_export(export_id))
 
 
 @blp.route("/exports/<id:export_id>/retry")
@@ -204,7 +169,7 @@ class ExportRetry(MethodView):
     @blp.response(202, ExportOut)
     def post(self, export_id: int):
         """Retry a failed export (409 otherwise)."""
-        return svc.retry_export(export_id, actor=_actor())
+        return queries.export_row(retry_export(export_id, actor=actor_name()))
 
 
 @blp.route("/exports/feed")
@@ -213,6 +178,6 @@ class Feed(MethodView):
     @blp.response(200)
     def get(self, query):
         """Approved revisions since `cursor` (exclusive), with checksums and URLs; pass next_cursor next time."""
-        out = svc.feed(**query)
+        out = feed_svc.feed(**query)
         return {**out, "items": [with_rfc3339(i, ["approved_at"]) for i in out["items"]]}
 

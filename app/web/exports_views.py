@@ -1,10 +1,12 @@
 """Export pages of the web UI: export targets (admins) and exports (admins and marketing).
 
-Everything goes through the same services as the API (app.services.export_targets and
-app.services.exports), so the UI validates, checks URLs against SSRF and audits exactly as the
-API does. Target pages never show a secret: only the NAMES of the environment variables a target
-reads. The list shows only the names of the extra (not secret) headers; the edit form shows
-their values too, since it has to send them back.
+Everything goes through the same schema and services as the API (app.schemas.export_targets,
+app.services.export_targets and app.services.exports), so the UI validates, checks URLs against
+SSRF and audits exactly as the API does; what the pages list comes from
+app.services.exports.queries, the reads the API shows too. Target pages never show a secret:
+only the NAMES of the environment variables a target reads. The list shows only the names of
+the extra (not secret) headers; the edit form shows their values too, since it has to send them
+back.
 """
 from __future__ import annotations
 
@@ -14,25 +16,24 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
-from ..api.exports import TargetIn
 from ..auth import actor_name, roles
 from ..export.http_put import MODES
 from ..extensions import db
-from ..models import Export, ExportManifest, ExportTarget
-from ..models.export import ExportStatus, TargetKind
+from ..models import ExportTarget
+from ..models.export import ExportStatus
 from ..render.formats import FORMATS
+from ..schemas.export_targets import KINDS, TargetIn
 from ..services import ServiceError
 from ..services import export_targets as targets_svc
-from ..services import exports as svc
+from ..services.exports import queries
+from ..services.exports.scheduling import export_request as schedule_request
+from ..services.exports.scheduling import retry_export
 from .messages import ui_message
-from .views import FIXERS, bp, run_service
+from .blueprint import FIXERS, bp, run_service
 
 ADMIN = ("admin",)
-KINDS = [k.value for k in TargetKind]
 STATUSES = [s.value for s in ExportStatus]
 PAGE = 100
 
@@ -48,14 +49,8 @@ def export_status_labels() -> dict[str, str]:
 
 def request_exports(request_id: int) -> dict[str, Any]:
     """What the campaign page shows about exports: counts by status and the published manifests."""
-    counts = dict(db.session.execute(select(Export.status, func.count()).where(Export.request_id == request_id)
-                                     .group_by(Export.status)).all())
-    manifests = db.session.execute(
-        select(ExportTarget.name, ExportManifest.url, ExportManifest.entries, ExportManifest.published_at)
-        .join(ExportTarget, ExportTarget.id == ExportManifest.target_id)
-        .where(ExportManifest.request_id == request_id, ExportManifest.published_at.is_not(None))
-        .order_by(ExportTarget.name)).all()
-    return {"counts": counts, "manifests": manifests}
+    return {"counts": queries.export_counts(request_id),
+            "manifests": queries.published_manifests(request_id, by_target_name=True)}
 
 
 @bp.app_context_processor
@@ -229,24 +224,15 @@ def _filters() -> dict[str, Any]:
             "target_id": request.args.get("target_id", type=int)}
 
 
-def _newest_first(filters: dict[str, Any], offset: int) -> list[Export]:
-    """Like svc.list_exports but newest first: on a page, what just happened matters most."""
-    q = select(Export).options(joinedload(Export.variant), joinedload(Export.target)).order_by(Export.id.desc())
-    for key, value in filters.items():
-        if value is not None:
-            q = q.where(getattr(Export, key) == value)
-    return list(db.session.scalars(q.limit(PAGE + 1).offset(offset)))
-
-
 @bp.route("/exports")
 @roles(*FIXERS)
 def exports():
     filters = _filters()
     offset = max(0, request.args.get("offset", 0, type=int))
-    rows = _newest_first(filters, offset)
+    rows = queries.list_exports(**filters, limit=PAGE + 1, offset=offset, newest_first=True)
     return render_template("web/exports.html", exports=rows[:PAGE], more=len(rows) > PAGE, offset=offset,
                            page=PAGE, filters=filters, statuses=STATUSES,
-                           targets=db.session.scalars(select(ExportTarget).order_by(ExportTarget.name)).all(),
+                           targets=queries.targets_by_name(),
                            manifests=request_exports(filters["request_id"])["manifests"]
                            if filters["request_id"] else [])
 
@@ -254,7 +240,7 @@ def exports():
 @bp.route("/exports/<int:export_id>/retry", methods=["POST"])
 @roles(*FIXERS)
 def export_retry(export_id: int):
-    run_service(lambda: svc.retry_export(export_id, actor=actor_name()), _("The export is queued again."))
+    run_service(lambda: retry_export(export_id, actor=actor_name()), _("The export is queued again."))
     return redirect(_back(url_for("web.exports")))
 
 
@@ -262,6 +248,6 @@ def export_retry(export_id: int):
 @roles(*FIXERS)
 def export_request(request_id: int):
     """Export every approved variant of the campaign now (the same as POST /api/v1/requests/<id>/export)."""
-    run_service(lambda: svc.export_request(request_id, rerun=request.form.get("rerun") == "1", actor=actor_name()),
+    run_service(lambda: schedule_request(request_id, rerun=request.form.get("rerun") == "1", actor=actor_name()),
                 lambda exports: _("Export started. Exports of this campaign: %(n)s.", n=len(exports)))
     return redirect(url_for("web.campaign", request_id=request_id))

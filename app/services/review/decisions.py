@@ -13,7 +13,7 @@ from ...extensions import db
 from ...models import AuditEvent, User, Variant
 from ...models.base import utcnow
 from .. import Conflict
-from ..exports import on_variant_approved
+from ..exports.scheduling import on_variant_approved
 from ..requests import get_variant
 from ..review_states import DECIDABLE, S
 from .transitions import current_status, mark_if_still, record, state_of, transition

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from ...extensions import db
 from ...models import AuditEvent, Decision, Variant
 from .. import Conflict, NotFound
-from ..exports import touch_feed
+from ..exports.feed import touch_feed
 from ..review_states import S
 
 
