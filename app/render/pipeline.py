@@ -20,10 +20,10 @@ from .geometry import Box
 from .kit import KitSpec
 from .locales import LocaleInfo
 from .reframe import (ROOM_FOR_TEXT, Expander, Framed, Reframe, faces_on_canvas, generated_touches,
-                      make_room_placement, plan_reframe, reframe_canvas)
+                      make_room_placement, reframe_canvas)
+from .shared_reframe import canvas_maps_for, shared_plan
 from .text import TextInputs, layout_text, render_text
 from .safe import logo_for_zone, safe_area
-from .text.placement import canvas_maps
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,8 @@ def _frame_and_lay_out(source: Image.Image, analysis: Analysis, spec: VariantSpe
             logos[zone_name] = logo_for_zone(spec.kit, fmt, safe, zone_name, rtl_first, list(faces))
         return logos[zone_name]
 
-    layout = layout_text(text_inputs(spec), size, safe, list(faces), canvas_maps(canvas), fmt.key,
+    maps = canvas_maps_for(framed, (tuple(plates), spec.kit.scrim_color))  # once per shared canvas
+    layout = layout_text(text_inputs(spec), size, safe, list(faces), maps, fmt.key,
                          plates + baked_visible, logo_for=logo_for)
     return _Stage(framed, canvas, art, faces, plates, baked_visible, layout, reframe_ms,
                   (time.perf_counter() - t1) * 1000)
@@ -126,8 +127,8 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     fmt = spec.format
-    plan = plan_reframe(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency,
-                        spec.crop_anchor, spec.kit.max_generated_share)
+    plan = shared_plan(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency,
+                       spec.crop_anchor, spec.kit.max_generated_share)
     stage = _frame_and_lay_out(source, analysis, spec, plan, expander, reframer, keep_art=keep_art)
     made_room = False
     if stage.faces and _text_on_faces(stage.layout):
