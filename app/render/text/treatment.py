@@ -108,10 +108,11 @@ class Layers:
 
     @cached_property
     def keep_w(self) -> np.ndarray | None:
+        """The keep-off factor over the window (contiguous: samples are taken from it flat)."""
         if self.keep is None:
             return None
         ox, oy = self.origin
-        return self.keep[oy:oy + self.win.h, ox:ox + self.win.w]
+        return np.ascontiguousarray(self.keep[oy:oy + self.win.h, ox:ox + self.win.w])
 
     @property
     def origin(self) -> tuple[int, int]:

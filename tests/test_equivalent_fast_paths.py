@@ -1,0 +1,82 @@
+"""The fast paths give exactly what the slow ones they replace gave.
+
+- cmap coverage read with numpy (text.cmap_table) equals fontTools' getBestCmap keys;
+- one MSER call on a grey image finds what the grey and inverted calls found together
+  (OpenCV makes both passes on 8-bit input), so baked-text detection runs it once;
+- a treatment's alpha evaluated at the contrast samples equals the alpha made over the whole
+  text window and then sampled (treatment.Layers), for every layer and near a face.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from fontTools.ttLib import TTFont
+from PIL import Image, ImageDraw
+
+from app.render.fonts import font_file
+from app.render.geometry import Box
+from app.render.text import legibility
+from app.render.text.cmap_table import code_points
+from app.render.text.legibility import Step
+from app.render.text.treatment import Layers
+
+
+@pytest.mark.parametrize("pattern", ["Noto Sans:bold", "Noto Sans Arabic:bold", "Noto Sans Devanagari:bold",
+                                     "Noto Sans CJK JP:bold"])
+def test_cmap_code_points_match_fonttools(pattern):
+    ref = font_file(pattern)
+    slow = TTFont(ref.path, fontNumber=ref.index, lazy=True)
+    expected = frozenset(slow.getBestCmap())
+    slow.close()
+    fast = TTFont(ref.path, fontNumber=ref.index, lazy=True)
+    assert code_points(fast) == expected and len(expected) > 200
+    fast.close()
+
+
+def test_one_mser_call_finds_dark_and_light_regions():
+    img = Image.new("L", (400, 200), 128)
+    draw = ImageDraw.Draw(img)
+    for i in range(6):
+        draw.rectangle((20 + 60 * i, 40, 45 + 60 * i, 90), fill=20 if i % 2 else 235)  # dark and light marks
+    grey = np.asarray(img)
+    mser = cv2.MSER_create(5, 20, 2000)
+    one = sorted(map(tuple, mser.detectRegions(grey)[1].tolist()))
+    inverted = sorted(map(tuple, mser.detectRegions(255 - grey)[1].tolist()))
+    assert one == inverted and len(set(one)) >= 6
+
+
+def _layers(keep: np.ndarray | None) -> Layers:
+    reg, win = Box(0, 300, 800, 500), Box(100, 520, 600, 200)
+    mask = np.zeros((win.h, win.w), np.uint8)
+    cv2.putText(mask, "TITLE", (20, 150), cv2.FONT_HERSHEY_SIMPLEX, 5, 255, 18)
+    # ramps that vary across the glyphs: the block scrim fades in below them, the column fades along x
+    groups = [("bottom", Box(120, 420, 560, 60), False), ("left", Box(150, 150, 200, 300), True)]
+    return Layers(reg, win, groups, [Box(120, 240, 560, 120), Box(200, 370, 300, 30)], mask, 120, keep)
+
+
+@pytest.mark.parametrize("near_face", [False, True])
+def test_alpha_at_samples_equals_the_window_alpha_sampled(near_face):
+    keep = legibility.keep_off([Box(500, 350, 150, 150)], Box(0, 300, 800, 500)) if near_face else None
+    layers = _layers(keep)
+    flat = np.flatnonzero(legibility.footprint(layers.mask_all, 120))
+    assert len(flat) > 1000
+    for step in legibility.LADDERS["scrim"] + legibility.LADDERS["shadow"] + legibility.LADDERS["plate"]:
+        whole = layers.alpha(step, layers.window())
+        assert whole.shape == (layers.win.h, layers.win.w)
+        assert np.array_equal(layers.alpha(step, layers.samples(flat)), whole.reshape(-1)[flat]), step
+
+
+def test_region_mask_rounds_the_float_alpha():
+    """The 8-bit region mask is the float alpha (scrim faded off the face, window alpha inside
+    the window) rounded once, as when it was made in float over the whole region."""
+    keep = legibility.keep_off([Box(500, 350, 150, 150)], Box(0, 300, 800, 500))
+    layers = _layers(keep)
+    step = Step("scrim+shadow", scrim=0.78, shadow=0.8)
+    alpha_w = layers.alpha(step, layers.window())
+    reg = layers.reg
+    whole = layers.scrim(step.scrim, type(layers.window())(np.arange(reg.h)[:, None], np.arange(reg.w)[None, :]))
+    whole = whole * keep
+    ox, oy = layers.origin
+    whole[oy:oy + layers.win.h, ox:ox + layers.win.w] = alpha_w
+    assert np.array_equal(layers.region_mask(step, alpha_w), (whole * 255 + 0.5).astype(np.uint8))
