@@ -19,7 +19,7 @@ from app.render.geometry import Box
 from app.render.text import legibility
 from app.render.text.cmap_table import code_points
 from app.render.text.legibility import Step
-from app.render.text.treatment import Layers
+from app.render.text.treatment import Layers, Points
 
 
 @pytest.mark.parametrize("pattern", ["Noto Sans:bold", "Noto Sans Arabic:bold", "Noto Sans Devanagari:bold",
@@ -67,16 +67,24 @@ def test_alpha_at_samples_equals_the_window_alpha_sampled(near_face):
         assert np.array_equal(layers.alpha(step, layers.samples(flat)), whole.reshape(-1)[flat]), step
 
 
-def test_region_mask_rounds_the_float_alpha():
-    """The 8-bit region mask is the float alpha (scrim faded off the face, window alpha inside
-    the window) rounded once, as when it was made in float over the whole region."""
+def test_treatment_mask_rounds_the_float_alpha():
+    """The 8-bit mask is the float alpha (scrim faded off the face, the window's alpha inside the
+    window) rounded once, as when it was made in float over the whole region; outside its box
+    that alpha is zero, so pasting over the box alone changes the same pixels."""
     keep = legibility.keep_off([Box(500, 350, 150, 150)], Box(0, 300, 800, 500))
     layers = _layers(keep)
-    step = Step("scrim+shadow", scrim=0.78, shadow=0.8)
-    alpha_w = layers.alpha(step, layers.window())
-    reg = layers.reg
-    whole = layers.scrim(step.scrim, type(layers.window())(np.arange(reg.h)[:, None], np.arange(reg.w)[None, :]))
-    whole = whole * keep
-    ox, oy = layers.origin
-    whole[oy:oy + layers.win.h, ox:ox + layers.win.w] = alpha_w
-    assert np.array_equal(layers.region_mask(step, alpha_w), (whole * 255 + 0.5).astype(np.uint8))
+    for step in (Step("scrim+shadow", scrim=0.78, shadow=0.8), Step("scrim", scrim=0.2), Step("plate", plate=0.9)):
+        alpha_w = layers.alpha(step, layers.window())
+        reg = layers.reg
+        whole = np.zeros((reg.h, reg.w), np.float32)
+        if step.scrim:
+            whole = layers.scrim(step.scrim, Points(np.arange(reg.h)[:, None], np.arange(reg.w)[None, :])) * keep
+        ox, oy = layers.origin
+        whole[oy:oy + layers.win.h, ox:ox + layers.win.w] = alpha_w
+        expected = (whole * 255 + 0.5).astype(np.uint8)
+        mask, box = layers.treatment_mask(step, alpha_w)
+        assert np.array_equal(mask, expected[box.y:box.bottom, box.x:box.right]), step
+        expected[box.y:box.bottom, box.x:box.right] = 0
+        assert not expected.any(), step
+        if step.scrim:
+            assert box.w == reg.w and box.h < reg.h  # the scrim's rows that show, the region's width

@@ -10,7 +10,7 @@ pixels do not change: only what is never looked at is no longer computed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import cv2
@@ -61,16 +61,27 @@ def to_u8(alpha: np.ndarray) -> np.ndarray:
     return (alpha * 255 + 0.5).astype(np.uint8)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Points:
     """Where alpha is wanted: region rows and columns (broadcastable), and the flat window indices
-    of the same pixels (None: the whole window)."""
+    of the same pixels (None: the whole window). What a step reads there is gathered once
+    (`memo`): gathering then scaling gives the same values as scaling then gathering."""
     rows: np.ndarray
     cols: np.ndarray
     flat: np.ndarray | None = None
+    memo: dict = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return np.broadcast_shapes(self.rows.shape, self.cols.shape)
 
     def take(self, window_array: np.ndarray) -> np.ndarray:
         return window_array if self.flat is None else window_array.reshape(-1)[self.flat]
+
+    def gathered(self, key: str, make) -> np.ndarray:
+        if key not in self.memo:
+            self.memo[key] = make()
+        return self.memo[key]
 
 
 @dataclass
@@ -129,23 +140,26 @@ class Layers:
 
     def scrim(self, max_alpha: float, at: Points) -> np.ndarray:
         """Max over the groups of each gradient at these points."""
-        out = np.zeros(np.broadcast_shapes(at.rows.shape, at.cols.shape), np.float32)
-        for ramp in self.ramps:
-            a = (ramp.unit * max_alpha)[at.rows if ramp.axis == "y" else at.cols]
+        out = np.zeros(at.shape, np.float32)
+        for g, ramp in enumerate(self.ramps):
+            unit = at.gathered(f"unit{g}", lambda r=ramp: r.unit[at.rows if r.axis == "y" else at.cols])
+            a = unit * max_alpha
             if ramp.fade is not None:
-                a = a * ramp.fade[at.rows]
+                a = a * at.gathered(f"fade{g}", lambda r=ramp: r.fade[at.rows])
             np.maximum(out, a, out=out)
         return out
 
     def _layers(self, step: Step, at: Points) -> np.ndarray:
         """1 - prod(1 - a_i) of the step's layers, all in the treatment colour."""
-        keep = np.ones(np.broadcast_shapes(at.rows.shape, at.cols.shape), np.float32)
+        keep = np.ones(at.shape, np.float32)
         if step.scrim:
             keep = keep * (1 - self.scrim(step.scrim, at))
         if step.plate:
-            keep = keep * (1 - at.take(self.plate).astype(np.float32) * (step.plate / 255.0))
+            plate = at.gathered("plate", lambda: at.take(self.plate).astype(np.float32))
+            keep = keep * (1 - plate * (step.plate / 255.0))
         if step.shadow:
-            keep = keep * (1 - at.take(self.halo).astype(np.float32) * (step.shadow / 255.0))
+            halo = at.gathered("halo", lambda: at.take(self.halo).astype(np.float32))
+            keep = keep * (1 - halo * (step.shadow / 255.0))
         return 1 - keep
 
     def alpha(self, step: Step, at: Points) -> np.ndarray:
@@ -155,47 +169,64 @@ class Layers:
             return self._layers(step, at)
         wide = self._layers(replace(step, plate=0.0, shadow=0.0), at)
         local = self._layers(replace(step, scrim=0.0), at)
-        kw = at.take(self.keep_w)
-        return 1 - (1 - wide * kw) * (1 - local * (kw > 0).astype(np.float32))
+        kw = at.gathered("keep", lambda: at.take(self.keep_w))
+        hard = at.gathered("hard", lambda: (kw > 0).astype(np.float32))
+        return 1 - (1 - wide * kw) * (1 - local * hard)
 
-    def region_mask(self, step: Step, alpha_w: np.ndarray) -> np.ndarray:
-        """The 8-bit alpha of the chosen step over the region: the wide scrim (faded off faces)
-        everywhere, the window's full alpha inside the window."""
-        out = np.zeros((self.reg.h, self.reg.w), np.uint8)
-        if step.scrim:
-            out[:] = self._scrim_u8(step.scrim)
-        ox, oy = self.origin
-        out[oy:oy + self.win.h, ox:ox + self.win.w] = to_u8(alpha_w)
-        return out
-
-    def _scrim_u8(self, max_alpha: float) -> np.ndarray:
-        """The scrim over the region, 8-bit. Rounding is monotonic, so the max of rounded ramps
+    def treatment_mask(self, step: Step, alpha_w: np.ndarray) -> tuple[np.ndarray, Box]:
+        """The 8-bit alpha of the chosen step (the wide scrim, faded off faces, and the window's
+        full alpha inside the window) over the box of the region where it can show (region
+        coordinates); zero everywhere else. Rounding is monotonic, so the max of rounded ramps
         is the rounded max; where the keep-off factor is not exactly 1 the product is rounded."""
-        out = np.zeros((1, 1), np.uint8)
-        for ramp in self.ramps:
-            a = ramp.unit * max_alpha
-            a = a[:, None] if ramp.axis == "y" else a[None, :]
-            if ramp.fade is not None:
-                a = a * ramp.fade[:, None]
-            out = np.maximum(out, to_u8(a))
-        out = np.broadcast_to(out, (self.reg.h, self.reg.w))
-        if self.keep is None:
-            return out
-        off = self.keep != 1
+        ox, oy = self.origin
+        ramps = [self._ramp_u8(r, step.scrim) for r in self.ramps] if step.scrim else []
+        box = Box(ox, oy, self.win.w, self.win.h)
+        for u8 in ramps:
+            shows = _extent(u8, self.reg.h, self.reg.w)
+            box = box.union(shows) if shows else box
+        out = np.zeros((box.h, box.w), np.uint8)
+        for u8 in ramps:
+            full = np.broadcast_to(u8, (self.reg.h, self.reg.w))
+            np.maximum(out, full[box.y:box.bottom, box.x:box.right], out=out)
+        if ramps and self.keep is not None:
+            self._fade_off_faces(out, box, step.scrim)
+        out[oy - box.y:oy - box.y + self.win.h, ox - box.x:ox - box.x + self.win.w] = to_u8(alpha_w)
+        return out, box
+
+    def _ramp_u8(self, ramp: Ramp, max_alpha: float) -> np.ndarray:
+        """One group's scrim, 8-bit: a column (h, 1) or row (1, w), or (h, w) for a local group."""
+        a = ramp.unit * max_alpha
+        a = a[:, None] if ramp.axis == "y" else a[None, :]
+        if ramp.fade is not None:
+            a = a * ramp.fade[:, None]
+        return to_u8(a)
+
+    def _fade_off_faces(self, out: np.ndarray, box: Box, max_alpha: float) -> None:
+        """Where the keep-off factor is not exactly 1, the scrim times the factor, rounded."""
+        off = self.keep[box.y:box.bottom, box.x:box.right] != 1
         ys, xs = np.flatnonzero(off.any(axis=1)), np.flatnonzero(off.any(axis=0))
         if not len(ys):
-            return out
-        y0, y1, x0, x1 = ys[0], ys[-1] + 1, xs[0], xs[-1] + 1
+            return
+        y0, y1, x0, x1 = box.y + ys[0], box.y + ys[-1] + 1, box.x + xs[0], box.x + xs[-1] + 1
         near = self.scrim(max_alpha, Points(np.arange(y0, y1)[:, None], np.arange(x0, x1)[None, :]))
-        out = np.array(out)
-        out[y0:y1, x0:x1] = to_u8(near * self.keep[y0:y1, x0:x1])
-        return out
+        out[y0 - box.y:y1 - box.y, x0 - box.x:x1 - box.x] = to_u8(near * self.keep[y0:y1, x0:x1])
 
 
-def paste_treatment(canvas: Image.Image, layers: Layers, mask: np.ndarray, color: tuple[int, int, int]) -> None:
-    """Paste the treatment colour through `mask` (region), only over the box where it shows."""
-    amask = Image.fromarray(mask, "L")
-    bb = amask.getbbox()  # a zero alpha changes no pixel
-    if bb:
-        reg = layers.reg
-        canvas.paste(color, (reg.x + bb[0], reg.y + bb[1], reg.x + bb[2], reg.y + bb[3]), amask.crop(bb))
+def _extent(u8: np.ndarray, h: int, w: int) -> Box | None:
+    """The box holding the non-zero values of a mask of shape (h, w), (h, 1) or (1, w) (the
+    latter two broadcast over the other axis); None when it is all zero."""
+    rows, cols = u8.any(axis=1), u8.any(axis=0)
+    if not rows.any():
+        return None
+    ys, xs = np.flatnonzero(rows), np.flatnonzero(cols)
+    y0, y1 = (int(ys[0]), int(ys[-1]) + 1) if u8.shape[0] > 1 else (0, h)
+    x0, x1 = (int(xs[0]), int(xs[-1]) + 1) if u8.shape[1] > 1 else (0, w)
+    return Box(x0, y0, x1 - x0, y1 - y0)
+
+
+def paste_treatment(canvas: Image.Image, layers: Layers, mask: np.ndarray, box: Box,
+                    color: tuple[int, int, int]) -> None:
+    """Paste the treatment colour through `mask`, which covers `box` of the region."""
+    reg = layers.reg
+    canvas.paste(color, (reg.x + box.x, reg.y + box.y, reg.x + box.right, reg.y + box.bottom),
+                 Image.fromarray(mask, "L"))
