@@ -24,9 +24,16 @@ MIN_SAMPLES = 20_000
 
 
 def luminance(rgb: np.ndarray) -> np.ndarray:
-    """WCAG relative luminance of sRGB values 0..255 (any shape ending in 3)."""
+    """WCAG relative luminance of sRGB values 0..255 (any shape ending in 3). The same float32
+    operations per value as np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4),
+    made in place (a third of the time on a footprint's samples)."""
     c = np.asarray(rgb, dtype=np.float32) / 255.0
-    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    lin = c + 0.055
+    lin /= 1.055
+    np.power(lin, 2.4, out=lin)
+    low = c <= 0.04045
+    c /= 12.92
+    np.copyto(lin, c, where=low)
     return lin[..., 0] * 0.2126 + lin[..., 1] * 0.7152 + lin[..., 2] * 0.0722
 
 
@@ -95,7 +102,9 @@ LADDERS: dict[str, tuple[Step, ...]] = {
 def blend(art: np.ndarray, alpha: np.ndarray, color: tuple[int, int, int]) -> np.ndarray:
     """art * (1 - alpha) + color * alpha, for (n, 3) or (h, w, 3) art."""
     a = alpha[..., None]
-    return art * (1 - a) + np.array(color, np.float32) * a
+    out = art * (1 - a)
+    out += np.array(color, np.float32) * a
+    return out
 
 
 def keep_off(protect: tuple[Box, ...] | list[Box], region: Box) -> np.ndarray | None:

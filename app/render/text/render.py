@@ -73,18 +73,30 @@ def _glyph_masks(layout: TextLayout, win: Box) -> list[np.ndarray]:
 def _choose(layers: Layers, t: TextInputs, art_w: np.ndarray, masks: list[np.ndarray], sizes: list[int],
             targets: list[float], treat_color) -> tuple[legibility.Step, list[float]]:
     """The first ladder step at which every element meets its target (else the last), and the
-    contrasts there; measured on a grid of each footprint (legibility.sample_index)."""
+    contrasts there; measured on a grid of each footprint (legibility.sample_index). A step is
+    given up at its first failing element (the one that failed last time is measured first):
+    only the chosen step's contrasts are reported, and they are all measured."""
     idx = [legibility.sample_index(legibility.footprint(m, s), s) for m, s in zip(masks, sizes)]
     art_px = [art_w.reshape(-1, 3)[i].astype(np.float32) for i in idx]
     points = [layers.samples(i) for i in idx]
-    chosen, contrasts = None, []
-    for step in legibility.LADDERS.get(t.treatment, legibility.LADDERS["scrim"]):
-        contrasts = [legibility.contrast_of(legibility.blend(px, layers.alpha(step, at), treat_color), t.text_color)
-                     for px, at in zip(art_px, points)]
-        chosen = step
-        if all(c >= tg for c, tg in zip(contrasts, targets)):
-            break
-    return chosen, contrasts
+    ladder = legibility.LADDERS.get(t.treatment, legibility.LADDERS["scrim"])
+    order = list(range(len(idx)))
+
+    def contrast(step: legibility.Step, k: int) -> float:
+        blended = legibility.blend(art_px[k], layers.alpha(step, points[k]), treat_color)
+        return legibility.contrast_of(blended, t.text_color)
+
+    for step in ladder[:-1]:
+        contrasts: dict[int, float] = {}
+        for k in order:
+            contrasts[k] = contrast(step, k)
+            if contrasts[k] < targets[k]:
+                order.remove(k)
+                order.insert(0, k)
+                break
+        else:
+            return step, [contrasts[k] for k in range(len(idx))]
+    return ladder[-1], [contrast(ladder[-1], k) for k in range(len(idx))]
 
 
 def render_text(canvas: Image.Image, layout: TextLayout, t: TextInputs) -> dict:
