@@ -62,9 +62,10 @@ def test_alpha_at_samples_equals_the_window_alpha_sampled(near_face):
     flat = np.flatnonzero(legibility.footprint(layers.mask_all, 120))
     assert len(flat) > 1000
     for step in legibility.LADDERS["scrim"] + legibility.LADDERS["shadow"] + legibility.LADDERS["plate"]:
-        whole = layers.alpha(step, layers.window())
-        assert whole.shape == (layers.win.h, layers.win.w)
-        assert np.array_equal(layers.alpha(step, layers.samples(flat)), whole.reshape(-1)[flat]), step
+        whole = np.broadcast_to(layers.alpha(step, layers.window()), (layers.win.h, layers.win.w))
+        at_samples = np.broadcast_to(layers.alpha(step, layers.samples(flat)), flat.shape)
+        assert np.array_equal(at_samples, whole.reshape(-1)[flat]), step
+        assert np.array_equal(layers.window_mask(step), (whole * 255 + 0.5).astype(np.uint8)), step
 
 
 def test_treatment_mask_rounds_the_float_alpha():
@@ -78,11 +79,11 @@ def test_treatment_mask_rounds_the_float_alpha():
         reg = layers.reg
         whole = np.zeros((reg.h, reg.w), np.float32)
         if step.scrim:
-            whole = layers.scrim(step.scrim, Points(np.arange(reg.h)[:, None], np.arange(reg.w)[None, :])) * keep
+            whole = np.array(layers.scrim(step.scrim, Points(np.arange(reg.h)[:, None], np.arange(reg.w)[None, :])) * keep)
         ox, oy = layers.origin
         whole[oy:oy + layers.win.h, ox:ox + layers.win.w] = alpha_w
         expected = (whole * 255 + 0.5).astype(np.uint8)
-        mask, box = layers.treatment_mask(step, alpha_w)
+        mask, box = layers.treatment_mask(step)
         assert np.array_equal(mask, expected[box.y:box.bottom, box.x:box.right]), step
         expected[box.y:box.bottom, box.x:box.right] = 0
         assert not expected.any(), step

@@ -116,7 +116,7 @@ def render_text(canvas: Image.Image, layout: TextLayout, t: TextInputs) -> dict:
                     mask_all, sizes[0], legibility.keep_off(layout.protect, reg))
     chosen, contrasts = _choose(layers, t, art_w, masks, sizes, targets, treat_color)
     if chosen.scrim or chosen.plate or chosen.shadow:
-        paste_treatment(canvas, layers, *layers.treatment_mask(chosen, layers.alpha(chosen, layers.window())), treat_color)
+        paste_treatment(canvas, layers, *layers.treatment_mask(chosen), treat_color)
     canvas.paste(t.text_color, (win.x, win.y, win.right, win.bottom), Image.fromarray(mask_all, "L"))
     return _report(layout, chosen, contrasts, targets, sizes)
 

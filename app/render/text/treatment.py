@@ -139,19 +139,21 @@ class Layers:
         return Points(np.arange(oy, oy + self.win.h)[:, None], np.arange(ox, ox + self.win.w)[None, :])
 
     def scrim(self, max_alpha: float, at: Points) -> np.ndarray:
-        """Max over the groups of each gradient at these points."""
-        out = np.zeros(at.shape, np.float32)
+        """Max over the groups of each gradient at these points (an array that broadcasts to the
+        points: a band's ramp over a window is one column or row)."""
+        out = np.zeros((1,) * len(at.shape), np.float32)
         for g, ramp in enumerate(self.ramps):
             unit = at.gathered(f"unit{g}", lambda r=ramp: r.unit[at.rows if r.axis == "y" else at.cols])
             a = unit * max_alpha
             if ramp.fade is not None:
                 a = a * at.gathered(f"fade{g}", lambda r=ramp: r.fade[at.rows])
-            np.maximum(out, a, out=out)
+            out = np.maximum(out, a)
         return out
 
     def _layers(self, step: Step, at: Points) -> np.ndarray:
-        """1 - prod(1 - a_i) of the step's layers, all in the treatment colour."""
-        keep = np.ones(at.shape, np.float32)
+        """1 - prod(1 - a_i) of the step's layers, all in the treatment colour (1 * x is x: the
+        product starts from the first layer, in the shape that layer has)."""
+        keep = np.ones((1,) * len(at.shape), np.float32)
         if step.scrim:
             keep = keep * (1 - self.scrim(step.scrim, at))
         if step.plate:
@@ -163,8 +165,8 @@ class Layers:
         return 1 - keep
 
     def alpha(self, step: Step, at: Points) -> np.ndarray:
-        """The step's alpha at these points. Near a face the wide scrim fades out (keep) and the
-        plate and shadow hugging the glyphs stop only at its clearance box (hard)."""
+        """The step's alpha at these points (broadcasts to them). Near a face the wide scrim fades
+        out (keep) and the plate and shadow hugging the glyphs stop only at its clearance box (hard)."""
         if self.keep_w is None:
             return self._layers(step, at)
         wide = self._layers(replace(step, plate=0.0, shadow=0.0), at)
@@ -173,7 +175,26 @@ class Layers:
         hard = at.gathered("hard", lambda: (kw > 0).astype(np.float32))
         return 1 - (1 - wide * kw) * (1 - local * hard)
 
-    def treatment_mask(self, step: Step, alpha_w: np.ndarray) -> tuple[np.ndarray, Box]:
+    def window_mask(self, step: Step) -> np.ndarray:
+        """The step's 8-bit alpha over the window. Where the keep-off factor is exactly 1 (every
+        pixel away from a face) the face formula is the plain one with both factors 1 (x * 1 is
+        x), made in the layers' own shapes; only the box where it is not is made pixel by pixel."""
+        at = self.window()
+        if self.keep_w is None:
+            return np.broadcast_to(to_u8(self._layers(step, at)), (self.win.h, self.win.w))
+        wide = self._layers(replace(step, plate=0.0, shadow=0.0), at)
+        local = self._layers(replace(step, scrim=0.0), at)
+        out = np.array(np.broadcast_to(to_u8(1 - (1 - wide) * (1 - local)), (self.win.h, self.win.w)))
+        near = _extent((self.keep_w != 1).astype(np.uint8), self.win.h, self.win.w)
+        if near is not None:
+            ys, xs = slice(near.y, near.bottom), slice(near.x, near.right)
+            kw = self.keep_w[ys, xs]
+            w_near = np.broadcast_to(wide, out.shape)[ys, xs]
+            l_near = np.broadcast_to(local, out.shape)[ys, xs]
+            out[ys, xs] = to_u8(1 - (1 - w_near * kw) * (1 - l_near * (kw > 0).astype(np.float32)))
+        return out
+
+    def treatment_mask(self, step: Step) -> tuple[np.ndarray, Box]:
         """The 8-bit alpha of the chosen step (the wide scrim, faded off faces, and the window's
         full alpha inside the window) over the box of the region where it can show (region
         coordinates); zero everywhere else. Rounding is monotonic, so the max of rounded ramps
@@ -190,7 +211,7 @@ class Layers:
             np.maximum(out, full[box.y:box.bottom, box.x:box.right], out=out)
         if ramps and self.keep is not None:
             self._fade_off_faces(out, box, step.scrim)
-        out[oy - box.y:oy - box.y + self.win.h, ox - box.x:ox - box.x + self.win.w] = to_u8(alpha_w)
+        out[oy - box.y:oy - box.y + self.win.h, ox - box.x:ox - box.x + self.win.w] = self.window_mask(step)
         return out, box
 
     def _ramp_u8(self, ramp: Ramp, max_alpha: float) -> np.ndarray:
