@@ -3,6 +3,7 @@
 - cmap coverage read with numpy (text.cmap_table) equals fontTools' getBestCmap keys;
 - one MSER call on a grey image finds what the grey and inverted calls found together
   (OpenCV makes both passes on 8-bit input), so baked-text detection runs it once;
+- contrast measured on three planes of samples equals contrast_of(blend(...)) on pixels;
 - a treatment's alpha evaluated at the contrast samples equals the alpha made over the whole
   text window and then sampled (treatment.Layers), for every layer and near a face.
 """
@@ -89,3 +90,15 @@ def test_treatment_mask_rounds_the_float_alpha():
         assert not expected.any(), step
         if step.scrim:
             assert box.w == reg.w and box.h < reg.h  # the scrim's rows that show, the region's width
+
+
+def test_contrast_of_planes_equals_contrast_of_pixels():
+    rng = np.random.default_rng(7)
+    px = rng.integers(0, 256, (30000, 3)).astype(np.float32)
+    alpha = rng.random(30000).astype(np.float32)
+    planes = np.ascontiguousarray(px.T)
+    for color, text in (((5, 5, 16), (255, 255, 255)), ((250, 250, 250), (16, 16, 16))):
+        slow = legibility.contrast_of(legibility.blend(px, alpha, color), text)
+        assert legibility.blended_contrast(planes, alpha, color, text) == slow
+    assert legibility.blended_contrast(planes, np.zeros(1, np.float32), (0, 0, 0), (255, 255, 255)) == \
+        legibility.contrast_of(px, (255, 255, 255))

@@ -23,17 +23,22 @@ WORST_PERCENTILE = 5
 MIN_SAMPLES = 20_000
 
 
-def luminance(rgb: np.ndarray) -> np.ndarray:
-    """WCAG relative luminance of sRGB values 0..255 (any shape ending in 3). The same float32
-    operations per value as np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4),
-    made in place (a third of the time on a footprint's samples)."""
-    c = np.asarray(rgb, dtype=np.float32) / 255.0
+def _linearized(c: np.ndarray) -> np.ndarray:
+    """sRGB values 0..1 (float32, consumed) to linear light: the same float32 operations per
+    value as np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4), made in place
+    (a third of the time on a footprint's samples)."""
     lin = c + 0.055
     lin /= 1.055
     np.power(lin, 2.4, out=lin)
     low = c <= 0.04045
     c /= 12.92
     np.copyto(lin, c, where=low)
+    return lin
+
+
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    """WCAG relative luminance of sRGB values 0..255 (any shape ending in 3)."""
+    lin = _linearized(np.asarray(rgb, dtype=np.float32) / 255.0)
     return lin[..., 0] * 0.2126 + lin[..., 1] * 0.7152 + lin[..., 2] * 0.0722
 
 
@@ -65,6 +70,20 @@ def contrast_of(pixels: np.ndarray, color: tuple[int, int, int]) -> float:
     if not len(pixels):
         return float("inf")
     ratios = contrast_ratio(luminance(pixels), float(luminance(np.array(color))))
+    return float(np.percentile(ratios, WORST_PERCENTILE))
+
+
+def blended_contrast(planes: np.ndarray, alpha: np.ndarray, color: tuple[int, int, int],
+                     text_color: tuple[int, int, int]) -> float:
+    """contrast_of(blend(pixels, alpha, color), text_color) for pixels held as three planes
+    (3, n): the same operations per value, on contiguous rows."""
+    if not planes.shape[1]:
+        return float("inf")
+    out = planes * (1 - alpha)
+    out += np.array(color, np.float32)[:, None] * alpha
+    lin = _linearized(out / 255.0)
+    lum = lin[0] * 0.2126 + lin[1] * 0.7152 + lin[2] * 0.0722
+    ratios = contrast_ratio(lum, float(luminance(np.array(text_color))))
     return float(np.percentile(ratios, WORST_PERCENTILE))
 
 

@@ -77,14 +77,13 @@ def _choose(layers: Layers, t: TextInputs, art_w: np.ndarray, masks: list[np.nda
     given up at its first failing element (the one that failed last time is measured first):
     only the chosen step's contrasts are reported, and they are all measured."""
     idx = [legibility.sample_index(legibility.footprint(m, s), s) for m, s in zip(masks, sizes)]
-    art_px = [art_w.reshape(-1, 3)[i].astype(np.float32) for i in idx]
+    art_px = [np.ascontiguousarray(art_w.reshape(-1, 3)[i].T, dtype=np.float32) for i in idx]  # (3, n)
     points = [layers.samples(i) for i in idx]
     ladder = legibility.LADDERS.get(t.treatment, legibility.LADDERS["scrim"])
     order = list(range(len(idx)))
 
     def contrast(step: legibility.Step, k: int) -> float:
-        blended = legibility.blend(art_px[k], layers.alpha(step, points[k]), treat_color)
-        return legibility.contrast_of(blended, t.text_color)
+        return legibility.blended_contrast(art_px[k], layers.alpha(step, points[k]), treat_color, t.text_color)
 
     for step in ladder[:-1]:
         contrasts: dict[int, float] = {}
