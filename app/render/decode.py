@@ -20,6 +20,8 @@ import math
 import warnings
 from dataclasses import dataclass
 
+import numpy as np
+import simplejpeg
 from PIL import Image, ImageCms, ImageFile, JpegImagePlugin, UnidentifiedImageError
 
 from .formats import FORMATS, upscale_factor
@@ -120,8 +122,6 @@ def _orientation(img: Image.Image, loaded: bool) -> int:
 def _check_jpeg_entropy(data: bytes) -> None:
     """Decode the JPEG at 1/8 scale with libjpeg-turbo, failing on any warning: every Huffman
     code is still read, so corrupt scan data is found (Pillow fills it with garbage silently)."""
-    import simplejpeg
-
     try:
         colourspace = simplejpeg.decode_jpeg_header(data)[2]
         target = {"Gray": "GRAY", "CMYK": "CMYK", "YCCK": "CMYK"}.get(colourspace, "RGB")
@@ -134,8 +134,6 @@ def _eight_bit(band: Image.Image) -> Image.Image:
     """The band as L, LA, RGB, RGBA or CMYK: 16-bit grey scaled by x/257 (rounded, as a 16-bit-aware
     viewer shows it; Pillow's convert("L") clips it to white), palette or tRNS transparency as a
     real alpha channel. (16-bit RGB(A) PNGs already arrive as 8-bit: Pillow keeps the high byte.)"""
-    import numpy as np
-
     if band.mode in _SIXTEEN_BIT:
         wide = np.clip(np.asarray(band).astype(np.int32), 0, 65535)  # "I": a 16-bit PNG in old Pillow
         return Image.fromarray(((wide + 128) // 257).astype(np.uint8), "L")
