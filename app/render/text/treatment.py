@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -78,7 +79,7 @@ class Points:
     def take(self, window_array: np.ndarray) -> np.ndarray:
         return window_array if self.flat is None else window_array.reshape(-1)[self.flat]
 
-    def gathered(self, key: str, make) -> np.ndarray:
+    def gathered(self, key: str, make: Callable[[], np.ndarray]) -> np.ndarray:
         if key not in self.memo:
             self.memo[key] = make()
         return self.memo[key]
