@@ -71,7 +71,7 @@ def _glyph_masks(layout: TextLayout, win: Box) -> list[np.ndarray]:
 
 
 def _choose(layers: Layers, t: TextInputs, art_w: np.ndarray, masks: list[np.ndarray], sizes: list[int],
-            targets: list[float], treat_color) -> tuple[legibility.Step, list[float]]:
+            targets: list[float], treat_color: tuple[int, int, int]) -> tuple[legibility.Step, list[float]]:
     """The first ladder step at which every element meets its target (else the last), and the
     contrasts there; measured on a grid of each footprint (legibility.sample_index). A step is
     given up at its first failing element (the one that failed last time is measured first):
