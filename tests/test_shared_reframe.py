@@ -1,4 +1,4 @@
-"""Sharing a format's crop canvas across locales changes no pixel."""
+"""Sharing a format's canvas (and what is computed from it alone) across locales changes no pixel."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,6 +6,7 @@ import numpy as np
 from app.render import reframe as reframe_mod
 from app.render.pipeline import render_variant
 from app.render.shared_reframe import SharedReframes
+from app.render.text import placement
 from tests.text_helpers import sample_source, spec_for
 
 LOCALES = ["en-US", "ar-SA", "ja-JP", "hi-IN"]
@@ -19,26 +20,49 @@ def _untimed(reframe: dict) -> dict:
 
 
 def test_shared_and_unshared_renders_are_pixel_identical(monkeypatch):
+    """Crops and classical expands are made once per (key art, format), the placement maps once
+    per canvas; every locale's pixels and report are those of a render that shares nothing."""
     src, analysis = sample_source()
     shared = SharedReframes(maxsize=len(FORMATS))
-    calls = []
+    calls, maps = [], []
     real = reframe_mod.reframe_canvas
     monkeypatch.setattr("app.render.shared_reframe.reframe_canvas",
                         lambda *a, **k: calls.append(a[1].mode) or real(*a, **k))
-    crops = 0
+    real_maps = placement.canvas_maps
+    monkeypatch.setattr("app.render.shared_reframe.canvas_maps", lambda c: maps.append(c.size) or real_maps(c))
+    modes, shared_maps = [], 0
     for tag in LOCALES:        # locale-major: every format's canvas is reused by the next locale
         for fmt in FORMATS:
             alone = render_variant(src, analysis, spec_for(tag, fmt), encodings=())
+            before = len(maps)
             both = render_variant(src, analysis, spec_for(tag, fmt), encodings=(),
                                   reframer=shared.reframer("art-1"))
+            shared_maps += len(maps) - before
             assert _untimed(both.report["reframe"]) == _untimed(alone.report["reframe"])
             assert both.report["text"] == alone.report["text"]
             assert np.array_equal(np.asarray(both.image), np.asarray(alone.image)), (tag, fmt)
-            crops += alone.report["reframe"]["mode"] == "crop"
-    per_locale = crops // len(LOCALES)
-    assert per_locale > 0, "no crop format in the sample: nothing was shared"
-    assert shared.misses == per_locale and shared.hits == crops - per_locale
-    assert calls.count("crop") == per_locale            # one resize per (key art, format)
+            modes.append(alone.report["reframe"]["mode"])
+    assert {"crop", "expand"} <= set(modes), "the sample should exercise both kinds of reframe"
+    assert shared.misses == len(FORMATS) and shared.hits == len(modes) - len(FORMATS)
+    assert sorted(calls) == sorted(modes[:len(FORMATS)])   # one reframe per (key art, format)
+    assert shared_maps == len(FORMATS)                      # one set of maps per shared canvas
+
+
+def test_a_callers_expander_is_asked_every_time():
+    """A caller's expander (a GPU job's canvas, with its provenance) is never shared."""
+    src, analysis = sample_source()
+    shared = SharedReframes(maxsize=4)
+    asked = []
+
+    def expander(image, size, placement):
+        asked.append(size)
+        return reframe_mod.classical_expander()(image, size, placement)
+
+    for tag in ("en-US", "de-DE"):
+        r = render_variant(src, analysis, spec_for(tag, "banner"), encodings=(), expander=expander,
+                           reframer=shared.reframer("art-1"))
+        assert r.report["reframe"]["mode"] == "expand"
+    assert len(asked) == 2 and (shared.hits, shared.misses) == (0, 0)
 
 
 def test_a_different_key_art_or_window_is_not_shared():

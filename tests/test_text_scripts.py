@@ -224,7 +224,7 @@ def test_contrast_after_treatment_meets_wcag_on_a_busy_photo(tag, fmt):
 
     from app.render.analyze import analyze
     from app.render.pipeline import render_variant
-    from app.render.text.layout import _draw_element
+    from app.render.text.draw import draw_element as _draw_element
     from text_helpers import spec_for
 
     photo = _photo(PHOTOS[tag])

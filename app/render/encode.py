@@ -48,7 +48,7 @@ class Encoded:
 
 def encode(image: Image.Image, kind: str, quality: int = 86) -> Encoded:
     buf = io.BytesIO()
-    rgb = image.convert("RGB")
+    rgb = image if image.mode == "RGB" else image.convert("RGB")  # convert() of RGB is a full copy
     if kind == "jpeg":
         rgb.save(buf, "JPEG", quality=quality, optimize=True, progressive=False, subsampling="4:2:0")
     elif kind == "webp":

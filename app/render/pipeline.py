@@ -21,10 +21,10 @@ from .compose import cover_with_plates, paste_logo, plate_boxes
 from .encode import Encoded, encode_all
 from .geometry import Box
 from .reframe import (ROOM_FOR_TEXT, Expander, Framed, Reframe, faces_on_canvas, generated_touches,
-                      make_room_placement, plan_reframe, reframe_canvas)
+                      make_room_placement, reframe_canvas)
 from .safe import logo_for_zone, safe_area
+from .shared_reframe import canvas_maps_for, shared_plan
 from .text import TextLayout, layout_text, render_text
-from .text.placement import canvas_maps
 from .timings import Timings
 from .variant import VariantSpec, text_inputs
 
@@ -82,7 +82,8 @@ def _frame_and_lay_out(source: Image.Image, analysis: Analysis, spec: VariantSpe
                 logos[zone_name] = logo_for_zone(kit, fmt, safe, zone_name, rtl_first, list(faces))
             return logos[zone_name]
 
-        layout = layout_text(text_inputs(spec), size, safe, list(faces), canvas_maps(framed.canvas), fmt.key,
+        maps = canvas_maps_for(framed, (tuple(plates), kit.scrim_color))  # once per shared canvas
+        layout = layout_text(text_inputs(spec), size, safe, list(faces), maps, fmt.key,
                              plates + baked_visible, logo_for=logo_for)
     return _Stage(plan, framed, art, faces, plates, baked_visible, layout, timings)
 
@@ -112,9 +113,9 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
     keeps a copy of the reframed art before plates, text and logo (to check what marks touched);
     `reframer` (reframe_canvas's signature) may hand out a canvas shared across locales."""
     fmt = spec.format
-    # 1. plan the reframe
-    plan = plan_reframe(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency,
-                        spec.crop_anchor, spec.kit.max_generated_share)
+    # 1. plan the reframe (once per analysis, aspect and overrides)
+    plan = shared_plan(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency,
+                       spec.crop_anchor, spec.kit.max_generated_share)
     # 2. frame, plate baked-in text, lay out the text
     stage = _frame_and_lay_out(source, analysis, spec, plan, expander, reframer, keep_art=keep_art)
     # 3. faces win over the text's preferred zone

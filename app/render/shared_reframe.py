@@ -1,48 +1,60 @@
-"""One crop canvas per (key art, format) shared by every locale rendered in this process.
+"""One canvas per (key art, format) shared by every locale rendered in this process, and what is
+computed from that canvas alone (its reframe plan, its placement maps) computed once.
 
-A crop reframe's pixels depend only on the source, the crop window and the output size, never on
-the locale: the plan (from the analysis, the format's aspect, the kit's reframe settings and a
-reviewer's crop override) fixes the window, so the key is (key-art content key, mode, window,
-size). Each render gets its own copy, because plates, text and logo are drawn into the canvas.
-Expand reframes are not shared: their new area comes from a per-variant expander (a GPU job's
-canvas, with its own provenance record).
+A reframe's pixels depend only on the source, the window, the placement and the output size,
+never on the locale: the plan (from the analysis, the format's aspect, the kit's reframe settings
+and a reviewer's crop override) fixes the window, so the key is (key-art content key, mode,
+window, placement, size, extension). Each render gets its own copy of the canvas, because
+plates, text and logo are drawn into it. A crop is always shared; an expand only when it is
+made here by the classical backend (no `expander`: deterministic, seeded): a caller's expander
+(a GPU job's canvas, with its own provenance record) is asked every time.
 """
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from threading import Lock
 from typing import Callable
 
 from PIL import Image
 
+from .analyze import SaliencyMap
 from .geometry import Box
-from .reframe import Expander, Framed, Reframe, reframe_canvas
+from .reframe import Expander, Framed, Reframe, expand_placement, plan_reframe, reframe_canvas
+from .text.placement import Maps, canvas_maps
+
+
+@dataclass
+class SharedFramed(Framed):
+    """A render's copy of a shared canvas; `memo` is one dict for every copy of that canvas."""
+    memo: dict = field(default_factory=dict)
 
 
 class SharedReframes:
-    """An LRU of crop canvases; `maxsize` bounds memory (a 2000x3000 canvas is 18 MB)."""
+    """An LRU of reframed canvases; `maxsize` bounds memory (a 2000x3000 canvas is 18 MB)."""
 
     def __init__(self, maxsize: int = 8) -> None:
         self.maxsize = maxsize
         self.hits = self.misses = 0
-        self._items: OrderedDict[tuple, Framed] = OrderedDict()
+        self._items: OrderedDict[tuple, SharedFramed] = OrderedDict()
         self._lock = Lock()
 
     def reframer(self, art_key: str) -> Callable[..., Framed]:
         """A drop-in for reframe_canvas (render_variant's `reframer`) for the key art `art_key`."""
         def reframe(source: Image.Image, plan: Reframe, size: tuple[int, int], expander: Expander | None = None,
                     extension: str = "blur_backdrop", placement: Box | None = None) -> Framed:
-            if plan.mode != "crop" or placement is not None:
+            key = _key(art_key, source, plan, tuple(size), expander, extension, placement)
+            if key is None:
                 return reframe_canvas(source, plan, size, expander, extension, placement)
-            key = (art_key, source.size, plan.mode, tuple(plan.crop.as_list()), tuple(size))
             with self._lock:
                 hit = self._items.get(key)
                 if hit is not None:
                     self._items.move_to_end(key)
                     self.hits += 1
             if hit is None:
-                hit = reframe_canvas(source, plan, size, expander, extension)
+                made = reframe_canvas(source, plan, size, expander, extension, placement)
+                hit = SharedFramed(made.canvas, made.scale, made.offset, made.placement, made.provenance)
                 with self._lock:
                     self.misses += 1
                     self._items[key] = hit
@@ -50,3 +62,40 @@ class SharedReframes:
                         self._items.popitem(last=False)
             return replace(hit, canvas=hit.canvas.copy(), provenance=dict(hit.provenance))
         return reframe
+
+
+def _key(art_key: str, source: Image.Image, plan: Reframe, size: tuple[int, int], expander: Expander | None,
+         extension: str, placement: Box | None) -> tuple | None:
+    """What a reframe's pixels depend on; None when they are not this module's to share."""
+    window = tuple(plan.crop.as_list())
+    if plan.mode == "crop" and placement is None:
+        return art_key, source.size, plan.mode, window, size
+    if plan.mode == "expand" and expander is None:
+        placed = placement or expand_placement(plan.crop, size, plan.anchor)
+        return art_key, source.size, plan.mode, window, size, tuple(placed.as_list()), extension
+    return None
+
+
+def canvas_maps_for(framed: Framed, marks: tuple) -> Maps:
+    """The canvas's placement maps (busyness, saliency), made once per shared canvas and `marks`
+    (whatever was drawn on the copy before: the baked-text plates and their colour)."""
+    memo = getattr(framed, "memo", None)
+    if memo is None:
+        return canvas_maps(framed.canvas)
+    key = ("maps", marks)
+    if key not in memo:
+        memo[key] = canvas_maps(framed.canvas)
+    return memo[key]
+
+
+def shared_plan(width: int, height: int, faces: tuple[Box, ...] | list[Box], aspect: float,
+                saliency: SaliencyMap | None, anchor: str | None, max_generated: float) -> Reframe:
+    """reframe.plan_reframe, made once per (key art's analysis, format's aspect, overrides): every
+    locale of a format asks for the same plan, and each plan scores a saliency map at source size."""
+    return _plan(width, height, tuple(faces), aspect, saliency, anchor, max_generated)
+
+
+@lru_cache(maxsize=256)
+def _plan(width: int, height: int, faces: tuple[Box, ...], aspect: float, saliency: SaliencyMap | None,
+          anchor: str | None, max_generated: float) -> Reframe:
+    return plan_reframe(width, height, faces, aspect, saliency, anchor, max_generated)

@@ -53,18 +53,19 @@ def _char_candidates(grey: np.ndarray, strict: bool = True) -> tuple[np.ndarray,
     h, w = grey.shape
     mser = cv2.MSER_create(5, 20, max(60, int(h * w * 0.004)))
     boxes, feats, sizes = [], [], []
-    for plane in (grey, 255 - grey):
-        regions, rects = mser.detectRegions(plane)
-        for pts, (x, y, bw, bh) in zip(regions, rects):
-            if bh < 8 or bh > h * 0.25 or not 0.08 <= bw / bh <= 1.6:
-                continue
-            if x <= 1 or y <= 1 or x + bw >= w - 1 or y + bh >= h - 1:
-                continue  # cut by the frame: folds and edges, rarely lettering
-            fill = len(pts) / float(bw * bh)
-            if 0.15 <= fill <= 0.92:
-                boxes.append((x, y, x + bw, y + bh))
-                feats.append(pts)
-                sizes.append(bw * bh)
+    # One call finds dark and light regions alike: OpenCV's MSER on an 8-bit image makes both
+    # passes (its regions on 255 - grey are the same list), so the inverted plane is not run.
+    regions, rects = mser.detectRegions(grey)
+    for pts, (x, y, bw, bh) in zip(regions, rects):
+        if bh < 8 or bh > h * 0.25 or not 0.08 <= bw / bh <= 1.6:
+            continue
+        if x <= 1 or y <= 1 or x + bw >= w - 1 or y + bh >= h - 1:
+            continue  # cut by the frame: folds and edges, rarely lettering
+        fill = len(pts) / float(bw * bh)
+        if 0.15 <= fill <= 0.92:
+            boxes.append((x, y, x + bw, y + bh))
+            feats.append(pts)
+            sizes.append(bw * bh)
     if not boxes:
         return np.zeros((0, 4)), np.zeros((0, 3))
     arr = np.array(boxes, dtype=np.float64)

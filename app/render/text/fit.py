@@ -112,12 +112,14 @@ def size_bounds(m: Measure, lo_px: int, hi_px: int, min_text_px: int) -> tuple[i
     return lo, max(lo, hi_px)
 
 
+@lru_cache(maxsize=8192)
 def plan(m: Measure, box_w: int, box_h: int, lo_px: int, hi_px: int, max_lines: int,
          min_text_px: int, shaper: Shaper | None = None) -> Plan:
     """Largest size in [lo, hi] at which the text fits box_w x box_h in <= max_lines lines.
 
     With a shaper the result is verified by shaping at the final size (rendering); without
-    one it is the pure arithmetic plan (preflight).
+    one it is the pure arithmetic plan (preflight). Cached: a layout asks again for the same
+    box (the top and bottom bands are one size; a re-layout that makes room repeats them).
     """
     lo, hi = size_bounds(m, lo_px, hi_px, min_text_px)
     best: tuple[float, int] | None = None

@@ -13,6 +13,7 @@ from functools import lru_cache
 from fontTools.ttLib import TTFont
 
 from ..fonts import FontNotFound, FontRef, font_file
+from .cmap_table import code_points
 
 # Fallback families per script when the kit names nothing that covers a character.
 NOTO_FALLBACK: dict[str, tuple[str, ...]] = {
@@ -28,10 +29,10 @@ IGNORABLE = {0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF} | set(range
 
 @lru_cache(maxsize=64)
 def cmap(ref: FontRef) -> frozenset[int]:
-    """Code points the font maps to a glyph."""
+    """Code points the font maps to a glyph (cmap_table: read without glyph names)."""
     font = TTFont(ref.path, fontNumber=ref.index, lazy=True)
     try:
-        return frozenset(font.getBestCmap() or {})
+        return code_points(font)
     finally:
         font.close()
 

@@ -1,78 +1,25 @@
-"""The text stage of a variant: choose a zone, fit title + tagline + badge, make them legible, draw.
+"""The text stage's layout: choose a zone, fit title + tagline + badge into it, clear of faces,
+baked-in text and the logo (render.render_text then treats, draws and measures it).
 
-Pure: takes a canvas and plain data, returns the report's "text" section. Every element is
-measured after drawing (contrast behind its glyphs, ink height, overflow), never assumed.
+Pure: takes the canvas size, its maps and plain data; no pixel is drawn here.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
 from typing import Callable
-
-import numpy as np
-from PIL import Image, ImageDraw
 
 from ..geometry import Box
 from ..safe import padded_faces
-from . import legibility
 from .fit import Plan, measure, plan
+from .model import Element, TextInputs, TextLayout
 from .placement import Maps, candidate_zones, face_overlap, score_zone
-from .shaping import Shaper, draw_line, fonts_used, line_width, metrics
-from .vertical import VerticalPlan, draw_vertical, plan_vertical
+from .shaping import Shaper
+from .vertical import plan_vertical
+
+__all__ = ["Element", "TextInputs", "TextLayout", "clear_of_logo", "fit_elements", "layout_text", "size_basis",
+           "small_min_px"]
 
 GAP = 0.28  # gap between stacked elements, fraction of the title's line height
-
-
-@dataclass(frozen=True)
-class TextInputs:
-    """Everything the text stage needs, free of the pipeline's types."""
-    title: str
-    tagline: str | None
-    badge: str | None          # the region's age rating, drawn boxed
-    kicker: str | None         # localized copy line next to the badge ("Coming 5 March")
-    locale_tag: str
-    script: str
-    language: str
-    rtl: bool
-    fonts: dict[str, list[str]]
-    title_size: tuple[float, float]
-    tagline_size: tuple[float, float]
-    badge_size: float
-    max_lines: int
-    min_text_px: int
-    text_color: tuple[int, int, int]
-    scrim_color: tuple[int, int, int]
-    treatment: str = "scrim"
-    contrast_target: float = 4.5
-    mirror_rtl: bool = True
-    vertical: bool = False
-    zone: str | None = None    # a re-render's text zone ("top", ...): tried first, kept unless unsafe
-
-
-@dataclass
-class Element:
-    role: str
-    text: str
-    plan: Plan | VerticalPlan
-    box: Box = Box(0, 0, 0, 0)
-    align: str = "center"
-    vertical: bool = False
-    extra: dict = field(default_factory=dict)
-
-
-@dataclass
-class TextLayout:
-    zone_name: str
-    zone: Box
-    elements: list[Element]
-    scores: dict
-    shaper: Shaper
-    missing: list[str]
-    requested_zone: str | None = None      # the zone a re-render asked for, whether or not it was kept
-    logo: Box | None = None                # where the logo goes with this zone (clear of faces and text)
-    protect: tuple[Box, ...] = ()          # faces (padded): no text on them, no treatment darkening them
-    window: Box | None = None              # set by render_text: where the text was measured ...
-    art_window: np.ndarray | None = None   # ... and the untreated art there (for audits and tests)
 
 
 def _shaper(t: TextInputs) -> Shaper:
@@ -263,170 +210,3 @@ def _verticalize(t: TextInputs, shaper: Shaper, elements: list[Element], safe: B
     right = col.right if col.x > safe.x else col.x + vp.width
     title.plan, title.vertical = vp, True
     title.box = Box(right - vp.width, col.y, vp.width, vp.height)
-
-
-def _draw_element(draw: ImageDraw.ImageDraw, layout: TextLayout, e: Element, dx: int, dy: int, fill) -> None:
-    shaper = layout.shaper
-    if e.vertical:
-        draw_vertical(draw, shaper, e.plan, e.box.right - dx, e.box.y - dy, fill)
-        return
-    p: Plan = e.plan
-    size = p.size
-    if e.role == "badge":
-        _draw_badge(draw, layout, e, dx, dy, fill)
-        return
-    for i, line in enumerate(p.lines):
-        lw = line_width(shaper, line, size)
-        x = e.box.x if e.align == "left" else e.box.right - lw if e.align == "right" else e.box.x + (e.box.w - lw) / 2
-        a, d = metrics(shaper.primary, size)
-        baseline = e.box.y + i * p.line_h + p.line_h * a / (a + d)
-        draw_line(draw, shaper, line, x - dx, baseline - dy, size, fill)
-
-
-def _draw_badge(draw: ImageDraw.ImageDraw, layout: TextLayout, e: Element, dx: int, dy: int, fill) -> None:
-    """Rating in an outlined box, then the copy line; order mirrors for right-to-left locales."""
-    shaper, p = layout.shaper, e.plan
-    ltr = replace(shaper, rtl=False)  # a rating mark ("12+") reads left to right everywhere
-    rating, kicker = e.extra.get("rating", ""), e.extra.get("kicker", "")
-    pad = round(p.size * 0.3)
-    stroke = max(1, round(p.size / 14))
-    parts = [(k, v) for k, v in (("rating", rating), ("kicker", kicker)) if v]
-    if shaper.rtl:
-        parts.reverse()
-    widths = [line_width(ltr, s, p.size) + 2 * pad if k == "rating" else line_width(shaper, s, p.size)
-              for k, s in parts]
-    gap = round(p.size * 0.6)
-    total = sum(widths) + gap * (len(parts) - 1)
-    x = e.box.x if e.align == "left" else e.box.right - total if e.align == "right" else e.box.x + (e.box.w - total) / 2
-    top = e.box.y
-    h = e.box.h
-    baseline = top + h / 2 + p.size * 0.36
-    for (kind, s), wdt in zip(parts, widths):
-        if kind == "rating":
-            draw.rounded_rectangle((x - dx, top - dy, x + wdt - dx, top + h - dy), radius=max(2, pad // 2),
-                                   outline=fill, width=stroke)
-            draw_line(draw, ltr, s, x + pad - dx, baseline - dy, p.size, fill)
-        else:
-            draw_line(draw, shaper, s, x - dx, baseline - dy, p.size, fill)
-        x += wdt + gap
-
-
-def _region(layout: TextLayout, w: int, h: int) -> tuple[Box, Box]:
-    """The union of element boxes, and the canvas region a treatment may touch."""
-    boxes = [e.box for e in layout.elements]
-    union = boxes[0]
-    for b in boxes[1:]:
-        union = union.union(b)
-    pad = max(8, union.h // 3)
-    if layout.zone_name == "bottom":
-        reg = Box(0, max(0, union.y - union.h - pad), w, h - max(0, union.y - union.h - pad))
-    elif layout.zone_name == "top":
-        reg = Box(0, 0, w, min(h, union.bottom + union.h + pad))
-    elif layout.zone_name == "left":
-        reg = Box(0, 0, min(w, union.right + union.w + pad), h)
-    else:
-        reg = Box(max(0, union.x - union.w - pad), 0, w - max(0, union.x - union.w - pad), h)
-    return union, reg
-
-
-def _scrim_groups(layout: TextLayout, reg: Box, canvas_w: int) -> list[tuple[str, Box, bool]]:
-    """One scrim for the horizontal stack (from the zone's edge), one per vertical title column."""
-    flat = [e.box for e in layout.elements if not e.vertical]
-    groups: list[tuple[str, Box, bool]] = []
-    if flat:
-        u = flat[0]
-        for b in flat[1:]:
-            u = u.union(b)
-        groups.append((layout.zone_name, u.shifted(-reg.x, -reg.y), False))
-    for e in layout.elements:
-        if e.vertical:
-            edge = "right" if e.box.x + e.box.w / 2 > canvas_w / 2 else "left"
-            groups.append((edge, e.box.shifted(-reg.x, -reg.y), True))
-    return groups
-
-
-def render_text(canvas: Image.Image, layout: TextLayout, t: TextInputs) -> dict:
-    """Treat the art until every element is legible, draw, and measure: the report's text section.
-
-    Glyph masks and measurements live in a window around the text; only the chosen treatment
-    touches the wider region (the scrim's fade), pasted once with a mask.
-    """
-    w, h = canvas.size
-    union, reg = _region(layout, w, h)
-    sizes = [e.plan.size for e in layout.elements]
-    pad = max(8, sizes[0] // 4)
-    win = Box(max(reg.x, union.x - pad), max(reg.y, union.y - pad), 0, 0)
-    win = Box(win.x, win.y, min(reg.right, union.right + pad) - win.x, min(reg.bottom, union.bottom + pad) - win.y)
-    masks = []
-    for e in layout.elements:
-        m = Image.new("L", (win.w, win.h), 0)
-        _draw_element(ImageDraw.Draw(m), layout, e, win.x, win.y, 255)
-        masks.append(np.asarray(m))
-    mask_all = np.maximum.reduce(masks)
-    art_w = np.asarray(canvas.crop((win.x, win.y, win.right, win.bottom)), dtype=np.float32)
-    layout.window, layout.art_window = win, art_w
-    text_lum = float(legibility.luminance(np.array(t.text_color)))
-    treat_color = t.scrim_color if text_lum > 0.4 else (250, 250, 250)
-    targets = [max(t.contrast_target, legibility.wcag_threshold(s)) for s in sizes]
-    groups = _scrim_groups(layout, reg, w)
-    boxes_r = [e.box.shifted(-reg.x, -reg.y) for e in layout.elements]
-    origin = (win.x - reg.x, win.y - reg.y)
-    sels = [legibility.footprint(m, s) for m, s in zip(masks, sizes)]
-    # measured on a grid of the footprint (legibility.sample_index), its pixels gathered once
-    idx = [legibility.sample_index(sel, s) for sel, s in zip(sels, sizes)]
-    art_px = [art_w.reshape(-1, 3)[i] for i in idx]
-    chosen, contrasts, alpha_w = None, [], None
-    ladder = legibility.LADDERS.get(t.treatment, legibility.LADDERS["scrim"])
-    # Treatments never darken a face: the wide scrim fades out around it (keep), the plate and
-    # shadow hugging the glyphs (already clear of faces) only stop at its clearance box (hard).
-    keep = legibility.keep_off(layout.protect, reg)
-    keep_w = keep[origin[1]:origin[1] + win.h, origin[0]:origin[0] + win.w] if keep is not None else None
-    hard_w = (keep_w > 0).astype(np.float32) if keep_w is not None else None
-    for step in ladder:
-        if keep_w is None:
-            alpha_w = legibility.treatment_alpha(step, (win.h, win.w), groups, boxes_r, mask_all,
-                                                 sizes[0], full=(reg.h, reg.w), origin=origin)
-        else:
-            wide = legibility.treatment_alpha(replace(step, plate=0.0, shadow=0.0), (win.h, win.w), groups, boxes_r,
-                                              mask_all, sizes[0], full=(reg.h, reg.w), origin=origin)
-            local = legibility.treatment_alpha(replace(step, scrim=0.0), (win.h, win.w), groups, boxes_r,
-                                               mask_all, sizes[0], full=(reg.h, reg.w), origin=origin)
-            alpha_w = 1 - (1 - wide * keep_w) * (1 - local * hard_w)
-        contrasts = [legibility.contrast_of(legibility.blend(px, alpha_w.reshape(-1)[i], treat_color), t.text_color)
-                     for px, i in zip(art_px, idx)]
-        chosen = step
-        if all(c >= tg for c, tg in zip(contrasts, targets)):
-            break
-    if chosen.scrim or chosen.plate or chosen.shadow:
-        alpha = np.zeros((reg.h, reg.w), np.float32)
-        if chosen.scrim:
-            alpha[:] = legibility.scrim_groups_alpha(reg.h, reg.w, groups, chosen.scrim)
-            if keep is not None:
-                alpha *= keep
-        ox, oy = origin
-        alpha[oy:oy + win.h, ox:ox + win.w] = alpha_w
-        amask = Image.fromarray((alpha * 255 + 0.5).astype(np.uint8), "L")
-        bb = amask.getbbox()  # only where the treatment shows: a zero alpha changes no pixel
-        if bb:
-            canvas.paste(treat_color, (reg.x + bb[0], reg.y + bb[1], reg.x + bb[2], reg.y + bb[3]), amask.crop(bb))
-    canvas.paste(t.text_color, (win.x, win.y, win.right, win.bottom), Image.fromarray(mask_all, "L"))
-    elements = []
-    for e, c, tg in zip(layout.elements, contrasts, targets):
-        p = e.plan
-        item = {"role": e.role, "text": e.text, "box": e.box.as_list(), "size_px": p.size,
-                "text_height_px": p.text_height, "fits": p.fits,
-                "contrast": round(c, 2) if math.isfinite(c) else None,
-                "contrast_required": legibility.wcag_threshold(p.size), "contrast_target": tg,
-                "fonts": fonts_used(layout.shaper, e.text)}
-        if e.vertical:
-            item.update({"lines": list(p.columns), "vertical": True, "overflow_px": 0 if p.fits else None})
-        else:
-            item.update({"lines": list(p.lines), "overflow_px": p.overflow_px, "min_size_px": p.min_size})
-        elements.append(item)
-    finite = [c for c in contrasts if math.isfinite(c)]
-    return {"treatment": chosen.name if chosen else "none",
-            "treatment_levels": {"scrim": chosen.scrim, "shadow": chosen.shadow, "plate": chosen.plate} if chosen else {},
-            "elements": elements,
-            "min_contrast": round(min(finite), 2) if finite else None,
-            "legible": all(c >= legibility.wcag_threshold(s) for c, s in zip(contrasts, sizes)),
-            "min_text_height_px": min(e["text_height_px"] for e in elements)}

@@ -17,6 +17,11 @@ from ..fonts import FontRef, load_font
 from .fontchain import chain_for
 from .scripts import graphemes, split_runs, utf16_to_py
 
+#: Faces kept open at once. Pillow opens a face per (file, size) and each maps its font file on
+#: its own: a CJK collection's face holds ~2 MB of its pages, and a 19 x 8 matrix asks for 100+
+#: sizes (209 MB through an unbounded cache), while opening one again costs under 1 ms.
+OPEN_FACES = 32
+
 # Language tag given to HarfBuzz for runs not in the locale's own script.
 SCRIPT_LANG = {"Latn": "en", "Cyrl": "ru", "Grek": "el", "Arab": "ar", "Hebr": "he", "Deva": "hi",
                "Thai": "th", "Jpan": "ja", "Kore": "ko", "Hans": "zh-Hans", "Hant": "zh-Hant"}
@@ -114,9 +119,15 @@ def visual_pieces(shaper: Shaper, line: str) -> tuple[Piece, ...]:
     return tuple(p for p in pieces if p.text)
 
 
+@lru_cache(maxsize=OPEN_FACES)
+def face(ref: FontRef, size: int) -> ImageFont.FreeTypeFont:
+    """The font at a size (raqm layout), from a bounded cache (OPEN_FACES)."""
+    return load_font.__wrapped__(ref, size)
+
+
 @lru_cache(maxsize=65536)
 def piece_width(piece: Piece, size: int, language: str) -> float:
-    return load_font(piece.font, size).getlength(piece.text, direction=piece.direction, language=language)
+    return face(piece.font, size).getlength(piece.text, direction=piece.direction, language=language)
 
 
 def line_width(shaper: Shaper, line: str, size: int) -> float:
@@ -126,14 +137,14 @@ def line_width(shaper: Shaper, line: str, size: int) -> float:
 
 @lru_cache(maxsize=1024)
 def metrics(ref: FontRef, size: int) -> tuple[int, int]:
-    return load_font(ref, size).getmetrics()
+    return face(ref, size).getmetrics()
 
 
 @lru_cache(maxsize=1024)
 def reference_height(ref: FontRef, script: str, size: int) -> int:
     """Ink height in px of the script's reference glyph: the report's "text height"."""
     glyph = REFERENCE_GLYPH.get(script, "H")
-    box = load_font(ref, size).getbbox(glyph, language=SCRIPT_LANG.get(script))
+    box = face(ref, size).getbbox(glyph, language=SCRIPT_LANG.get(script))
     return box[3] - box[1]
 
 
@@ -142,7 +153,7 @@ def draw_line(draw: ImageDraw.ImageDraw, shaper: Shaper, line: str, x: float, ba
     """Draw a line's pieces left to right on one baseline (mixed fonts share it)."""
     for p in visual_pieces(shaper, line):
         lang = shaper.lang_for(p.script)
-        draw.text((x, baseline), p.text, font=load_font(p.font, size), fill=fill, anchor="ls",
+        draw.text((x, baseline), p.text, font=face(p.font, size), fill=fill, anchor="ls",
                   direction=p.direction, language=lang)
         x += piece_width(p, size, lang)
 

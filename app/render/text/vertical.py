@@ -9,10 +9,9 @@ from dataclasses import dataclass
 
 from PIL import ImageDraw
 
-from ..fonts import load_font
 from .fit import REF
 from .linebreak import break_opportunities
-from .shaping import Shaper, drawable, reference_height
+from .shaping import Shaper, drawable, face, reference_height
 
 FEATURES = ["vert"]
 COLUMN_GAP = 1.15  # column pitch as a multiple of the font size
@@ -29,7 +28,7 @@ class VerticalPlan:
 
 
 def column_length(shaper: Shaper, text: str, size: int) -> float:
-    return load_font(shaper.primary, size).getlength(text, direction="ttb", features=FEATURES,
+    return face(shaper.primary, size).getlength(text, direction="ttb", features=FEATURES,
                                                       language=shaper.language)
 
 
@@ -62,7 +61,7 @@ def plan_vertical(shaper: Shaper, text: str, locale_tag: str, box_w: int, box_h:
 
 def draw_vertical(draw: ImageDraw.ImageDraw, shaper: Shaper, plan: VerticalPlan, right: int, top: int, fill) -> None:
     """Columns from the right edge leftwards, each hung from `top`."""
-    font = load_font(shaper.primary, plan.size)
+    font = face(shaper.primary, plan.size)
     pitch = plan.size * COLUMN_GAP
     for i, col in enumerate(plan.columns):
         cx = right - pitch * i - pitch / 2

@@ -1,0 +1,144 @@
+"""Draw a text layout on the canvas: treat the art until every element is legible, draw the
+glyphs, and measure (contrast behind the glyphs, ink height, overflow): the report's text section.
+
+Glyph masks and measurements live in a window around the text; the contrast of each ladder step
+is measured at the footprint's samples only (treatment.Layers); only the chosen treatment
+touches the wider region (the scrim's fade), pasted once over the box where it shows.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from ..geometry import Box
+from . import legibility
+from .draw import draw_element
+from .model import TextInputs, TextLayout
+from .shaping import fonts_used
+from .treatment import Layers, paste_treatment
+
+
+def text_region(layout: TextLayout, w: int, h: int) -> tuple[Box, Box]:
+    """The union of element boxes, and the canvas region a treatment may touch."""
+    boxes = [e.box for e in layout.elements]
+    union = boxes[0]
+    for b in boxes[1:]:
+        union = union.union(b)
+    pad = max(8, union.h // 3)
+    if layout.zone_name == "bottom":
+        reg = Box(0, max(0, union.y - union.h - pad), w, h - max(0, union.y - union.h - pad))
+    elif layout.zone_name == "top":
+        reg = Box(0, 0, w, min(h, union.bottom + union.h + pad))
+    elif layout.zone_name == "left":
+        reg = Box(0, 0, min(w, union.right + union.w + pad), h)
+    else:
+        reg = Box(max(0, union.x - union.w - pad), 0, w - max(0, union.x - union.w - pad), h)
+    return union, reg
+
+
+def scrim_groups(layout: TextLayout, reg: Box, canvas_w: int) -> list[tuple[str, Box, bool]]:
+    """One scrim for the horizontal stack (from the zone's edge), one per vertical title column."""
+    flat = [e.box for e in layout.elements if not e.vertical]
+    groups: list[tuple[str, Box, bool]] = []
+    if flat:
+        u = flat[0]
+        for b in flat[1:]:
+            u = u.union(b)
+        groups.append((layout.zone_name, u.shifted(-reg.x, -reg.y), False))
+    for e in layout.elements:
+        if e.vertical:
+            edge = "right" if e.box.x + e.box.w / 2 > canvas_w / 2 else "left"
+            groups.append((edge, e.box.shifted(-reg.x, -reg.y), True))
+    return groups
+
+
+def _window(union: Box, reg: Box, size_px: int) -> Box:
+    """The text's window: its boxes padded, inside the region."""
+    pad = max(8, size_px // 4)
+    x, y = max(reg.x, union.x - pad), max(reg.y, union.y - pad)
+    return Box(x, y, min(reg.right, union.right + pad) - x, min(reg.bottom, union.bottom + pad) - y)
+
+
+def _glyph_masks(layout: TextLayout, win: Box) -> list[np.ndarray]:
+    masks = []
+    for e in layout.elements:
+        m = Image.new("L", (win.w, win.h), 0)
+        draw_element(ImageDraw.Draw(m), layout, e, win.x, win.y, 255)
+        masks.append(np.asarray(m))
+    return masks
+
+
+def _choose(layers: Layers, t: TextInputs, art_w: np.ndarray, masks: list[np.ndarray], sizes: list[int],
+            targets: list[float], treat_color: tuple[int, int, int]) -> tuple[legibility.Step, list[float]]:
+    """The first ladder step at which every element meets its target (else the last), and the
+    contrasts there; measured on a grid of each footprint (legibility.sample_index). A step is
+    given up at its first failing element (the one that failed last time is measured first):
+    only the chosen step's contrasts are reported, and they are all measured."""
+    idx = [legibility.sample_index(legibility.footprint(m, s), s) for m, s in zip(masks, sizes)]
+    art_px = [np.ascontiguousarray(art_w.reshape(-1, 3)[i].T, dtype=np.float32) for i in idx]  # (3, n)
+    points = [layers.samples(i) for i in idx]
+    ladder = legibility.LADDERS.get(t.treatment, legibility.LADDERS["scrim"])
+    order = list(range(len(idx)))
+
+    def contrast(step: legibility.Step, k: int) -> float:
+        return legibility.blended_contrast(art_px[k], layers.alpha(step, points[k]), treat_color, t.text_color)
+
+    for step in ladder[:-1]:
+        contrasts: dict[int, float] = {}
+        for k in order:
+            contrasts[k] = contrast(step, k)
+            if contrasts[k] < targets[k]:
+                order.remove(k)
+                order.insert(0, k)
+                break
+        else:
+            return step, [contrasts[k] for k in range(len(idx))]
+    return ladder[-1], [contrast(ladder[-1], k) for k in range(len(idx))]
+
+
+def render_text(canvas: Image.Image, layout: TextLayout, t: TextInputs) -> dict:
+    """Treat the art until every element is legible, draw, and measure: the report's text section."""
+    w, h = canvas.size
+    union, reg = text_region(layout, w, h)
+    sizes = [e.plan.size for e in layout.elements]
+    win = _window(union, reg, sizes[0])
+    masks = _glyph_masks(layout, win)
+    mask_all = np.maximum.reduce(masks)
+    art_w = np.asarray(canvas.crop((win.x, win.y, win.right, win.bottom)))
+    layout.window, layout.art_window = win, art_w
+    text_lum = float(legibility.luminance(np.array(t.text_color)))
+    treat_color = t.scrim_color if text_lum > 0.4 else (250, 250, 250)
+    targets = [max(t.contrast_target, legibility.wcag_threshold(s)) for s in sizes]
+    layers = Layers(reg, win, scrim_groups(layout, reg, w), [e.box.shifted(-reg.x, -reg.y) for e in layout.elements],
+                    mask_all, sizes[0], legibility.keep_off(layout.protect, reg))
+    chosen, contrasts = _choose(layers, t, art_w, masks, sizes, targets, treat_color)
+    if chosen.scrim or chosen.plate or chosen.shadow:
+        paste_treatment(canvas, layers, *layers.treatment_mask(chosen), treat_color)
+    canvas.paste(t.text_color, (win.x, win.y, win.right, win.bottom), Image.fromarray(mask_all, "L"))
+    return _report(layout, chosen, contrasts, targets, sizes)
+
+
+def _report(layout: TextLayout, chosen: legibility.Step | None, contrasts: list[float], targets: list[float],
+            sizes: list[int]) -> dict:
+    elements = []
+    for e, c, tg in zip(layout.elements, contrasts, targets):
+        p = e.plan
+        item = {"role": e.role, "text": e.text, "box": e.box.as_list(), "size_px": p.size,
+                "text_height_px": p.text_height, "fits": p.fits,
+                "contrast": round(c, 2) if math.isfinite(c) else None,
+                "contrast_required": legibility.wcag_threshold(p.size), "contrast_target": tg,
+                "fonts": fonts_used(layout.shaper, e.text)}
+        if e.vertical:
+            item.update({"lines": list(p.columns), "vertical": True, "overflow_px": 0 if p.fits else None})
+        else:
+            item.update({"lines": list(p.lines), "overflow_px": p.overflow_px, "min_size_px": p.min_size})
+        elements.append(item)
+    finite = [c for c in contrasts if math.isfinite(c)]
+    return {"treatment": chosen.name if chosen else "none",
+            "treatment_levels": {"scrim": chosen.scrim, "shadow": chosen.shadow, "plate": chosen.plate} if chosen else {},
+            "elements": elements,
+            "min_contrast": round(min(finite), 2) if finite else None,
+            "legible": all(c >= legibility.wcag_threshold(s) for c, s in zip(contrasts, sizes)),
+            "min_text_height_px": min(e["text_height_px"] for e in elements)}

@@ -1,0 +1,104 @@
+"""The fast paths give exactly what the slow ones they replace gave.
+
+- cmap coverage read with numpy (text.cmap_table) equals fontTools' getBestCmap keys;
+- one MSER call on a grey image finds what the grey and inverted calls found together
+  (OpenCV makes both passes on 8-bit input), so baked-text detection runs it once;
+- contrast measured on three planes of samples equals contrast_of(blend(...)) on pixels;
+- a treatment's alpha evaluated at the contrast samples equals the alpha made over the whole
+  text window and then sampled (treatment.Layers), for every layer and near a face.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from fontTools.ttLib import TTFont
+from PIL import Image, ImageDraw
+
+from app.render.fonts import font_file
+from app.render.geometry import Box
+from app.render.text import legibility
+from app.render.text.cmap_table import code_points
+from app.render.text.legibility import Step
+from app.render.text.treatment import Layers, Points
+
+
+@pytest.mark.parametrize("pattern", ["Noto Sans:bold", "Noto Sans Arabic:bold", "Noto Sans Devanagari:bold",
+                                     "Noto Sans CJK JP:bold"])
+def test_cmap_code_points_match_fonttools(pattern):
+    ref = font_file(pattern)
+    slow = TTFont(ref.path, fontNumber=ref.index, lazy=True)
+    expected = frozenset(slow.getBestCmap())
+    slow.close()
+    fast = TTFont(ref.path, fontNumber=ref.index, lazy=True)
+    assert code_points(fast) == expected and len(expected) > 200
+    fast.close()
+
+
+def test_one_mser_call_finds_dark_and_light_regions():
+    img = Image.new("L", (400, 200), 128)
+    draw = ImageDraw.Draw(img)
+    for i in range(6):
+        draw.rectangle((20 + 60 * i, 40, 45 + 60 * i, 90), fill=20 if i % 2 else 235)  # dark and light marks
+    grey = np.asarray(img)
+    mser = cv2.MSER_create(5, 20, 2000)
+    one = sorted(map(tuple, mser.detectRegions(grey)[1].tolist()))
+    inverted = sorted(map(tuple, mser.detectRegions(255 - grey)[1].tolist()))
+    assert one == inverted and len(set(one)) >= 6
+
+
+def _layers(keep: np.ndarray | None) -> Layers:
+    reg, win = Box(0, 300, 800, 500), Box(100, 520, 600, 200)
+    mask = np.zeros((win.h, win.w), np.uint8)
+    cv2.putText(mask, "TITLE", (20, 150), cv2.FONT_HERSHEY_SIMPLEX, 5, 255, 18)
+    # ramps that vary across the glyphs: the block scrim fades in below them, the column fades along x
+    groups = [("bottom", Box(120, 420, 560, 60), False), ("left", Box(150, 150, 200, 300), True)]
+    return Layers(reg, win, groups, [Box(120, 240, 560, 120), Box(200, 370, 300, 30)], mask, 120, keep)
+
+
+@pytest.mark.parametrize("near_face", [False, True])
+def test_alpha_at_samples_equals_the_window_alpha_sampled(near_face):
+    keep = legibility.keep_off([Box(500, 350, 150, 150)], Box(0, 300, 800, 500)) if near_face else None
+    layers = _layers(keep)
+    flat = np.flatnonzero(legibility.footprint(layers.mask_all, 120))
+    assert len(flat) > 1000
+    for step in legibility.LADDERS["scrim"] + legibility.LADDERS["shadow"] + legibility.LADDERS["plate"]:
+        whole = np.broadcast_to(layers.alpha(step, layers.window()), (layers.win.h, layers.win.w))
+        at_samples = np.broadcast_to(layers.alpha(step, layers.samples(flat)), flat.shape)
+        assert np.array_equal(at_samples, whole.reshape(-1)[flat]), step
+        assert np.array_equal(layers.window_mask(step), (whole * 255 + 0.5).astype(np.uint8)), step
+
+
+def test_treatment_mask_rounds_the_float_alpha():
+    """The 8-bit mask is the float alpha (scrim faded off the face, the window's alpha inside the
+    window) rounded once, as when it was made in float over the whole region; outside its box
+    that alpha is zero, so pasting over the box alone changes the same pixels."""
+    keep = legibility.keep_off([Box(500, 350, 150, 150)], Box(0, 300, 800, 500))
+    layers = _layers(keep)
+    for step in (Step("scrim+shadow", scrim=0.78, shadow=0.8), Step("scrim", scrim=0.2), Step("plate", plate=0.9)):
+        alpha_w = layers.alpha(step, layers.window())
+        reg = layers.reg
+        whole = np.zeros((reg.h, reg.w), np.float32)
+        if step.scrim:
+            whole = np.array(layers.scrim(step.scrim, Points(np.arange(reg.h)[:, None], np.arange(reg.w)[None, :])) * keep)
+        ox, oy = layers.origin
+        whole[oy:oy + layers.win.h, ox:ox + layers.win.w] = alpha_w
+        expected = (whole * 255 + 0.5).astype(np.uint8)
+        mask, box = layers.treatment_mask(step)
+        assert np.array_equal(mask, expected[box.y:box.bottom, box.x:box.right]), step
+        expected[box.y:box.bottom, box.x:box.right] = 0
+        assert not expected.any(), step
+        if step.scrim:
+            assert box.w == reg.w and box.h < reg.h  # the scrim's rows that show, the region's width
+
+
+def test_contrast_of_planes_equals_contrast_of_pixels():
+    rng = np.random.default_rng(7)
+    px = rng.integers(0, 256, (30000, 3)).astype(np.float32)
+    alpha = rng.random(30000).astype(np.float32)
+    planes = np.ascontiguousarray(px.T)
+    for color, text in (((5, 5, 16), (255, 255, 255)), ((250, 250, 250), (16, 16, 16))):
+        slow = legibility.contrast_of(legibility.blend(px, alpha, color), text)
+        assert legibility.blended_contrast(planes, alpha, color, text) == slow
+    assert legibility.blended_contrast(planes, np.zeros(1, np.float32), (0, 0, 0), (255, 255, 255)) == \
+        legibility.contrast_of(px, (255, 255, 255))
