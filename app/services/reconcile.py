@@ -10,6 +10,9 @@ to `queued` is a conditional UPDATE on the state that was read (status, revision
 token, enqueued_at): a variant that has moved on (rendered, claimed, re-queued by someone
 else) is never touched. A job RQ calls finished has committed its result before RQ marked
 it so; the row read after the lookup shows it.
+
+A job that waits for another one (deferred: a variant's job on its chunk's render job, a render
+on its GPU job, a chunk on the key art's analysis) is as alive as what it waits for.
 """
 from __future__ import annotations
 
@@ -17,23 +20,28 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
+from rq.job import Job, JobStatus
 from sqlalchemy import or_, select, update
+
+from app import queueing
 
 from ..extensions import db
 from ..models import AuditEvent, FixRequest, Variant, VariantStatus
 from ..models.base import utcnow
+from .generation import uses_gpu_queue
+from .review import edit_job_id_of, enqueue_generator_edit
+
+_ENDED = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 
 
 def _job_lost(job_id: str, stale_s: int) -> str | None:
     """Why the job that should be doing some work no longer is, or None while it still may."""
-    from rq.job import JobStatus
-
-    from app.queueing import fetch_job
-
-    job = fetch_job(job_id)
+    job = queueing.fetch_job(job_id)
     if job is None:
         return "job missing from Redis"
     status = job.get_status(refresh=False)
+    if status == JobStatus.DEFERRED:
+        return _wait_lost(job, stale_s)
     if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
         return f"job {status.value}"
     if status == JobStatus.FINISHED:
@@ -45,6 +53,24 @@ def _job_lost(job_id: str, stale_s: int) -> str | None:
                 beat = beat.replace(tzinfo=timezone.utc)
             if utcnow() - beat > timedelta(seconds=stale_s):
                 return "worker stopped sending heartbeats"
+    return None
+
+
+def _wait_lost(job: Job, stale_s: int) -> str | None:
+    """Why a deferred job will never run, or None while what it waits for may still release it:
+    a dependency that is itself lost, or one that ended while the job stayed deferred (RQ
+    releases dependents in the transaction that ends a job, so the job is read again after)."""
+    for dep_id in job.dependency_ids:
+        dep = queueing.fetch_job(dep_id)
+        if dep is not None and dep.get_status(refresh=False) not in _ENDED:
+            reason = _job_lost(dep_id, stale_s)
+            if reason is not None:
+                return f"waits for {dep_id}: {reason}"
+            continue
+        again = queueing.fetch_job(job.id)
+        if again is None or again.get_status(refresh=False) != JobStatus.DEFERRED:
+            return _job_lost(job.id, stale_s)  # released (or gone) meanwhile: judge it as it is now
+        return f"waits for {dep_id}, which is gone or ended without releasing it"
     return None
 
 
@@ -91,8 +117,6 @@ def _still(seen: Seen) -> bool:
 def reconcile_variant(seen: Seen, stale_s: int) -> dict | None:
     """Look up the variant's job, then requeue it if the job is lost and the row has not moved
     since `seen` was read. Returns what was done, or None."""
-    from app.queueing import RENDER, discard_job, enqueue_once, fetch_job
-
     reason = "never enqueued" if seen.enqueued_at is None else _job_lost(seen.job_id, stale_s)
     if reason is None or not _still(seen):  # e.g. the job finished and recorded its result meanwhile
         return None
@@ -106,10 +130,10 @@ def reconcile_variant(seen: Seen, stale_s: int) -> dict | None:
                               entity_id=seen.id, revision=seen.revision, state_before=seen.status,
                               state_after=VariantStatus.QUEUED.value, detail={"reason": reason}))
     db.session.commit()
-    old = fetch_job(seen.job_id)
+    old = queueing.fetch_job(seen.job_id)
     if old is not None:
-        discard_job(old)
-    enqueue_once(RENDER, "jobs.render.render_variant_job", seen.job_id, seen.id, seen.revision)
+        queueing.discard_job(old)
+    queueing.enqueue_once(queueing.RENDER, "jobs.render.render_variant_job", seen.job_id, seen.id, seen.revision)
     return {"variant": seen.id, "revision": seen.revision, "reason": reason}
 
 
@@ -130,11 +154,6 @@ def reconcile_generator_edits(cutoff, stale_s: int) -> list[dict]:
     queued and enqueued again. A proposal is an image, so running one twice loses nothing; but an
     edit that finished (done / failed) while its job was looked up stays as it is: the move is
     conditional on the status read before the lookup and judged after reading the row again."""
-    from app.queueing import discard_job, fetch_job
-
-    from .generation import uses_gpu_queue
-    from .review import edit_job_id_of, enqueue_generator_edit
-
     if not uses_gpu_queue():  # edits run inside the web request then: nothing is queued
         return []
     seen = db.session.execute(select(FixRequest.id, FixRequest.status).where(
@@ -157,9 +176,9 @@ def reconcile_generator_edits(cutoff, stale_s: int) -> list[dict]:
                                   entity_id=fix_id, state_before=status, state_after="queued",
                                   detail={"reason": reason, "variant_id": fix.variant_id}))
         db.session.commit()
-        old = fetch_job(jid)
+        old = queueing.fetch_job(jid)
         if old is not None:
-            discard_job(old)
+            queueing.discard_job(old)
         enqueue_generator_edit(fix)
         done.append({"fix_request": fix_id, "reason": reason})
     return done
