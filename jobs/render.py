@@ -11,19 +11,41 @@ from __future__ import annotations
 import logging
 import time
 
+from PIL import Image
 from rq.timeouts import JobTimeoutException
+from sqlalchemy.orm import configure_mappers
 
 from app import queue_fallbacks
 from app.extensions import db
 from app.logging_setup import JOB_ID
 from app.metrics import JOB_FAILURES, RENDER_SECONDS
 from app.models import Variant
+from app.render.locales import SUPPORTED_LOCALES, get_locale
+from app.render.text.fontchain import chain_for, cmap
 from app.services import rendering, sources
 from app.services.render_queue import variant_job_id
 
 from .context import get_app
 
 log = logging.getLogger("marquee.worker")
+
+
+def warm_up() -> float:
+    """Load, in a worker before it forks its work horses, what every horse would otherwise load
+    again for its first variant (about 0.5 s): the ORM's mappers, Pillow's codecs, and the
+    character maps of every supported locale's fonts (fontTools; 0.1-0.2 s per CJK font). The
+    horses inherit them copy-on-write. Never fails the worker: what cannot be loaded here is
+    loaded by the render that needs it. Returns the seconds it took."""
+    t0 = time.perf_counter()
+    configure_mappers()
+    Image.init()
+    for script in sorted({get_locale(tag).script for tag in SUPPORTED_LOCALES}):
+        try:
+            for ref in chain_for(script, {}).refs:
+                cmap(ref)
+        except Exception:  # noqa: BLE001 - a missing font is the render's to report
+            log.warning("could not preload the fonts for script %s", script, exc_info=True)
+    return time.perf_counter() - t0
 
 
 def render_variant_job(variant_id: int, revision: int) -> str:

@@ -62,7 +62,8 @@ def _wait_lost(job: Job, stale_s: int) -> str | None:
     releases dependents in the transaction that ends a job, so the job is read again after)."""
     for dep_id in job.dependency_ids:
         dep = queueing.fetch_job(dep_id)
-        if dep is not None and dep.get_status(refresh=False) not in _ENDED:
+        status = dep.get_status(refresh=False) if dep is not None else None
+        if status is not None and status not in _ENDED:
             reason = _job_lost(dep_id, stale_s)
             if reason is not None:
                 return f"waits for {dep_id}: {reason}"
@@ -70,7 +71,8 @@ def _wait_lost(job: Job, stale_s: int) -> str | None:
         again = queueing.fetch_job(job.id)
         if again is None or again.get_status(refresh=False) != JobStatus.DEFERRED:
             return _job_lost(job.id, stale_s)  # released (or gone) meanwhile: judge it as it is now
-        return f"waits for {dep_id}, which is gone or ended without releasing it"
+        return f"waits for {dep_id}: " + ("job missing from Redis" if status is None
+                                          else f"job {status.value} without releasing it")
     return None
 
 
