@@ -22,7 +22,7 @@ from app import queueing
 from ..extensions import db
 from ..models import KeyArt
 from ..render.analyze import ANALYSIS_VERSION, Analysis, analyze
-from . import blob_store
+from . import blob_store, pixel_cache
 
 log = logging.getLogger(__name__)
 
@@ -32,16 +32,22 @@ _WAITABLE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.
 
 
 @lru_cache(maxsize=2)
-def _decoded(location: str, key: str) -> Image.Image:
-    """The working copy decoded once per process (a 24 MP copy is 72 MB: two at most)."""
+def _decoded(location: str, key: str, size: tuple[int, int]) -> Image.Image:
+    """The working copy decoded once per process (a 24 MP copy is 72 MB: two at most), and once
+    per machine when the pixel cache can hold it."""
+    cached = pixel_cache.load(location, key, size)
+    if cached is not None:
+        return cached
     img = Image.open(io.BytesIO(blob_store().get(key)))
     img.load()
-    return img.convert("RGB")
+    img = img.convert("RGB")
+    pixel_cache.save(location, key, img)
+    return img
 
 
 def working_copy(art: KeyArt) -> Image.Image:
     """The art's sRGB working copy; shared, so callers must not draw into it."""
-    return _decoded(blob_store().location, art.working_key)
+    return _decoded(blob_store().location, art.working_key, (art.width, art.height))
 
 
 def is_current(art: KeyArt) -> bool:
