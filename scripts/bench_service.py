@@ -5,7 +5,8 @@ through the REST API and real RQ render workers, on a fresh SQLite database per 
 For each worker count it starts the workers (idle, as the demo does), uploads the key art,
 posts the request, and times until every variant is rendered or failed. The workers are then
 stopped and reaped with os.wait4, whose rusage covers each worker and the work horses it
-reaped: peak RSS is the largest single process, CPU is user + system of all of them.
+reaped: peak RSS is the largest single process, CPU is user + system of all of them from the
+upload on (what the workers used to start up is taken off).
 `--profile` instead runs one in-process SimpleWorker in burst mode under cProfile over the
 whole request (analysis job included) and prints the top functions.
 
@@ -101,6 +102,12 @@ def _workers_ready(app, n: int) -> bool:
         return len(Worker.all(queue=get_queue(RENDER))) >= n
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds a live process has used so far (itself, not its children)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_with_workers(n: int, locales: list[str], formats: list[str], db_url: str | None, timeout: float) -> dict:
     """One fresh run with `n` render workers; returns the row of the table."""
     var = Path(tempfile.mkdtemp(prefix="marquee-bench-"))
@@ -114,6 +121,7 @@ def run_with_workers(n: int, locales: list[str], formats: list[str], db_url: str
         while not _workers_ready(app, n):
             assert time.monotonic() < deadline, "workers did not start"
             time.sleep(0.2)
+        started_cpu = sum(_cpu_s(p.pid) for p in procs)  # start-up and warm-up, not the render phase
         req = post_request(client, locales, formats)
         t0 = time.monotonic()
         prog = wait_rendered(client, req["id"], timeout)
@@ -125,7 +133,7 @@ def run_with_workers(n: int, locales: list[str], formats: list[str], db_url: str
         for p in procs:
             _, _, ru = os.wait4(p.pid, 0)
             usage.append(ru)
-    cpu = sum(ru.ru_utime + ru.ru_stime for ru in usage)
+    cpu = sum(ru.ru_utime + ru.ru_stime for ru in usage) - started_cpu
     total = prog["total"]
     return {"workers": n, "variants": total, "rendered": prog["rendered"], "failed": prog["failed"],
             "wall_s": wall, "per_s": total / wall, "cpu_ms_per_variant": 1000 * cpu / total,
