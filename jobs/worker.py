@@ -29,6 +29,7 @@ from app.metrics import REQUEUES, reason_label, registry
 from app.queueing import get_queue, redis_conn
 from app.services import reconcile as reconcile_service
 
+from . import render as render_jobs
 from .context import get_app, set_app
 from .export import reconcile_exports_once
 from .maintenance import run_once_per_interval
@@ -213,6 +214,8 @@ def worker_factory(worker_class: type, queue_names: list[str], app) -> Callable[
 
 def main(argv: list[str] | None = None) -> None:
     args, stop, app = start_process("Marquee RQ worker", "render", argv)
+    if "render" in args.queues:  # before forking: every work horse inherits it
+        log.info("render warm-up took %.2f s", render_jobs.warm_up())
     run_until_stopped(worker_factory(ReconcilingWorker, args.queues, app), stop, burst=args.burst,
                       # export retries are scheduled (backoff), so export workers run RQ's scheduler
                       with_scheduler="export" in args.queues)

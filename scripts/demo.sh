@@ -17,4 +17,9 @@ for i in 1 2; do
   .venv/bin/python -m jobs.worker render >"var/log/worker-$i.log" 2>&1 &
   pids+=("$!")
 done
+# The demo times its render phase from its request on: let both workers start first (at most 30 s).
+for _ in $(seq 30); do
+  .venv/bin/flask queues --json 2>/dev/null | grep -q '"queue": "render".*"workers": [2-9]' && break
+  sleep 1
+done
 .venv/bin/flask demo --out var/demo-contact-sheet.jpg "$@"

@@ -10,25 +10,33 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections import OrderedDict
 
 import numpy as np
 from flask import current_app
 from PIL import Image
 from sqlalchemy import update
 
+from app import queueing
+
 from ..extensions import db
+from ..generate import ExpandRequest, Generated, get_generator
 from ..models import Variant, VariantStatus
 from ..render.formats import get_format
 from ..render.geometry import Box
 from ..render.kit import KitSpec
 from ..render.reframe import Expander, Reframe, expand_placement, placed_window, plan_reframe
 from . import blob_store
+from .sources import analysis_of, is_current, load_source, source_art
+
+#: Expands made in this process, by content: the locales of a format share one background (one
+#: seed per key art and format), so a render job that renders several of them expands once.
+_EXPANDED: OrderedDict[tuple, tuple[Generated, str]] = OrderedDict()
+_EXPANDED_MAX = 4  # a 2400x800 banner canvas is 6 MB
 
 
 def generator():
     """The process's resident backend for the configured model (classical without one)."""
-    from ..generate import get_generator
-
     cfg = current_app.config
     return get_generator(cfg["MODEL_DIR"] or None, cfg["GENERATE_DEVICE"] or None,
                          steps=cfg["GENERATE_STEPS"], max_batch=cfg["GENERATE_BATCH"],
@@ -49,17 +57,18 @@ def kit_of(variant: Variant) -> KitSpec:
     return KitSpec.from_dict(dict(variant.request.brand_kit.spec))
 
 
-def reframe_plan(variant: Variant, source: Image.Image, analysis) -> Reframe:
-    """The reframe the render job will make for this revision (its crop anchor override included)."""
+def reframe_plan(variant: Variant, size: tuple[int, int], analysis) -> Reframe:
+    """The reframe the render job will make for this revision (its crop anchor override included)
+    of a source of `size`."""
     fmt = get_format(variant.format)
-    return plan_reframe(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency,
+    return plan_reframe(size[0], size[1], analysis.faces, fmt.aspect, analysis.saliency,
                         (variant.overrides or {}).get("crop_anchor"), kit_of(variant).max_generated_share)
 
 
 def expand_inputs(variant: Variant, source: Image.Image, analysis) -> dict | None:
     """What the reframe of this variant would ask a generator for, or None if it just crops."""
     fmt = get_format(variant.format)
-    plan = reframe_plan(variant, source, analysis)
+    plan = reframe_plan(variant, source.size, analysis)
     if plan.mode != "expand":
         return None
     placement = expand_placement(plan.crop, (fmt.width, fmt.height), plan.anchor)
@@ -84,9 +93,6 @@ def _record_for(variant_id: int, revision: int, record: dict) -> None:
 def generate_variants(pairs: list[tuple[int, int]]) -> dict:
     """The GPU job's work: expand every listed variant revision that needs it, in batches,
     each distinct (art, format, seed, prompt) once. Returns counts for the job result."""
-    from ..generate import ExpandRequest
-    from .rendering import load_source
-
     todo: list[tuple[Variant, dict]] = []
     for vid, rev in pairs:
         v = db.session.get(Variant, vid)
@@ -134,11 +140,24 @@ class GenerationFailed(RuntimeError):
     pass
 
 
+def _expand_once(request: ExpandRequest) -> tuple[Generated, str]:
+    """The configured backend's expand and its stored mask key, once per identical request in
+    this process (keyed by the placed pixels themselves, so nothing can stand in for them)."""
+    key = (hashlib.blake2b(request.image.tobytes(), digest_size=16).digest(), request.image.size,
+           request.canvas, tuple(request.placement.as_list()), request.prompt, request.seed, request.style)
+    hit = _EXPANDED.get(key)
+    if hit is None:
+        out = generator().expand_batch([request])[0]
+        hit = _EXPANDED[key] = (out, blob_store().put(_png(out.mask)))
+        while len(_EXPANDED) > _EXPANDED_MAX:
+            _EXPANDED.popitem(last=False)
+    _EXPANDED.move_to_end(key)
+    return hit
+
+
 def expander_for(variant: Variant) -> Expander:
     """The render job's expander: the GPU job's canvas for this revision when it fits exactly,
     else the configured backend run here (classical, or diffusers when the GPU job was lost)."""
-    from ..generate.protocol import ExpandRequest
-
     rec = variant.generator if (variant.generator or {}).get("revision") == variant.revision else None
     art_sha, fmt_key = variant.request.key_art.sha256, variant.format
     style = kit_of(variant).extension
@@ -151,32 +170,37 @@ def expander_for(variant: Variant) -> Expander:
             canvas = Image.open(io.BytesIO(store.get(rec["canvas_key"]))).convert("RGB")
             if canvas.size == tuple(size) and _placed_matches(canvas, image, placement):
                 return canvas, {k: v for k, v in rec.items() if k != "revision"}
-        out = generator().expand_batch([ExpandRequest(image, size, placement, current_app.config["GENERATE_PROMPT"],
-                                                      seed_for(art_sha, fmt_key), style)])[0]
-        return out.image, {**out.provenance, "op": "expand", "queue": "render", "placement": placement.as_list(),
-                           "canvas_key": None, "mask_key": store.put(_png(out.mask))}
+        out, mask_key = _expand_once(ExpandRequest(image, size, placement, current_app.config["GENERATE_PROMPT"],
+                                                   seed_for(art_sha, fmt_key), style))
+        return out.image.copy(), {**out.provenance, "op": "expand", "queue": "render",
+                                  "placement": placement.as_list(), "canvas_key": None, "mask_key": mask_key}
 
     return expand
 
 
+def may_expand(variant: Variant) -> bool:
+    """Whether the variant's reframe expands: exactly when the key art's analysis is there (no
+    pixels decoded: the plan needs sizes, faces and saliency); without it, whenever the format's
+    aspect differs from the art's (only a same-aspect crop can never expand)."""
+    art = source_art(variant.request.key_art)
+    if is_current(art):
+        return reframe_plan(variant, (art.width, art.height), analysis_of(art)).mode == "expand"
+    return abs(get_format(variant.format).aspect - art.width / art.height) > 1e-3
+
+
 def enqueue_generation(variants: list[Variant]) -> dict[int, str]:
     """Put the variants that need generative expand on the gpu queue as one batched job.
-    Returns {variant id: gpu job id} for the render jobs to depend on."""
+    Returns {variant id: gpu job id} for the render jobs to depend on. Without the key art's
+    analysis yet (its job still waits on the render queue) the job takes every variant that may
+    expand, and skips those that turn out to crop; it does not wait for the analysis job (it is
+    on the gpu queue at once), so if it starts first it analyses the art itself."""
     if not uses_gpu_queue() or not variants:
         return {}
-    from app.queueing import GPU, enqueue_once, job_id_for
-
-    from .rendering import load_source
-
-    need: list[Variant] = []
-    for v in variants:
-        source, analysis = load_source(v.request.key_art)
-        if reframe_plan(v, source, analysis).mode == "expand":
-            need.append(v)
+    need = [v for v in variants if may_expand(v)]
     if not need:
         return {}
     pairs = sorted((v.id, v.revision) for v in need)
-    job_id = job_id_for("gen-" + hashlib.sha256(repr(pairs).encode()).hexdigest()[:20])
-    enqueue_once(GPU, "jobs.generate.generate_job", job_id, pairs,
-                 timeout=current_app.config["GENERATE_JOB_TIMEOUT"])
+    job_id = queueing.job_id_for("gen-" + hashlib.sha256(repr(pairs).encode()).hexdigest()[:20])
+    queueing.enqueue_once(queueing.GPU, "jobs.generate.generate_job", job_id, pairs,
+                          timeout=current_app.config["GENERATE_JOB_TIMEOUT"])
     return {v.id: job_id for v in need}

@@ -1,7 +1,9 @@
 """Key-art ingest: validate fully before anything is written, then store content-addressed.
 
 The policy is checked on the header first (cheap refusals for 1x60000 and bombs), then the
-whole file is decoded: a key art that cannot be decoded to its last byte is refused too.
+whole file is decoded: a key art that cannot be decoded to its last byte is refused too. Once
+stored, its analysis goes on the render queue (app.services.sources), so that renders never
+analyse it in a web request or race each other to do it.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from ..extensions import db
 from ..models import KeyArt, Title
 from ..render.decode import MAX_PIXELS, DecodeError, Decoded, decode, probe
 from . import NotFound, ServiceError, blob_store
+from .sources import analyse_soon
 
 #: Below this on the short side no format renders acceptably (a 1080 px square is 3.6x up).
 MIN_SHORT_SIDE = 300
@@ -93,6 +96,7 @@ def ingest_key_art(title: Title, filename: str, data: bytes) -> tuple[KeyArt, bo
     art, created = _store(title, filename, data, decode_key_art(data))
     if created:
         _commit()
+    analyse_soon(art)
     return art, created
 
 
@@ -127,6 +131,7 @@ def attach_textless(art: KeyArt, filename: str, data: bytes) -> tuple[KeyArt, bo
     changed = art.textless_id != companion.id
     art.textless_id = companion.id
     _commit()
+    analyse_soon(companion)
     return art, changed
 
 

@@ -10,6 +10,9 @@ to `queued` is a conditional UPDATE on the state that was read (status, revision
 token, enqueued_at): a variant that has moved on (rendered, claimed, re-queued by someone
 else) is never touched. A job RQ calls finished has committed its result before RQ marked
 it so; the row read after the lookup shows it.
+
+A job that waits for another one (deferred: a variant's job on its chunk's render job, a render
+on its GPU job, a chunk on the key art's analysis) is as alive as what it waits for.
 """
 from __future__ import annotations
 
@@ -17,16 +20,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from rq.job import JobStatus
+from rq.job import Job, JobStatus
 from sqlalchemy import or_, select, update
 
 from .. import queueing
 from ..extensions import db
 from ..models import AuditEvent, FixRequest, Variant, VariantStatus
 from ..models.base import utcnow
-from ..queueing import RENDER, discard_job, enqueue_once, render_job_id
+from ..queueing import render_job_id
 from .generation import uses_gpu_queue
 from .review import edit_job_id_of, enqueue_generator_edit
+
+_ENDED = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 
 
 def _job_lost(job_id: str, stale_s: int) -> str | None:
@@ -35,6 +40,8 @@ def _job_lost(job_id: str, stale_s: int) -> str | None:
     if job is None:
         return "job missing from Redis"
     status = job.get_status(refresh=False)
+    if status == JobStatus.DEFERRED:
+        return _wait_lost(job, stale_s)
     if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
         return f"job {status.value}"
     if status == JobStatus.FINISHED:
@@ -46,6 +53,26 @@ def _job_lost(job_id: str, stale_s: int) -> str | None:
                 beat = beat.replace(tzinfo=timezone.utc)
             if utcnow() - beat > timedelta(seconds=stale_s):
                 return "worker stopped sending heartbeats"
+    return None
+
+
+def _wait_lost(job: Job, stale_s: int) -> str | None:
+    """Why a deferred job will never run, or None while what it waits for may still release it:
+    a dependency that is itself lost, or one that ended while the job stayed deferred (RQ
+    releases dependents in the transaction that ends a job, so the job is read again after)."""
+    for dep_id in job.dependency_ids:
+        dep = queueing.fetch_job(dep_id)
+        status = dep.get_status(refresh=False) if dep is not None else None
+        if status is not None and status not in _ENDED:
+            reason = _job_lost(dep_id, stale_s)
+            if reason is not None:
+                return f"waits for {dep_id}: {reason}"
+            continue
+        again = queueing.fetch_job(job.id)
+        if again is None or again.get_status(refresh=False) != JobStatus.DEFERRED:
+            return _job_lost(job.id, stale_s)  # released (or gone) meanwhile: judge it as it is now
+        return f"waits for {dep_id}: " + ("job missing from Redis" if status is None
+                                          else f"job {status.value} without releasing it")
     return None
 
 
@@ -107,8 +134,8 @@ def reconcile_variant(seen: Seen, stale_s: int) -> dict | None:
     db.session.commit()
     old = queueing.fetch_job(seen.job_id)
     if old is not None:
-        discard_job(old)
-    enqueue_once(RENDER, "jobs.render.render_variant_job", seen.job_id, seen.id, seen.revision)
+        queueing.discard_job(old)
+    queueing.enqueue_once(queueing.RENDER, "jobs.render.render_variant_job", seen.job_id, seen.id, seen.revision)
     return {"variant": seen.id, "revision": seen.revision, "reason": reason}
 
 
@@ -153,7 +180,7 @@ def reconcile_generator_edits(cutoff, stale_s: int) -> list[dict]:
         db.session.commit()
         old = queueing.fetch_job(jid)
         if old is not None:
-            discard_job(old)
+            queueing.discard_job(old)
         enqueue_generator_edit(fix)
         done.append({"fix_request": fix_id, "reason": reason})
     return done

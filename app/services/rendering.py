@@ -6,69 +6,35 @@ of a killed worker, can never render a revision twice.
 """
 from __future__ import annotations
 
-import io
 import time
 import uuid
-from dataclasses import replace
-from functools import lru_cache
 
+from flask import current_app
 from PIL import Image
 from sqlalchemy import update
 
 from ..extensions import db
-from ..models import AuditEvent, KeyArt, Variant, VariantStatus
+from ..generate.screen import screen_image
+from ..models import AuditEvent, Variant, VariantStatus
 from ..models.base import utcnow
-from ..render.analyze import ANALYSIS_VERSION, Analysis, analyze
+from ..render.encode import MASTER, Encoded
 from ..render.formats import get_format
 from ..render.locales import get_locale
-from ..render.encode import MASTER, Encoded
 from ..render.pipeline import RenderResult, VariantSpec, render_variant
-from ..render.variant import build_variant_spec
 from ..render.shared_reframe import SharedReframes
+from ..render.variant import build_variant_spec
 from . import blob_store
 from .brand_kits import kit_spec
 from .generation import expander_for
 from .previews import store_preview
+from .sources import load_source, source_art, source_kind
 from .titles import strings_for
 
+__all__ = ["build_spec", "load_source", "render_variant_revision", "screen_for", "source_kind", "store_encodings"]
 
-#: Crop canvases shared by the locales of one (key art, format) rendered in this worker.
+#: Crop canvases shared by the locales of one (key art, format) rendered in this process: a render
+#: job renders several locales of one format (app.services.render_queue).
 _REFRAMES = SharedReframes(maxsize=8)
-
-
-@lru_cache(maxsize=2)
-def _working_copy(location: str, key: str) -> Image.Image:
-    img = Image.open(io.BytesIO(blob_store().get(key)))
-    img.load()
-    return img.convert("RGB")
-
-
-def _analysed(art: KeyArt) -> tuple[Image.Image, Analysis]:
-    store = blob_store()
-    image = _working_copy(store.location, art.working_key)
-    if art.analysis and art.analysis.get("version") == ANALYSIS_VERSION:
-        return image, Analysis.from_json(art.analysis)
-    result = analyze(image)
-    art.analysis = result.to_json()
-    db.session.commit()
-    return image, result
-
-
-def source_kind(art: KeyArt) -> str:
-    """What load_source renders from, for the variant report: "textless" or "key_art"."""
-    return "textless" if art.textless_id is not None else "key_art"
-
-
-def load_source(art: KeyArt) -> tuple[Image.Image, Analysis]:
-    """The sRGB working copy and its analysis, computing and caching the analysis once.
-
-    A key art with a textless companion renders from the companion: its pixels carry no
-    printed text, so nothing has to be kept clear of or painted out (text boxes empty), and
-    its own faces and saliency are used."""
-    if art.textless is not None:
-        image, analysis = _analysed(art.textless)
-        return image, replace(analysis, text_boxes=())
-    return _analysed(art)
 
 
 def build_spec(variant: Variant) -> VariantSpec:
@@ -84,10 +50,6 @@ def build_spec(variant: Variant) -> VariantSpec:
 
 def screen_for(image: Image.Image, variant: Variant) -> dict:
     """CLIP pre-screen of a finished image for the variant's region: scores and pre-flags."""
-    from flask import current_app
-
-    from ..generate.screen import screen_image
-
     cfg = current_app.config
     return screen_image(image, get_locale(variant.locale).region, cfg["CLIP_DIR"] or None, cfg["SCREEN_THRESHOLD"])
 
@@ -128,10 +90,9 @@ def render_variant_revision(variant_id: int, revision: int) -> str:
     t0 = time.perf_counter()
     try:
         source, analysis = load_source(variant.request.key_art)
-        art = variant.request.key_art
         result = render_variant(source, analysis, build_spec(variant), expander=expander_for(variant),
                                encodings=(MASTER,),  # others on demand: app.services.encodings
-                               reframer=_REFRAMES.reframer((art.textless or art).working_key))
+                               reframer=_REFRAMES.reframer(source_art(variant.request.key_art).working_key))
         _attach_screen(result, variant)
         result.report["source"] = source_kind(variant.request.key_art)
         assets = store_encodings(result.encodings)

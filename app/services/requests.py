@@ -6,8 +6,6 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import AuditEvent, RenderRequest, Variant, VariantStatus
-from ..models.base import utcnow
-from ..queueing import RENDER, enqueue_once, render_job_id
 from ..render.formats import FORMATS
 from ..render.locales import UnsupportedLocale, get_locale
 from . import Conflict, NotFound, ServiceError
@@ -15,6 +13,7 @@ from .brand_kits import get_kit
 from .generation import enqueue_generation
 from .key_art import get_key_art
 from .queries.variants import request_progress
+from .render_queue import enqueue_renders
 from .titles import get_title
 
 
@@ -68,15 +67,7 @@ def create_request(*, title_id: int, key_art_id: int, brand_kit_id: int, locales
 
 def enqueue_variants(variants: list[Variant]) -> int:
     """Put each variant's current revision on the render queue (no-op if already there)."""
-    gpu_jobs = enqueue_generation(variants)  # {} unless a model is configured and a format expands
-    n = 0
-    for v in variants:
-        if enqueue_once(RENDER, "jobs.render.render_variant_job", render_job_id(v.id, v.revision),
-                        v.id, v.revision, depends_on=gpu_jobs.get(v.id)):
-            n += 1
-        v.enqueued_at = utcnow()
-    db.session.commit()
-    return n
+    return enqueue_renders(variants)
 
 
 def get_request(request_id: int) -> RenderRequest:
