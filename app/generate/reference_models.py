@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .tiny import tiny_tokenizer
+from .tiny import save_inpaint_pipeline, tiny_tokenizer
 
 #: runwayml/stable-diffusion-inpainting unet/config.json (the values that differ from diffusers' defaults).
 SD15_INPAINT_UNET = dict(in_channels=9, out_channels=4, sample_size=64, cross_attention_dim=768,
@@ -31,8 +31,7 @@ def build_sd15_inpaint(out_dir: str | Path, device: str = "cuda", seed: int = 0)
     The modules are created directly on `device`: initialising 1B parameters on the CPU would
     take longer than the benchmark itself."""
     import torch  # heavy optional dependency: kept out of start-up
-    from diffusers import (AutoencoderKL, PNDMScheduler, StableDiffusionInpaintPipeline,  # heavy optional dependency
-                           UNet2DConditionModel)
+    from diffusers import AutoencoderKL, PNDMScheduler, UNet2DConditionModel  # heavy optional dependency: kept out of start-up
     from transformers import CLIPTextConfig, CLIPTextModel  # heavy optional dependency: kept out of start-up
 
     out = Path(out_dir)
@@ -47,8 +46,5 @@ def build_sd15_inpaint(out_dir: str | Path, device: str = "cuda", seed: int = 0)
             pad_token_id=len(tokenizer) - 1)).to(dtype)
     scheduler = PNDMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
                               skip_prk_steps=True, set_alpha_to_one=False, steps_offset=1)
-    pipe = StableDiffusionInpaintPipeline(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
-                                          scheduler=scheduler, safety_checker=None, feature_extractor=None,
-                                          requires_safety_checker=False)
-    pipe.save_pretrained(out, safe_serialization=True)
-    return out
+    return save_inpaint_pipeline(out, vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
+                                 scheduler=scheduler)

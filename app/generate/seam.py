@@ -21,6 +21,7 @@ import math
 import cv2
 import numpy as np
 
+from ..render.extension_fill import soft_blur
 from ..render.geometry import Box
 
 #: The graded blur's schedule in units of the canvas's short side / 40: (sigma, reach), the
@@ -73,17 +74,6 @@ def generation_inputs(placed: np.ndarray, canvas: tuple[int, int], placement: Bo
     return np.ascontiguousarray(init), mask
 
 
-def _blur(img: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian blur as float; large sigmas on a downscaled copy (same look, less time)."""
-    h, w = img.shape[:2]
-    f = max(1, int(sigma // 3))
-    if f == 1:
-        return cv2.GaussianBlur(img, (0, 0), sigmaX=sigma, borderType=cv2.BORDER_REFLECT).astype(np.float32)
-    small = cv2.resize(img, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
-    small = cv2.GaussianBlur(small, (0, 0), sigmaX=sigma / f, borderType=cv2.BORDER_REFLECT)
-    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
-
-
 def graded_reflection(filled: np.ndarray, dist: np.ndarray, unit: float, upto: float) -> np.ndarray:
     """The reflected art blurred more the further it lies from the art (float RGB). Only the
     levels that start before `upto` px are computed: the band needs the first one or two."""
@@ -93,7 +83,7 @@ def graded_reflection(filled: np.ndarray, dist: np.ndarray, unit: float, upto: f
         if start * unit >= upto:
             break
         t = np.clip((dist - start * unit) / ((reach - start) * unit), 0.0, 1.0)[..., None]
-        out = out * (1 - t) + _blur(filled, sigma * unit) * t
+        out = out * (1 - t) + soft_blur(filled, sigma * unit) * t
         start = reach
     return out * (1 - np.clip(dist / (unit * 30.0), 0.0, 1.0)[..., None] * _FADE)
 

@@ -57,7 +57,7 @@ def tiny_tokenizer(work: Path):
 def build_tiny_inpaint_pipeline(out_dir: str | Path, seed: int = 0) -> Path:
     """A random Stable Diffusion inpainting pipeline (9-channel UNet) saved to `out_dir`."""
     import torch  # heavy optional dependency: kept out of start-up
-    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionInpaintPipeline, UNet2DConditionModel  # heavy optional dependency: kept out of start-up
+    from diffusers import AutoencoderKL, DDIMScheduler, UNet2DConditionModel  # heavy optional dependency: kept out of start-up
     from transformers import CLIPTextConfig, CLIPTextModel  # heavy optional dependency: kept out of start-up
 
     out = Path(out_dir)
@@ -77,8 +77,15 @@ def build_tiny_inpaint_pipeline(out_dir: str | Path, seed: int = 0) -> Path:
         num_hidden_layers=2, vocab_size=len(tokenizer) + 8, max_position_embeddings=77))
     scheduler = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
                               clip_sample=False, set_alpha_to_one=False, steps_offset=1)
-    pipe = StableDiffusionInpaintPipeline(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
-                                          scheduler=scheduler, safety_checker=None, feature_extractor=None,
+    return save_inpaint_pipeline(out, vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
+                                 scheduler=scheduler)
+
+
+def save_inpaint_pipeline(out: Path, **modules: object) -> Path:
+    """An inpainting pipeline of these modules (no safety checker) saved with save_pretrained."""
+    from diffusers import StableDiffusionInpaintPipeline  # heavy optional dependency: kept out of start-up
+
+    pipe = StableDiffusionInpaintPipeline(**modules, safety_checker=None, feature_extractor=None,
                                           requires_safety_checker=False)
     pipe.save_pretrained(out, safe_serialization=True)
     return out

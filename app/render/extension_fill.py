@@ -42,7 +42,7 @@ def mirror_extend(image: np.ndarray, canvas: tuple[int, int], placement: Box) ->
     return np.pad(image, pad, mode="symmetric")
 
 
-def _blur(img: np.ndarray, sigma: float) -> np.ndarray:
+def soft_blur(img: np.ndarray, sigma: float) -> np.ndarray:
     """Gaussian blur; large sigmas run on a downscaled copy (same look, a fraction of the time)."""
     h, w = img.shape[:2]
     f = max(1, int(sigma // 3))
@@ -62,7 +62,7 @@ def graded_blur(filled: np.ndarray, new_area: np.ndarray) -> np.ndarray:
     reach = [0.0, unit * 1.0, unit * 4.0, unit * 10.0, unit * 24.0]
     layers = [filled.astype(np.float32)]
     for s in sigmas[1:]:
-        layers.append(_blur(filled, s))
+        layers.append(soft_blur(filled, s))
     out = layers[0].copy()
     for i in range(1, len(layers)):
         t = np.clip((dist - reach[i - 1]) / max(reach[i] - reach[i - 1], 1e-6), 0.0, 1.0)[..., None]
@@ -106,7 +106,7 @@ def _edge_colours(art: np.ndarray, size: tuple[int, int], box: Box, sigma: float
     den = np.zeros((h, w), np.float32)
     num[box.y:box.bottom, box.x:box.right] = art
     den[box.y:box.bottom, box.x:box.right] = 1.0
-    num, den = _blur(num, sigma), _blur(den, sigma)
+    num, den = soft_blur(num, sigma), soft_blur(den, sigma)
     return num / np.maximum(den, 1e-6)[..., None]
 
 
@@ -133,7 +133,7 @@ def _cover_backdrop(placed: Image.Image, size: tuple[int, int]) -> np.ndarray:
     cw, ch = max(w, round(placed.width * cover)), max(h, round(placed.height * cover))
     big = cv2.resize(np.asarray(placed), (cw, ch), interpolation=cv2.INTER_AREA)
     x, y = (cw - w) // 2, (ch - h) // 2
-    return _blur(big[y:y + h, x:x + w], max(2.0, min(w, h) * 0.1))
+    return soft_blur(big[y:y + h, x:x + w], max(2.0, min(w, h) * 0.1))
 
 
 def _rgb(hex_colour: str) -> np.ndarray:
