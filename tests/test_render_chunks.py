@@ -12,6 +12,7 @@ from rq import SimpleWorker
 from rq.job import JobStatus
 
 from app.models import Variant
+from app.queueing import render_job_id
 from app.render.shared_reframe import SharedReframes
 from tests.conftest import seed_campaign
 
@@ -52,7 +53,7 @@ def _variants(app, request_id: int) -> list[dict]:
     with app.app_context():
         rows = db.session.scalars(db.select(Variant).where(Variant.request_id == request_id).order_by(Variant.id))
         return [{"id": v.id, "revision": v.revision, "locale": v.locale, "format": v.format, "status": v.status,
-                 "error": v.error, "render_count": v.render_count, "job_id": v.job_id, "generator": v.generator,
+                 "error": v.error, "render_count": v.render_count, "job_id": render_job_id(v.id, v.revision), "generator": v.generator,
                  "jpeg": (v.assets or {}).get("jpeg", {}).get("sha256")} for v in rows.all()]
 
 
