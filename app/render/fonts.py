@@ -43,9 +43,6 @@ def first_available(chain: list[str]) -> FontRef:
     raise FontNotFound("; ".join(errors) or "empty font chain")
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=512)
 def load_font(ref: FontRef, size: int) -> ImageFont.FreeTypeFont:
-    """An open face at one size. Each holds its own copy of the face (about 2 MB for a CJK
-    collection), so a matrix that tries many sizes keeps only the recent ones: 32 kept
-    `flask render-matrix` at the same speed with about 240 MB less peak memory than 512."""
     return ImageFont.truetype(ref.path, size, index=ref.index, layout_engine=ImageFont.Layout.RAQM)
