@@ -20,6 +20,7 @@ from app.extensions import db
 from app.logging_setup import JOB_ID
 from app.metrics import JOB_FAILURES, RENDER_SECONDS
 from app.models import Variant
+from app.render.analyze import analyze
 from app.render.locales import SUPPORTED_LOCALES, get_locale
 from app.render.text.fontchain import chain_for, cmap
 from app.services import rendering, sources
@@ -39,6 +40,7 @@ def warm_up() -> float:
     t0 = time.perf_counter()
     configure_mappers()
     Image.init()
+    analyze(Image.new("RGB", (64, 64)))
     for script in sorted({get_locale(tag).script for tag in SUPPORTED_LOCALES}):
         try:
             for ref in chain_for(script, {}).refs:

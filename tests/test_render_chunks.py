@@ -192,3 +192,21 @@ def test_chunks_are_sized_by_output_pixels_biggest_first():
     pixels = [len(c) * {"poster": 6_000_000, "thumbnail-small": 230_400, "square": 1_166_400,
                         "banner": 1_920_000}[c[0].format] for c in chunks]
     assert pixels == sorted(pixels, reverse=True)
+
+
+def test_worker_warm_up_loads_what_every_work_horse_would_load(tmp_path):
+    """jobs.render.warm_up, run by the render worker before it forks: in a fresh process it leaves
+    the face network and the fonts' character maps loaded (the horses inherit them)."""
+    import subprocess
+    import sys
+
+    code = ("import jobs.render as r\n"
+            "from app.render.analyze import faces\n"
+            "from app.render.text import fontchain\n"
+            "assert faces._net.cache_info().currsize == 0 and fontchain.cmap.cache_info().currsize == 0\n"
+            "took = r.warm_up()\n"
+            "print(faces._net.cache_info().currsize, fontchain.cmap.cache_info().currsize > 5, took > 0)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**__import__("os").environ, "MARQUEE_VAR_DIR": str(tmp_path)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["1", "True", "True"]
