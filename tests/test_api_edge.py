@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import jpeg_bytes, seed_campaign
+from tests.review_helpers import create_request
 
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 HUGE = 2**63  # past SQLite's INTEGER; 2**31 is past PostgreSQL's
@@ -203,9 +204,7 @@ def test_titles_and_taglines_have_per_script_length_limits(seeded, field, text, 
 def test_rerender_and_generator_refuse_what_the_database_would(stack, body, words):
     client = stack.app.test_client()
     s = seed_campaign(client)
-    req = client.post("/api/v1/requests", json={"title_id": s["title"]["id"], "key_art_id": s["art"]["id"],
-                                                "brand_kit_id": s["kit"]["id"], "locales": ["en-US"],
-                                                "formats": ["square"]}).get_json()
+    req = create_request(client, s, ["en-US"], ["square"])
     vid = req["variants"][0]["id"]
     with stack.app.app_context():  # as if a worker had rendered it (no worker runs here)
         from app.extensions import db
@@ -400,9 +399,7 @@ def test_every_error_path_answers_in_the_one_shape(tmp_path):
 def test_timestamps_are_rfc3339_with_an_offset_on_both_databases(stack):
     client = stack.app.test_client()
     s = seed_campaign(client)
-    req = client.post("/api/v1/requests", json={"title_id": s["title"]["id"], "key_art_id": s["art"]["id"],
-                                                "brand_kit_id": s["kit"]["id"], "locales": ["en-US"],
-                                                "formats": ["square"]}).get_json()
+    req = create_request(client, s, ["en-US"], ["square"])
     vid = req["variants"][0]["id"]
     user = client.post("/api/v1/users", json={"username": "stamp", "role": "integration"}).get_json()
     token = client.post(f"/api/v1/users/{user['id']}/tokens", json={"name": "t"}).get_json()

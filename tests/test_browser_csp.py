@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import seed_campaign
-from review_helpers import create_request, drop_jobs, make_people, offset_ids, render_inline
+from review_helpers import make_people, seeded_campaign
 from test_browser_review import _login, browser, server  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.service]
@@ -14,13 +13,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.service]
 
 def test_ui_runs_under_the_csp_without_violations(sqlite_stack, server, browser):  # noqa: F811
     app = sqlite_stack.app
-    admin = app.test_client()
-    make_people(admin)
-    seeded = seed_campaign(admin)
-    offset_ids(app, seeded)
-    req = create_request(admin, seeded, ["ja-JP"], ["thumbnail-small"])
-    render_inline(app, [v["id"] for v in req["variants"]])
-    drop_jobs(app, [v["id"] for v in req["variants"]])
+    make_people(app.test_client())
+    _, req = seeded_campaign(app, ["ja-JP"], ["thumbnail-small"])
     vid = req["variants"][0]["id"]
 
     page = _login(browser, server, "admin2")
