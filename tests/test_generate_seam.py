@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.generate.seam import (box_distance, finish_canvas, generation_inputs, mirror_window, reflect_index,
-                               seam_strips)
+from app.generate.seam import finish_canvas, generation_inputs, mirror_window, reflect_index, seam_strips
+from app.render.extension_fill import box_distance
 from app.render.geometry import Box
 
 

@@ -21,7 +21,7 @@ import math
 import cv2
 import numpy as np
 
-from ..render.extension_fill import soft_blur
+from ..render.extension_fill import box_distance, soft_blur
 from ..render.geometry import Box
 
 #: The graded blur's schedule in units of the canvas's short side / 40: (sigma, reach), the
@@ -45,15 +45,6 @@ def mirror_window(placed: np.ndarray, placement: Box, rect: Box) -> np.ndarray:
     return placed.take(rows, axis=0).take(cols, axis=1)
 
 
-def box_distance(rect: Box, box: Box) -> np.ndarray:
-    """Distance (px) of each pixel centre of `rect` (canvas coordinates) from `box`."""
-    xs = np.arange(rect.x, rect.right, dtype=np.float32) + 0.5
-    ys = np.arange(rect.y, rect.bottom, dtype=np.float32) + 0.5
-    dx = np.maximum(np.maximum(box.x - xs, xs - box.right), 0.0)
-    dy = np.maximum(np.maximum(box.y - ys, ys - box.bottom), 0.0)
-    return np.sqrt(dx[None, :] ** 2 + dy[:, None] ** 2)
-
-
 def generation_inputs(placed: np.ndarray, canvas: tuple[int, int], placement: Box,
                       gen_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """(init image, mask) at generation size. The mask is 255 on every low-resolution pixel
@@ -61,9 +52,8 @@ def generation_inputs(placed: np.ndarray, canvas: tuple[int, int], placement: Bo
     whole new area; the init image is the art there, reflected outwards elsewhere."""
     (w, h), (gw, gh), p = canvas, gen_size, placement
     sx, sy = gw / w, gh / h
-    small = Box(round(p.x * sx), round(p.y * sy), 0, 0)
-    small = Box(small.x, small.y, max(1, min(gw, round(p.right * sx)) - small.x),
-                max(1, min(gh, round(p.bottom * sy)) - small.y))
+    x0, y0 = round(p.x * sx), round(p.y * sy)
+    small = Box(x0, y0, max(1, min(gw, round(p.right * sx)) - x0), max(1, min(gh, round(p.bottom * sy)) - y0))
     art = cv2.resize(placed, (small.w, small.h), interpolation=cv2.INTER_AREA)
     init = mirror_window(art, small, Box(0, 0, gw, gh))
     mask = np.full((gh, gw), 255, np.uint8)

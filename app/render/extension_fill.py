@@ -78,10 +78,11 @@ def _smoothstep(t: np.ndarray) -> np.ndarray:
     return t * t * (3.0 - 2.0 * t)
 
 
-def _box_distance(size: tuple[int, int], box: Box) -> np.ndarray:
-    """Euclidean distance (px) of every pixel centre from `box`: 0 inside, growing outwards."""
-    w, h = size
-    xs, ys = np.arange(w, dtype=np.float32) + 0.5, np.arange(h, dtype=np.float32) + 0.5
+def box_distance(rect: Box, box: Box) -> np.ndarray:
+    """Euclidean distance (px) of each pixel centre of `rect` (canvas coordinates) from `box`:
+    0 inside, growing outwards."""
+    xs = np.arange(rect.x, rect.right, dtype=np.float32) + 0.5
+    ys = np.arange(rect.y, rect.bottom, dtype=np.float32) + 0.5
     dx = np.maximum(np.maximum(box.x - xs, xs - box.right), 0.0)
     dy = np.maximum(np.maximum(box.y - ys, ys - box.bottom), 0.0)
     return np.sqrt(dx[None, :] ** 2 + dy[:, None] ** 2)
@@ -222,7 +223,7 @@ def soft_extend(placed: Image.Image, canvas: tuple[int, int], placement: Box, st
     short = min(w, h)
     back = (_cover_backdrop(placed, size) if style == "blur_backdrop"
             else _palette_backdrop(art, size, box, placed))
-    dist = _box_distance(size, box)
+    dist = box_distance(Box(0, 0, *size), box)
     feather = max(3.0, short * FEATHER)
     near = _diffused_edge(art, size, box, dist, max(1.0, short * EDGE_SIGMA))
     b = _smoothstep(dist / feather)[..., None]
