@@ -57,6 +57,9 @@ def _queues() -> dict[str, Any]:
         # Queue names are prefixed so that test runs never meet production work in one Redis.
         "QUEUE_PREFIX": _env("MARQUEE_QUEUE_PREFIX", ""),
         "RENDER_JOB_TIMEOUT": int(_env("MARQUEE_RENDER_JOB_TIMEOUT", "600")),
+        # Threads the key-art analysis at upload runs its detectors in (faces, cat faces, text at
+        # once: renders wait on it); 1 runs them one after the other.
+        "ANALYSIS_THREADS": int(_env("MARQUEE_ANALYSIS_THREADS", "3")),
         # A variant whose job vanished from Redis is re-enqueued after this many seconds.
         "RECONCILE_GRACE_S": int(_env("MARQUEE_RECONCILE_GRACE_S", "5")),
         "RECONCILE_INTERVAL_S": int(_env("MARQUEE_RECONCILE_INTERVAL_S", "15")),

@@ -94,7 +94,7 @@ def command(key_art: str | None, kit: str, locales: str, formats: str, out: str)
     copy = SampleCopy()
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    analysis = analyze(matrix.source)
+    analysis = analyze(matrix.source, threads=current_app.config["ANALYSIS_THREADS"])
     t0 = time.perf_counter()  # the renders' time: the key art's analysis is done once, before
     cells = render_cells(matrix, copy, analysis, out_dir)
     sheet = contact_sheet(cells, [l.tag for l in matrix.locales], [f.key for f in matrix.formats],

@@ -13,6 +13,7 @@ import logging
 from dataclasses import replace
 from functools import lru_cache
 
+from flask import current_app
 from PIL import Image
 from redis.exceptions import RedisError
 from rq.job import JobStatus
@@ -59,7 +60,7 @@ def analysis_of(art: KeyArt) -> Analysis:
     """The art's analysis: from the row, or (fallback) computed here and stored."""
     if is_current(art):
         return Analysis.from_json(art.analysis)  # 0.1 ms: not worth a cache
-    result = analyze(working_copy(art))
+    result = analyze(working_copy(art), threads=current_app.config["ANALYSIS_THREADS"])
     art.analysis = result.to_json()
     db.session.commit()
     return result

@@ -3,9 +3,15 @@
 A detector is a function Context -> None with a name in DETECTORS; analyze() runs the names
 it is given in order, so a configuration is just a tuple of names (DEFAULT_DETECTORS when the
 caller has none). Later detectors may read what earlier ones found (the salient subject is
-only looked for when no face was found, and reuses the saliency map)."""
+only looked for when no face was found, and reuses the saliency map).
+
+The heavy part of a detector (HEAVY: the face network, the cat cascades, MSER) reads the work
+image alone, never what another detector found, so analyze() may start them all at once in
+threads (OpenCV releases the GIL) and the detectors, still run in order, take their results:
+the findings are the same, the wall time is the slowest detector's instead of their sum."""
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable
@@ -34,6 +40,12 @@ class Context:
     saliency: SaliencyMap | None = None
     text_boxes: list[Box] = field(default_factory=list)
     palette: list[tuple[str, float]] = field(default_factory=list)
+    started: dict[str, Future] = field(default_factory=dict)   # HEAVY results being made in threads
+
+    def heavy(self, name: str) -> object:
+        """The detector's HEAVY result: the one started in a thread, else made here."""
+        future = self.started.get(name)
+        return future.result() if future is not None else HEAVY[name](self)
 
     @cached_property
     def work_image(self) -> Image.Image:
@@ -66,7 +78,7 @@ Detector = Callable[[Context], None]
 
 
 def run_faces(ctx: Context) -> None:
-    for hit in faces.detect(ctx.work):
+    for hit in ctx.heavy("faces"):
         ctx.subjects.append(Subject(FACE, ctx.to_source(hit.xyxy), hit.score))
 
 
@@ -79,7 +91,7 @@ def run_animal_faces(ctx: Context) -> None:
     """Cat faces, except where a human face already is (a person is not also a cat)."""
     people = np.array([[s.box.x, s.box.y, s.box.right, s.box.bottom] for s in ctx.subjects if s.kind == FACE],
                       dtype=np.float64).reshape(-1, 4)
-    for xyxy, score in animals.detect(ctx.work):
+    for xyxy, score in ctx.heavy("animal_faces"):
         box = ctx.to_source(xyxy)
         b = np.array([box.x, box.y, box.right, box.bottom], dtype=np.float64)
         if len(people) and float(overlaps(b, people, "min").max()) > 0.3:
@@ -106,12 +118,19 @@ def run_text(ctx: Context) -> None:
     sx = ctx.image.width / ctx.work.shape[1]
     sy = ctx.image.height / ctx.work.shape[0]
     ctx.text_boxes = [Box(round(b.x * sx), round(b.y * sy), round(b.w * sx), round(b.h * sy))
-                      for b in detect_text(ctx.work_image)]
+                      for b in ctx.heavy("text")]
 
 
 def run_palette(ctx: Context) -> None:
     ctx.palette = dominant_palette(ctx.work_image)
 
+
+#: Each detector's work that depends on the work image alone (may run in a thread, see analyze()).
+HEAVY: dict[str, Callable[[Context], list]] = {
+    "faces": lambda ctx: faces.detect(ctx.work),
+    "animal_faces": lambda ctx: animals.detect(ctx.work),
+    "text": lambda ctx: detect_text(ctx.work_image),
+}
 
 DETECTORS: dict[str, Detector] = {
     "faces": run_faces,
