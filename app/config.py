@@ -75,12 +75,16 @@ def _queues() -> dict[str, Any]:
 
 def _generation() -> dict[str, Any]:
     """Generative work (app.generate): a diffusers inpainting model dir turns the gpu queue on."""
+    batch = int(_env("MARQUEE_GENERATE_BATCH", "4"))
     return {
         "MODEL_DIR": _env("MARQUEE_MODEL_DIR", ""),
         "CLIP_DIR": _env("MARQUEE_CLIP_DIR", ""),
         "GENERATE_DEVICE": _env("MARQUEE_GENERATE_DEVICE", ""),  # "" = cuda when present, else cpu
         "GENERATE_STEPS": int(_env("MARQUEE_GENERATE_STEPS", "30")),
-        "GENERATE_BATCH": int(_env("MARQUEE_GENERATE_BATCH", "4")),
+        "GENERATE_BATCH": batch,
+        # Expands a gpu job may borrow from generate jobs still queued behind it, only to fill its
+        # last partial batch (0 = off); the borrowed jobs then skip them. More would delay its renders.
+        "GENERATE_BORROW": int(_env("MARQUEE_GENERATE_BORROW", str(max(0, batch - 1)))),
         # torch.compile the UNet: "auto" (on CUDA only), "on", "off". The GPU worker compiles the
         # shapes of GENERATE_WARM_FORMATS at batch 1 and GENERATE_BATCH before its first job.
         "GENERATE_COMPILE": _auto_switch("MARQUEE_GENERATE_COMPILE"),

@@ -88,3 +88,19 @@ def enqueue_once(queue: str, func: str, job_id: str, *args: object, timeout: int
     else:
         get_queue(queue).enqueue(func, *args, **options)
     return True
+
+
+def queued_args(queue: str, func: str, limit: int) -> list[tuple]:
+    """The arguments of the jobs of `func` still waiting on `queue`, oldest first, looking at the
+    first `limit` jobs only. Read-only: nothing is dequeued or changed, so a job read here still
+    runs as it would have (a GPU job reads its neighbours to fill its batch)."""
+    ids = get_queue(queue).get_job_ids(0, limit)
+    found = []
+    for job in Job.fetch_many(ids, connection=redis_conn()):
+        try:
+            if job is None or job.func_name != func or job.get_status(refresh=False) != JobStatus.QUEUED:
+                continue
+            found.append(tuple(job.args))
+        except Exception:  # noqa: BLE001 - an unreadable job is simply not a neighbour
+            continue
+    return found

@@ -1,7 +1,7 @@
 """The GPU jobs: thin. Hand a batch of variant revisions, or one generator edit, to its service."""
 from __future__ import annotations
 
-from app.services.generation import generate_variants
+from app.services.gpu_expand import generate_variants
 from app.services.review import run_generator_edit
 
 from .context import get_app

@@ -41,6 +41,17 @@ def observe_job(job, queue_name: str, ok: bool, seconds: float) -> None:
         log.warning("could not record metrics for job %s", job.id, exc_info=True)
 
 
+def _observe_batch(job, result: object) -> None:
+    """The variants a GPU expand job really expanded, borrowed ones included; none for a job whose
+    pairs a neighbour already did (it did no batch)."""
+    if isinstance(result, dict) and "variants" in result:
+        n = int(result["variants"]) + int(result.get("borrowed", 0))
+    else:
+        n = len(job.args[0]) if job.args else 0
+    if n:
+        GPU_BATCH.observe(n)
+
+
 def _observe(job, queue_name: str, ok: bool, seconds: float) -> None:
     func = job.func_name
     short_queue = queue_name.rsplit(":", 1)[-1]
@@ -50,8 +61,8 @@ def _observe(job, queue_name: str, ok: bool, seconds: float) -> None:
     result = getattr(job, "_result", None)
     if func in GPU_FUNCS:
         GPU_SECONDS.labels(GPU_FUNCS[func]).observe(seconds)
-        if GPU_FUNCS[func] == "expand" and job.args:
-            GPU_BATCH.observe(len(job.args[0]))
+        if GPU_FUNCS[func] == "expand":
+            _observe_batch(job, result)
         return
     if func == RENDER_FUNC and result == "rendered":
         with get_app().app_context():

@@ -5,6 +5,7 @@ backend is cheap and runs inside the render job. The GPU job writes its canvas a
 content-addressed blobs and a record in Variant.generator, keyed by revision; the render job
 (an RQ dependent of the GPU job) uses that canvas only if its placed pixels are exactly the
 ones it would place itself, else it generates in-process, so a lost GPU job never blocks.
+The GPU job's own work (and the batch it fills from its queued neighbours) is gpu_expand.py.
 """
 from __future__ import annotations
 
@@ -15,13 +16,12 @@ from collections import OrderedDict
 import numpy as np
 from flask import current_app
 from PIL import Image
-from sqlalchemy import update
 
 from app import queueing
 
 from ..extensions import db
 from ..generate import ExpandRequest, Generated, get_generator
-from ..models import Variant, VariantStatus
+from ..models import Variant
 from ..render.formats import get_format
 from ..render.geometry import Box
 from ..render.kit import KitSpec
@@ -78,57 +78,11 @@ def expand_inputs(variant: Variant, source: Image.Image, analysis) -> dict | Non
             "prompt": current_app.config["GENERATE_PROMPT"], "style": kit_of(variant).extension}
 
 
-def _png(img: Image.Image) -> bytes:
+def png_bytes(img: Image.Image) -> bytes:
+    """Lossless, so the placed art keeps its exact bytes; compress level 1: speed over size."""
     buf = io.BytesIO()
     img.save(buf, "PNG", compress_level=1)
     return buf.getvalue()
-
-
-def _record_for(variant_id: int, revision: int, record: dict) -> None:
-    db.session.execute(update(Variant).where(
-        Variant.id == variant_id, Variant.revision == revision,
-        Variant.status == VariantStatus.QUEUED.value).values(generator=record))
-
-
-def generate_variants(pairs: list[tuple[int, int]]) -> dict:
-    """The GPU job's work: expand every listed variant revision that needs it, in batches,
-    each distinct (art, format, seed, prompt) once. Returns counts for the job result."""
-    todo: list[tuple[Variant, dict]] = []
-    for vid, rev in pairs:
-        v = db.session.get(Variant, vid)
-        if v is None or v.revision != rev or v.status != VariantStatus.QUEUED.value:
-            continue
-        source, analysis = load_source(v.request.key_art)
-        spec = expand_inputs(v, source, analysis)
-        if spec is not None:
-            todo.append((v, spec))
-    unique: dict[tuple, dict] = {}
-    for v, s in todo:
-        key = (v.request.key_art.sha256, s["size"], s["placement"], s["seed"], s["prompt"], s["style"])
-        unique.setdefault(key, s)
-    gen = generator()
-    keys = list(unique)
-    try:
-        outs = gen.expand_batch([ExpandRequest(unique[k]["image"], unique[k]["size"], unique[k]["placement"],
-                                               unique[k]["prompt"], unique[k]["seed"], unique[k]["style"])
-                                 for k in keys])
-    except Exception as exc:
-        db.session.rollback()
-        for v, _ in todo:
-            _record_for(v.id, v.revision, {"revision": v.revision, "op": "expand",
-                                           "error": f"{type(exc).__name__}: {exc}"})
-        db.session.commit()
-        raise
-    store = blob_store()
-    made = {k: {"canvas_key": store.put(_png(o.image)), "mask_key": store.put(_png(o.mask)), **o.provenance}
-            for k, o in zip(keys, outs)}
-    for v, s in todo:
-        key = (v.request.key_art.sha256, s["size"], s["placement"], s["seed"], s["prompt"], s["style"])
-        _record_for(v.id, v.revision, {"revision": v.revision, "op": "expand", "queue": "gpu",
-                                       "placement": s["placement"].as_list(), "window": s["window"].as_list(),
-                                       **made[key]})
-    db.session.commit()
-    return {"variants": len(todo), "generated": len(keys), "backend": gen.name}
 
 
 def _placed_matches(canvas: Image.Image, image: Image.Image, placement: Box) -> bool:
@@ -148,7 +102,7 @@ def _expand_once(request: ExpandRequest) -> tuple[Generated, str]:
     hit = _EXPANDED.get(key)
     if hit is None:
         out = generator().expand_batch([request])[0]
-        hit = _EXPANDED[key] = (out, blob_store().put(_png(out.mask)))
+        hit = _EXPANDED[key] = (out, blob_store().put(png_bytes(out.mask)))
         while len(_EXPANDED) > _EXPANDED_MAX:
             _EXPANDED.popitem(last=False)
     _EXPANDED.move_to_end(key)
