@@ -191,6 +191,15 @@ def title(art: _Art, text: str, where: str = "bottom", size_share: float = 0.09,
     return _Art(im, list(art.subjects) + [("text", tuple(float(v) for v in bb))])
 
 
+def titled_at(name: str, text: str, where: str, width: int) -> tuple[Image.Image, tuple[float, ...]]:
+    """A base photograph scaled to `width` (LANCZOS, as large key art is) with a crisp title
+    printed at that size; returns the image and the title's box (x0, y0, x1, y1)."""
+    img = base(name).image
+    scaled = img.resize((width, round(width * img.height / img.width)), Image.Resampling.LANCZOS)
+    art = title(_Art(scaled, []), text, where=where)
+    return art.image, art.subjects[-1][1]
+
+
 # --- the set --------------------------------------------------------------------------------
 
 PEOPLE = ("astronaut", "hopper", "camera")

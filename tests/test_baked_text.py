@@ -20,6 +20,7 @@ from app.render.fonts import font_file, load_font
 from app.render.formats import FORMATS
 from app.render.pipeline import render_variant
 from app.sample import astronaut
+from subject_set import titled_at
 from text_helpers import spec_for
 
 PRINTED = "STARFALL NIGHTS"
@@ -104,3 +105,28 @@ def test_a_textless_source_needs_no_plate():
     for fmt in ("poster", "square"):
         report = render_variant(clean, analysis, spec_for("en-US", fmt)).report
         assert not {"baked_text_covered", "baked_text_visible"} & set(report["flags"])
+
+
+def _width_covered(label: tuple[float, float, float, float], boxes) -> float:
+    """Share of the title's width (x0..x1 of `label`) that detected boxes on its row cover."""
+    x0, y0, x1, y1 = (round(v) for v in label)
+    covered = np.zeros(x1 - x0, bool)
+    for b in boxes:
+        if b.y < y1 and b.bottom > y0:
+            covered[max(0, b.x - x0):max(0, min(x1, b.right) - x0)] = True
+    return float(covered.mean())
+
+
+@pytest.mark.parametrize("base_name,title,where", [("astronaut", "SPACE WALK", "bottom"),
+                                                  ("flower", "Spring Bloom", "top"),
+                                                  ("coffee", "MORNING BREW", "top"),
+                                                  ("hopper", "THE ADMIRAL", "bottom")])
+def test_a_title_is_found_whole_at_key_art_sizes(base_name, title, where):
+    """A title printed across key art is found from its first letter to its last at the sizes
+    real key art comes in, so the plate covers all of it. Before, words or letters that did not
+    pass the stroke checks on a busy ground (or did not stand out from a white suit) were left
+    out: 57-75 % of the width was covered at some of these sizes, half a title showed through."""
+    for width in (1536, 2400, 4000):
+        image, label = titled_at(base_name, title, where, width)
+        found = analyze(image, ("text",)).text_boxes
+        assert _width_covered(label, found) >= 0.95, (width, [b.as_list() for b in found], label)

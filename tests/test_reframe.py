@@ -79,7 +79,7 @@ def test_without_faces_the_crop_follows_saliency():
 
 def test_analysis_round_trip_and_version(sources):
     _, a = sources["photo"]
-    assert a.version == ANALYSIS_VERSION == 3
+    assert a.version == ANALYSIS_VERSION == 4
     assert a.saliency is not None and a.saliency.array().max() == 255
     assert len(a.palette) == 5 and abs(sum(s for _, s in a.palette) - 1) < 0.01
     assert Analysis.from_json(a.to_json()) == a

@@ -11,7 +11,8 @@ from ..geometry import Box
 
 #: Bumped whenever detectors or fields change: callers re-analyze a cached analysis of another version.
 #: 3: learned face detector, animal faces, `subjects` with kind and score, stricter text.
-ANALYSIS_VERSION = 3
+#: 4: text lines completed along their row (a title is found from its first letter to its last).
+ANALYSIS_VERSION = 4
 
 #: Kinds of subject. Faces and animal faces must never be cut or covered; a salient box is a hint.
 FACE, ANIMAL_FACE, SALIENT = "face", "animal_face", "salient"

@@ -34,6 +34,16 @@ MAX_INK_SPREAD = 25.0       # grey-level spread of the characters' mean ink alon
 CHROMA_GAIN = 2.0          # a*/b* contrast gain around neutral (128)
 CHROMA_MIN_RANGE = 24      # a colour channel spanning less than this (of 255) holds no coloured lettering
 FLAT_INK = 15.0             # ... or, below MIN_SEPARATION, the median grey spread inside a character
+# A found line is completed along its row by letter-shaped regions within COMPLETE_GAP line
+# heights of its ends, inside its height band (+/- COMPLETE_BAND), at least COMPLETE_MIN_H of its
+# height, with an ink within COMPLETE_INK grey levels and a stroke within a factor COMPLETE_STROKE.
+COMPLETE_GAP = 1.2
+COMPLETE_GAP_ALIGNED = 4.0  # ... or within this many for a letter on the line's baseline and cap line
+COMPLETE_ALIGN = 0.1        # (its top and bottom within this share of the line's height of its letters' medians)
+COMPLETE_BAND = 0.2
+COMPLETE_MIN_H = 0.35
+COMPLETE_INK = 40.0
+COMPLETE_STROKE = 2.0
 
 
 def _stroke(mask: np.ndarray) -> tuple[float, float]:
@@ -48,8 +58,9 @@ def _stroke(mask: np.ndarray) -> tuple[float, float]:
     return 2.0 * mean, float(vals.std()) / max(mean, 1e-6)
 
 
-def _char_candidates(grey: np.ndarray, strict: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Letter-like MSER regions: boxes (x0, y0, x1, y1) and per-box (stroke width, ink grey mean, ink grey std)."""
+def _char_candidates(grey: np.ndarray, strict: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Letter-like MSER regions: boxes (x0, y0, x1, y1), per-box (stroke width, ink grey mean,
+    ink grey std), and whether each passes the stroke checks (all do when not `strict`)."""
     h, w = grey.shape
     mser = cv2.MSER_create(5, 20, max(60, int(h * w * 0.004)))
     boxes, feats, sizes = [], [], []
@@ -67,22 +78,21 @@ def _char_candidates(grey: np.ndarray, strict: bool = True) -> tuple[np.ndarray,
             feats.append(pts)
             sizes.append(bw * bh)
     if not boxes:
-        return np.zeros((0, 4)), np.zeros((0, 3))
+        return np.zeros((0, 4)), np.zeros((0, 3)), np.zeros(0, bool)
     arr = np.array(boxes, dtype=np.float64)
     keep = nms(arr, np.array(sizes, dtype=np.float64), 0.5, over="min")
-    out_boxes, out_feats = [], []
+    out_boxes, out_feats, ok = [], [], []
     for i in keep:
         x0, y0, x1, y1 = (int(v) for v in arr[i])
         pts = feats[i]
         mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
         mask[pts[:, 1] - y0, pts[:, 0] - x0] = 1
         sw, cv = _stroke(mask)
-        if strict and (cv > MAX_STROKE_CV or sw > MAX_STROKE_RATIO * (y1 - y0)):
-            continue
+        ok.append(not strict or (cv <= MAX_STROKE_CV and sw <= MAX_STROKE_RATIO * (y1 - y0)))
         out_boxes.append(arr[i])
         ink = grey[pts[:, 1], pts[:, 0]]
         out_feats.append((sw, float(ink.mean()), float(ink.std())))
-    return np.array(out_boxes).reshape(-1, 4), np.array(out_feats).reshape(-1, 3)
+    return np.array(out_boxes).reshape(-1, 4), np.array(out_feats).reshape(-1, 3), np.array(ok, bool)
 
 
 def _group_lines(chars: np.ndarray, feats: np.ndarray, strict: bool = True) -> list[Box]:
@@ -161,12 +171,49 @@ def _lines_in(plane: np.ndarray, strict: bool, flat_ink: bool = True) -> list[Bo
     """Text lines in one 8-bit plane (grey, or a colour-opponent channel). `flat_ink` also
     accepts lines in a flat ink without two clear tones (grey only: colour planes are smooth
     enough that flat patches are everywhere)."""
-    chars, feats = _char_candidates(plane, strict)
+    found, found_feats, ok = _char_candidates(plane, strict)
+    chars, feats = found[ok], found_feats[ok]
     lines = _group_lines(chars, feats, strict) if len(chars) else []
     if strict:
         lines = [b for b in lines if two_tone_separation(plane, b) >= MIN_SEPARATION
                  or (flat_ink and _flat_ink(chars, feats, b) <= FLAT_INK)]
+        lines = [_completed(b, chars, feats, found, found_feats) for b in lines]
     return lines
+
+
+def _completed(line: Box, chars: np.ndarray, feats: np.ndarray, found: np.ndarray, found_feats: np.ndarray) -> Box:
+    """The line grown along its row over letter-shaped regions next to it that share its height
+    band, ink and stroke (checked or not): a word whose letters failed the stroke checks over a
+    busy ground (or a title broken by a word gap into lines too short to count) is covered
+    with the rest of its line, so a plate never covers half a title."""
+    inside = ((chars[:, 0] >= line.x - 1) & (chars[:, 2] <= line.right + 1)
+              & (chars[:, 1] >= line.y - 1) & (chars[:, 3] <= line.bottom + 1))
+    if not inside.any():
+        return line
+    ink, stroke = float(np.median(feats[inside, 1])), float(np.median(feats[inside, 0]))
+    x0, y0, x1, y1 = line.x, line.y, line.right, line.bottom
+    h = y1 - y0
+    near = ((found[:, 1] >= y0 - COMPLETE_BAND * h) & (found[:, 3] <= y1 + COMPLETE_BAND * h)
+            & (found[:, 3] - found[:, 1] >= COMPLETE_MIN_H * h)
+            & (np.abs(found_feats[:, 1] - ink) < COMPLETE_INK)
+            & (found_feats[:, 0] >= stroke / COMPLETE_STROKE) & (found_feats[:, 0] <= stroke * COMPLETE_STROKE))
+    cand = found[near]
+    # A letter standing on the line's own baseline and cap line may lie further away: the
+    # letters between it and the line did not stand out from their ground (white on white).
+    top, base = float(np.median(chars[inside, 1])), float(np.median(chars[inside, 3]))
+    aligned = ((np.abs(cand[:, 1] - top) <= COMPLETE_ALIGN * h) & (np.abs(cand[:, 3] - base) <= COMPLETE_ALIGN * h))
+    reach = np.where(aligned, COMPLETE_GAP_ALIGNED, COMPLETE_GAP) * h
+    grown = True
+    while grown and len(cand):
+        right = (cand[:, 0] <= x1 + reach) & (cand[:, 2] > x1)
+        left = (cand[:, 2] >= x0 - reach) & (cand[:, 0] < x0)
+        take = right | left
+        grown = bool(take.any())
+        if grown:
+            x0, x1 = min(x0, int(cand[take, 0].min())), max(x1, int(cand[take, 2].max()))
+            y0, y1 = min(y0, int(cand[take, 1].min())), max(y1, int(cand[take, 3].max()))
+            cand, reach = cand[~take], reach[~take]
+    return Box(x0, y0, x1 - x0, y1 - y0)
 
 
 def _chroma_planes(rgb: np.ndarray) -> list[np.ndarray]:
