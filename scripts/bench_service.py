@@ -35,7 +35,7 @@ import resource  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from rq import SimpleWorker, Worker  # noqa: E402
 
-from app import create_app  # noqa: E402  (the config is read by create_app, after _env is applied)
+from app.factory import create_app  # noqa: E402  (the config is read by create_app, after _env is applied)
 from app.extensions import db  # noqa: E402
 from app.models import ApiToken, User  # noqa: E402
 from app.queueing import RENDER, get_queue, redis_conn  # noqa: E402
