@@ -7,6 +7,7 @@ from app.render import reframe as reframe_mod
 from app.render.pipeline import render_variant
 from app.render.shared_reframe import SharedReframes
 from app.render.text import placement
+from app.services import pixel_cache
 from tests.text_helpers import sample_source, spec_for
 
 LOCALES = ["en-US", "ar-SA", "ja-JP", "hi-IN"]
@@ -77,3 +78,37 @@ def test_a_different_key_art_or_window_is_not_shared():
     assert story.report["reframe"]["mode"] == "crop"
     assert story.report["reframe"]["crop"] != plain.report["reframe"]["crop"]
     assert (shared.hits, shared.misses) == (1, 3)          # another window: its own canvas
+
+
+def test_another_process_takes_the_canvas_from_the_machines_store(monkeypatch, tmp_path):
+    """Two render jobs of one format run in two processes (two SharedReframes here) sharing the
+    machine's pixel cache: the second makes no canvas (crop or classical expand) and renders the
+    same pixels and report as a render that shares nothing."""
+    monkeypatch.setattr(pixel_cache, "ROOT", tmp_path)
+
+    class Store:
+        def load(self, key, size):
+            return pixel_cache.load_framed("blobs", key, size)
+
+        def save(self, key, image, meta):
+            pixel_cache.save_framed("blobs", key, image, meta)
+
+    src, analysis = sample_source()
+    first, second = SharedReframes(store=Store()), SharedReframes(store=Store())
+    made = []
+    real = reframe_mod.reframe_canvas
+    monkeypatch.setattr("app.render.shared_reframe.reframe_canvas",
+                        lambda *a, **k: made.append(a[1].mode) or real(*a, **k))
+    for fmt in ("square", "banner"):
+        render_variant(src, analysis, spec_for("en-US", fmt), encodings=(), reframer=first.reframer("art-1"))
+    assert sorted(made) == ["crop", "expand"] and first.stored == 0
+    for fmt in ("square", "banner"):
+        alone = render_variant(src, analysis, spec_for("ja-JP", fmt), encodings=())
+        got = render_variant(src, analysis, spec_for("ja-JP", fmt), encodings=(), reframer=second.reframer("art-1"))
+        assert np.array_equal(np.asarray(got.image), np.asarray(alone.image)), fmt
+        assert _untimed(got.report["reframe"]) == _untimed(alone.report["reframe"])
+        assert got.report["text"] == alone.report["text"]
+    assert second.stored == 2 and len(made) == 2          # the second process made no canvas
+    other = SharedReframes(store=Store())
+    render_variant(src, analysis, spec_for("en-US", "square"), encodings=(), reframer=other.reframer("art-2"))
+    assert other.stored == 0                                # another key art's content key: made anew

@@ -7,15 +7,19 @@ and a reviewer's crop override) fixes the window, so the key is (key-art content
 window, placement, size, extension). Each render gets its own copy of the canvas, because
 plates, text and logo are drawn into it. A crop is always shared; an expand only when it is
 made here by the classical backend (no `expander`: deterministic, seeded): a caller's expander
-(a GPU job's canvas, with its own provenance record) is asked every time.
+(a GPU job's canvas, with its own provenance record) is asked every time. The other render jobs
+of the same format (a format's locales are split over several jobs, each in its own process)
+find the canvas in a CanvasStore under a content key, instead of making it again.
 """
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from pathlib import Path
 from threading import Lock
-from typing import Callable
+from typing import Callable, Protocol
 
 from PIL import Image
 
@@ -31,14 +35,47 @@ class SharedFramed(Framed):
     memo: dict = field(default_factory=dict)
 
 
-class SharedReframes:
-    """An LRU of reframed canvases; `maxsize` bounds memory (a 2000x3000 canvas is 18 MB)."""
+class CanvasStore(Protocol):
+    """Where reframed canvases outlive the process that made them, by content key (on one
+    machine: app.services.pixel_cache), so the other render jobs of a format do not make them again."""
 
-    def __init__(self, maxsize: int = 8) -> None:
+    def load(self, key: str, size: tuple[int, int]) -> tuple[Image.Image, dict] | None: ...
+
+    def save(self, key: str, image: Image.Image, meta: dict) -> None: ...
+
+
+#: What a stored canvas's pixels also depend on: the code that makes them (a changed extension
+#: must never be served from a store filled by the previous version).
+_CODE = hashlib.sha256(b"".join((Path(__file__).parent / name).read_bytes()
+                                for name in ("reframe.py", "extension.py", "extension_fill.py"))).hexdigest()[:16]
+
+
+class SharedReframes:
+    """An LRU of reframed canvases; `maxsize` bounds memory (a 2000x3000 canvas is 18 MB). With a
+    `store`, a canvas missing here is looked up there before it is made, and saved there once made."""
+
+    def __init__(self, maxsize: int = 8, store: CanvasStore | None = None) -> None:
         self.maxsize = maxsize
-        self.hits = self.misses = 0
+        self.store = store
+        self.hits = self.misses = self.stored = 0
         self._items: OrderedDict[tuple, SharedFramed] = OrderedDict()
         self._lock = Lock()
+
+    def _made(self, key: tuple, make: Callable[[], Framed], size: tuple[int, int]) -> SharedFramed:
+        """The canvas from the store, else made (and stored)."""
+        name = hashlib.sha256(repr((_CODE, key)).encode()).hexdigest()
+        got = self.store.load(name, size) if self.store is not None else None
+        if got is not None:
+            image, meta = got
+            self.stored += 1
+            placement = Box.from_list(meta["placement"]) if meta["placement"] else None
+            return SharedFramed(image, meta["scale"], Box.from_list(meta["offset"]), placement, meta["provenance"])
+        made = make()
+        if self.store is not None:
+            self.store.save(name, made.canvas, {"scale": made.scale, "offset": made.offset.as_list(),
+                                                "placement": made.placement.as_list() if made.placement else None,
+                                                "provenance": made.provenance})
+        return SharedFramed(made.canvas, made.scale, made.offset, made.placement, made.provenance)
 
     def reframer(self, art_key: str) -> Callable[..., Framed]:
         """A drop-in for reframe_canvas (render_variant's `reframer`) for the key art `art_key`."""
@@ -53,8 +90,8 @@ class SharedReframes:
                     self._items.move_to_end(key)
                     self.hits += 1
             if hit is None:
-                made = reframe_canvas(source, plan, size, expander, extension, placement)
-                hit = SharedFramed(made.canvas, made.scale, made.offset, made.placement, made.provenance)
+                hit = self._made(key, lambda: reframe_canvas(source, plan, size, expander, extension, placement),
+                                 tuple(size))
                 with self._lock:
                     self.misses += 1
                     self._items[key] = hit

@@ -1,4 +1,4 @@
-"""Decoded key-art pixels shared by the processes of one machine, by content key.
+"""Decoded key-art pixels, and reframed canvases, shared by the processes of one machine, by content key.
 
 Every render job runs in a fresh work horse, which would read the working copy from the blob
 store (a network round trip with S3) and decode its PNG again: 0.3 s for a 2400x3600 copy, for
@@ -10,6 +10,7 @@ cache, whatever the number of horses). A cache only: outside the app's var direc
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import mmap
 import os
@@ -25,11 +26,11 @@ ROOT = Path(tempfile.gettempdir()) / f"marquee-pixels-{os.getuid()}"
 KEEP_BYTES = 512 * 1024 * 1024
 
 
-def _path(namespace: str, key: str, size: tuple[int, int]) -> Path:
+def _path(namespace: str, key: str, size: tuple[int, int], suffix: str = "rgb") -> Path:
     """Per blob store (its location): two stores may hold different bytes under one key only in
     tests that delete blobs, and those must not find them here."""
     space = hashlib.sha256(namespace.encode()).hexdigest()[:12]
-    return ROOT / space / f"{key}.{size[0]}x{size[1]}.rgb"
+    return ROOT / space / f"{key}.{size[0]}x{size[1]}.{suffix}"
 
 
 def load(namespace: str, key: str, size: tuple[int, int]) -> Image.Image | None:
@@ -68,4 +69,28 @@ def _evict() -> None:
         if total <= KEEP_BYTES:
             break
         p.unlink(missing_ok=True)
+        p.with_suffix(".json").unlink(missing_ok=True)
         total -= size
+
+
+def load_framed(namespace: str, key: str, size: tuple[int, int]) -> tuple[Image.Image, dict] | None:
+    """A reframed canvas saved by save_framed, with what describes it; None when either is missing."""
+    try:
+        meta = json.loads(_path(namespace, key, size, "json").read_text())
+    except (OSError, ValueError):
+        return None
+    image = load(namespace, key, size)
+    return None if image is None else (image, meta)
+
+
+def save_framed(namespace: str, key: str, image: Image.Image, meta: dict) -> None:
+    """The canvas's pixels, then (the sign that they are all there) its description, both atomically."""
+    save(namespace, key, image)
+    path = _path(namespace, key, image.size, "json")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "w") as fh:
+            json.dump(meta, fh)
+        os.replace(tmp, path)
+    except OSError:
+        log.warning("could not cache the description of canvas %s", key, exc_info=True)

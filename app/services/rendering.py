@@ -23,7 +23,7 @@ from ..render.locales import get_locale
 from ..render.pipeline import RenderResult, VariantSpec, render_variant
 from ..render.shared_reframe import SharedReframes
 from ..render.variant import build_variant_spec
-from . import blob_store
+from . import blob_store, pixel_cache
 from .brand_kits import kit_spec
 from .generation import expander_for
 from .previews import store_preview
@@ -32,9 +32,20 @@ from .titles import strings_for
 
 __all__ = ["build_spec", "load_source", "render_variant_revision", "screen_for", "source_kind", "store_encodings"]
 
-#: Crop canvases shared by the locales of one (key art, format) rendered in this process: a render
-#: job renders several locales of one format (app.services.render_queue).
-_REFRAMES = SharedReframes(maxsize=8)
+class _MachineCanvases:
+    """The reframed canvases of this machine's render jobs (pixel_cache, per blob store)."""
+
+    def load(self, key: str, size: tuple[int, int]) -> tuple[Image.Image, dict] | None:
+        return pixel_cache.load_framed(blob_store().location, key, size)
+
+    def save(self, key: str, image: Image.Image, meta: dict) -> None:
+        pixel_cache.save_framed(blob_store().location, key, image, meta)
+
+
+#: Canvases shared by the locales of one (key art, format) rendered in this process (a render job
+#: renders several locales of one format: app.services.render_queue), and through the machine's
+#: pixel cache by the other jobs of that format.
+_REFRAMES = SharedReframes(maxsize=8, store=_MachineCanvases())
 
 
 def build_spec(variant: Variant) -> VariantSpec:
