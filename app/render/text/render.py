@@ -17,7 +17,7 @@ from ..geometry import Box
 from ..paste_color import paste_color
 from . import legibility
 from .draw import draw_element
-from .model import Element, TextInputs, TextLayout
+from .model import TextInputs, TextLayout
 from .shaping import fonts_used
 from .treatment import Layers, paste_treatment
 
@@ -73,8 +73,7 @@ class Glyphs:
     mask: np.ndarray
 
 
-def _draw(layout: TextLayout, e: Element, win: Box, box: Box) -> np.ndarray:
-    """Element `e`'s glyph coverage over `box` of the window."""
+def _draw(layout: TextLayout, e, win: Box, box: Box) -> np.ndarray:
     m = Image.new("L", (box.w, box.h), 0)
     draw_element(ImageDraw.Draw(m), layout, e, win.x + box.x, win.y + box.y, 255)
     return np.asarray(m)
@@ -118,7 +117,7 @@ def _coverage(glyphs: list[Glyphs], win: Box) -> np.ndarray:
 def _choose(layers: Layers, t: TextInputs, art_w: np.ndarray, glyphs: list[Glyphs], sizes: list[int],
             targets: list[float], treat_color: tuple[int, int, int]) -> tuple[legibility.Step, list[float]]:
     """The first ladder step at which every element meets its target (else the last), and the
-    contrasts there; measured on a grid of each footprint (legibility.sample_index_in). A step is
+    contrasts there; measured on a grid of each footprint (legibility.sample_index). A step is
     given up at its first failing element (the one that failed last time is measured first):
     only the chosen step's contrasts are reported, and they are all measured."""
     idx = [legibility.sample_index_in(legibility.footprint(g.mask, s), s, g.box, layers.win.w)
