@@ -102,18 +102,3 @@ def test_contrast_of_planes_equals_contrast_of_pixels():
         assert legibility.blended_contrast(planes, alpha, color, text) == slow
     assert legibility.blended_contrast(planes, np.zeros(1, np.float32), (0, 0, 0), (255, 255, 255)) == \
         legibility.contrast_of(px, (255, 255, 255))
-
-
-@pytest.mark.parametrize("offset", [(0, 0), (7, 3), (130, 41)])
-def test_samples_of_a_patch_are_the_samples_of_the_window(offset):
-    """A footprint measured on one element's patch gives the window's own sample indices (same
-    grid anchored at the window's corner, window flat indices), for grids of stride > 1."""
-    rng = np.random.default_rng(3)
-    patch = rng.random((220, 400)) > 0.3
-    x, y = offset
-    window = np.zeros((420, 700), bool)
-    window[y:y + 220, x:x + 400] = patch
-    for size, min_samples in ((200, 2_000), (64, 5_000), (20, None)):
-        expected = legibility.sample_index(window, size, min_samples)
-        got = legibility.sample_index_in(patch, size, Box(x, y, 400, 220), 700, min_samples)
-        assert np.array_equal(expected, got)

@@ -35,14 +35,14 @@ def test_sample_index_keeps_small_text_whole_and_grids_large_text():
 def test_reduced_measurement_draws_the_same_pixels(tag, fmt, monkeypatch):
     src, analysis = sample_source()
     gridded = []
-    real = legibility.sample_index_in
+    real = legibility.sample_index
 
-    def spy(sel, size_px, box, window_w, min_samples=None):
-        idx = real(sel, size_px, box, window_w, min_samples)
+    def spy(sel, size_px, min_samples=None):
+        idx = real(sel, size_px, min_samples)
         gridded.append(len(idx) < np.count_nonzero(sel))
         return idx
 
-    monkeypatch.setattr(legibility, "sample_index_in", spy)
+    monkeypatch.setattr(legibility, "sample_index", spy)
     reduced = render_variant(src, analysis, spec_for(tag, fmt), encodings=())
     assert any(gridded), "the title was measured on all its pixels: this test would compare nothing"
     monkeypatch.setattr(legibility, "MIN_SAMPLES", 10**12)  # every footprint pixel

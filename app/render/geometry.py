@@ -36,11 +36,6 @@ class Box:
         x, y = min(self.x, other.x), min(self.y, other.y)
         return Box(x, y, max(self.right, other.right) - x, max(self.bottom, other.bottom) - y)
 
-    def clipped(self, to: "Box") -> "Box":
-        """The part of this box inside `to` (zero width or height when they do not meet)."""
-        x, y = max(self.x, to.x), max(self.y, to.y)
-        return Box(x, y, max(0, min(self.right, to.right) - x), max(0, min(self.bottom, to.bottom) - y))
-
     def scaled(self, sx: float, sy: float | None = None) -> "Box":
         sy = sx if sy is None else sy
         return Box(round(self.x * sx), round(self.y * sy), round(self.w * sx), round(self.h * sy))

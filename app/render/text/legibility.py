@@ -52,13 +52,8 @@ def wcag_threshold(size_px: int, bold: bool = True) -> float:
     return 3.0 if size_px >= 24 or (bold and size_px >= 18.67) else 4.5
 
 
-def footprint_reach(size_px: int) -> int:
-    """How far (px) the footprint grows the glyphs."""
-    return max(1, size_px // 30)
-
-
 def footprint(mask: np.ndarray, size_px: int) -> np.ndarray:
-    r = footprint_reach(size_px)
+    r = max(1, size_px // 30)
     grown = cv2.dilate(mask, np.ones((2 * r + 1, 2 * r + 1), np.uint8))
     return grown > 64
 
@@ -97,21 +92,13 @@ def sample_index(sel: np.ndarray, size_px: int, min_samples: int | None = None) 
     Large text: those on a grid of stride k in x and y, k as large as keeps `min_samples`
     (MIN_SAMPLES) and still puts about four samples across a stroke (k <= size / 32; a stroke
     is about size / 8), so a bright patch behind one letter is still seen."""
-    return sample_index_in(sel, size_px, Box(0, 0, sel.shape[1], sel.shape[0]), sel.shape[1], min_samples)
-
-
-def sample_index_in(sel: np.ndarray, size_px: int, box: Box, window_w: int,
-                    min_samples: int | None = None) -> np.ndarray:
-    """sample_index of a window (`window_w` wide) whose footprint is `sel` over `box` of it and
-    empty elsewhere: the same grid (anchored at the window's corner), the window's flat indices."""
     n = int(np.count_nonzero(sel))
     k = max(1, min(int(math.sqrt(n / (min_samples or MIN_SAMPLES))), size_px // 32))
     if k > 1:
         grid = np.zeros_like(sel)
-        grid[(-box.y) % k::k, (-box.x) % k::k] = True
+        grid[::k, ::k] = True
         sel = sel & grid
-    rows, cols = np.divmod(np.flatnonzero(sel), sel.shape[1])
-    return (rows + box.y) * window_w + cols + box.x
+    return np.flatnonzero(sel)
 
 
 @dataclass(frozen=True)

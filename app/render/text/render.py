@@ -8,7 +8,6 @@ touches the wider region (the scrim's fade), pasted once over the box where it s
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -63,65 +62,22 @@ def _window(union: Box, reg: Box, size_px: int) -> Box:
     return Box(x, y, min(reg.right, union.right + pad) - x, min(reg.bottom, union.bottom + pad) - y)
 
 
-@dataclass
-class Glyphs:
-    """One element's glyph coverage: `mask` (uint8) over `box`, in window coordinates. The box
-    is the element's own box grown by its size (not the whole window): every pixel outside it,
-    and within the footprint's reach of its inner edges, is zero, so what is measured on the
-    patch (footprint, samples) is what the whole window would give."""
-    box: Box
-    mask: np.ndarray
-
-
-def _draw(layout: TextLayout, e, win: Box, box: Box) -> np.ndarray:
-    m = Image.new("L", (box.w, box.h), 0)
-    draw_element(ImageDraw.Draw(m), layout, e, win.x + box.x, win.y + box.y, 255)
-    return np.asarray(m)
-
-
-def _clear_inside(mask: np.ndarray, box: Box, win: Box, reach: int) -> bool:
-    """No ink within `reach` px of an edge of `box` that is not also the window's edge (there the
-    window clips the same way)."""
-    n = reach + 1
-    edges = [(box.y > 0, mask[:n]), (box.bottom < win.h, mask[-n:]),
-             (box.x > 0, mask[:, :n]), (box.right < win.w, mask[:, -n:])]
-    return not any(inner and band.any() for inner, band in edges)
-
-
-def _glyph_masks(layout: TextLayout, win: Box) -> list[Glyphs]:
-    """Each element drawn on its own patch of the window (the whole window for the badge, and for
-    an element whose ink reaches the patch's inner edge: a mark far outside its line box)."""
-    out, whole = [], Box(0, 0, win.w, win.h)
+def _glyph_masks(layout: TextLayout, win: Box) -> list[np.ndarray]:
+    masks = []
     for e in layout.elements:
-        size = e.plan.size
-        grown = Box(e.box.x - win.x - size, e.box.y - win.y - size, e.box.w + 2 * size, e.box.h + 2 * size)
-        box = grown.clipped(whole)
-        # The badge's outline is drawn at float coordinates, which a shifted origin can round
-        # another way at the corners: it is drawn where it always was, on the whole window.
-        mask = _draw(layout, e, win, box) if box.w > 0 and box.h > 0 and e.role != "badge" else None
-        if mask is None or not _clear_inside(mask, box, whole, legibility.footprint_reach(size)):
-            box, mask = whole, _draw(layout, e, win, whole)
-        out.append(Glyphs(box, mask))
-    return out
+        m = Image.new("L", (win.w, win.h), 0)
+        draw_element(ImageDraw.Draw(m), layout, e, win.x, win.y, 255)
+        masks.append(np.asarray(m))
+    return masks
 
 
-def _coverage(glyphs: list[Glyphs], win: Box) -> np.ndarray:
-    """Every element's coverage over the window (the max where patches overlap)."""
-    out = np.zeros((win.h, win.w), np.uint8)
-    for g in glyphs:
-        view = out[g.box.y:g.box.bottom, g.box.x:g.box.right]
-        np.maximum(view, g.mask, out=view)
-    return out
-
-
-def _choose(layers: Layers, t: TextInputs, art_w: np.ndarray, glyphs: list[Glyphs], sizes: list[int],
+def _choose(layers: Layers, t: TextInputs, art_w: np.ndarray, masks: list[np.ndarray], sizes: list[int],
             targets: list[float], treat_color: tuple[int, int, int]) -> tuple[legibility.Step, list[float]]:
     """The first ladder step at which every element meets its target (else the last), and the
     contrasts there; measured on a grid of each footprint (legibility.sample_index). A step is
     given up at its first failing element (the one that failed last time is measured first):
     only the chosen step's contrasts are reported, and they are all measured."""
-    idx = [legibility.sample_index_in(legibility.footprint(g.mask, s), s, g.box, layers.win.w)
-           for g, s in zip(glyphs, sizes)]
+    idx = [legibility.sample_index(legibility.footprint(m, s), s) for m, s in zip(masks, sizes)]
     art_px = [np.ascontiguousarray(art_w.reshape(-1, 3)[i].T, dtype=np.float32) for i in idx]  # (3, n)
     points = [layers.samples(i) for i in idx]
     ladder = legibility.LADDERS.get(t.treatment, legibility.LADDERS["scrim"])
@@ -149,8 +105,8 @@ def render_text(canvas: Image.Image, layout: TextLayout, t: TextInputs) -> dict:
     union, reg = text_region(layout, w, h)
     sizes = [e.plan.size for e in layout.elements]
     win = _window(union, reg, sizes[0])
-    glyphs = _glyph_masks(layout, win)
-    mask_all = _coverage(glyphs, win)
+    masks = _glyph_masks(layout, win)
+    mask_all = np.maximum.reduce(masks)
     art_w = np.asarray(canvas.crop((win.x, win.y, win.right, win.bottom)))
     layout.window, layout.art_window = win, art_w
     text_lum = float(legibility.luminance(np.array(t.text_color)))
@@ -158,7 +114,7 @@ def render_text(canvas: Image.Image, layout: TextLayout, t: TextInputs) -> dict:
     targets = [max(t.contrast_target, legibility.wcag_threshold(s)) for s in sizes]
     layers = Layers(reg, win, scrim_groups(layout, reg, w), [e.box.shifted(-reg.x, -reg.y) for e in layout.elements],
                     mask_all, sizes[0], legibility.keep_off(layout.protect, reg))
-    chosen, contrasts = _choose(layers, t, art_w, glyphs, sizes, targets, treat_color)
+    chosen, contrasts = _choose(layers, t, art_w, masks, sizes, targets, treat_color)
     if chosen.scrim or chosen.plate or chosen.shadow:
         paste_treatment(canvas, layers, *layers.treatment_mask(chosen), treat_color)
     paste_color(canvas, t.text_color, (win.x, win.y), mask_all)
