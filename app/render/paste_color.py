@@ -15,7 +15,6 @@ Every pixel gets exactly Pillow's value (tests/test_paste_color.py compares them
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Callable
 
 import numpy as np
 from PIL import Image
@@ -114,8 +113,8 @@ def _paste_lines(canvas: Image.Image, color: tuple[int, int, int], xy: tuple[int
     for s, e, vary in _runs(varying.astype(np.int8)):
         block = m[s:e]
         if not vary:
-            _constant_lines(canvas, color, block, _runs(first[s:e]),
-                            lambda a0, a1, s=s: box(s + a0, s + a1, 0, length), transpose)
+            for a0, a1, value in _runs(first[s:e]):
+                _lookup(canvas, box(s + a0, s + a1, 0, length), value, color)
             continue
         head = np.flatnonzero((block != first[s:e, None]).any(axis=0))
         tail = np.flatnonzero((block != last[s:e, None]).any(axis=0))
@@ -130,28 +129,3 @@ def _paste_lines(canvas: Image.Image, color: tuple[int, int, int], xy: tuple[int
         middle = block[:, b0:b1]
         corner = box(s, e, b0, b1)
         _pillow(canvas, corner[:2], middle.T if transpose else middle, color)
-
-
-
-def _constant_lines(canvas: Image.Image, color: tuple[int, int, int], lines: np.ndarray, runs: list[tuple[int, int, int]],
-                    corner: Callable[[int, int], tuple[int, int]], transpose: bool) -> None:
-    """`lines`, each constant along its length, in `runs` of one value: a run with enough pixels
-    goes by lookup; consecutive thin runs (a gradient's fade: a line or two per value) go to
-    Pillow together in one paste, so each does not pay a call of its own. `corner(a0, a1)` is
-    the canvas box of lines a0:a1."""
-    length = lines.shape[1]
-    pending: int | None = None      # first line of the thin runs waiting for one Pillow paste
-
-    def flush(upto: int) -> None:
-        if pending is not None:
-            part = lines[pending:upto]
-            _pillow(canvas, corner(pending, upto)[:2], part.T if transpose else part, color)
-
-    for a0, a1, value in runs:
-        if (a1 - a0) * length >= MIN_LOOKUP or value == 0:
-            flush(a0)
-            pending = None
-            _lookup(canvas, corner(a0, a1), value, color)
-        elif pending is None:
-            pending = a0
-    flush(len(lines))
