@@ -13,7 +13,6 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from ..geometry import Box
-from ..paste_color import paste_color
 from . import legibility
 from .draw import draw_element
 from .model import TextInputs, TextLayout
@@ -117,7 +116,7 @@ def render_text(canvas: Image.Image, layout: TextLayout, t: TextInputs) -> dict:
     chosen, contrasts = _choose(layers, t, art_w, masks, sizes, targets, treat_color)
     if chosen.scrim or chosen.plate or chosen.shadow:
         paste_treatment(canvas, layers, *layers.treatment_mask(chosen), treat_color)
-    paste_color(canvas, t.text_color, (win.x, win.y), mask_all)
+    canvas.paste(t.text_color, (win.x, win.y, win.right, win.bottom), Image.fromarray(mask_all, "L"))
     return _report(layout, chosen, contrasts, targets, sizes)
 
 
