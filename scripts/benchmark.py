@@ -8,7 +8,9 @@ one CPU (sched_setaffinity) with OMP/OpenBLAS/OpenCV threads at 1:
   per-output floor  decode once, cover resize + JPEG per output
   marquee           decode once, analyze once, render_variant per output (JPEG master only,
                     as the render service does; WebP is made on demand)
-Usage: .venv/bin/python scripts/benchmark.py [--cpu 0] [--only 2000x3000]
+Usage: .venv/bin/python scripts/benchmark.py [--cpu 0] [--only 2000x3000] [--repeat 3]
+(--repeat: each stage that many times, interleaved, the run of median total shown; on a noisy
+machine the ratios of one run can move by 20 %)
 """
 from __future__ import annotations
 
@@ -130,10 +132,16 @@ def _pin(cpu: int) -> None:
     cv2.setNumThreads(1)
 
 
-def _table(label: str, size: tuple[int, int], n_loc: int, n_fmt: int, rows: dict[str, dict]) -> None:
+def _median_run(runs: list[dict]) -> dict:
+    """The run whose total is the median of the stage's runs (a real run, not a mix of runs)."""
+    return sorted(runs, key=lambda r: r["total_s"])[len(runs) // 2]
+
+
+def _table(label: str, size: tuple[int, int], n_loc: int, n_fmt: int, rows: dict[str, dict], repeat: int = 1) -> None:
     shared, floor, pipe = rows["shared-floor"], rows["floor"], rows["pipeline"]
+    runs = f"median of {repeat} interleaved runs" if repeat > 1 else "one run"
     print(f"\n{label}: {n_loc} locales x {n_fmt} formats = {pipe['n']} outputs from a {size[0]}x{size[1]} JPEG "
-          f"key art, JPEG only; one process per run, one CPU, 1 thread")
+          f"key art, JPEG only; one process per run, one CPU, 1 thread; {runs} per stage")
     hdr = (f"{'run':<14}{'decode ms':>10}{'median ms':>11}{'p90 ms':>9}{'text ms':>9}{'total s':>9}{'outputs/s':>11}"
            f"{'peak RSS MB':>13}{'x shared':>10}{'x per-out':>11}")
     print(hdr)
@@ -163,6 +171,8 @@ def main() -> None:
     parser.add_argument("--formats", default=",".join(FORMATS))
     parser.add_argument("--cpu", type=int, default=min(os.sched_getaffinity(0)), help="the one CPU every run uses")
     parser.add_argument("--only", default=None, help="run only the matrix whose label contains this")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs of each stage, interleaved; the table shows the run of median total")
     args = parser.parse_args()
     if args.stage:
         _pin(args.cpu)
@@ -182,13 +192,15 @@ def main() -> None:
             art.parent.mkdir(parents=True, exist_ok=True)
             art.write_bytes(key_art_bytes(*size))
         locs = args.locales or locales or ",".join(SUPPORTED_LOCALES)
-        rows = {}
-        for stage in STAGES:
-            out = subprocess.run([sys.executable, __file__, "--stage", stage, "--key-art", str(art), "--locales", locs,
-                                  "--formats", args.formats, "--cpu", str(args.cpu)],
-                                 capture_output=True, text=True, check=True, env=env)
-            rows[stage] = json.loads(out.stdout.strip().splitlines()[-1])
-        _table(label, size, len(locs.split(",")), len(args.formats.split(",")), rows)
+        runs: dict[str, list[dict]] = {stage: [] for stage in STAGES}
+        for _ in range(args.repeat):  # interleaved, so a machine that slows down slows every stage
+            for stage in STAGES:
+                out = subprocess.run([sys.executable, __file__, "--stage", stage, "--key-art", str(art), "--locales",
+                                      locs, "--formats", args.formats, "--cpu", str(args.cpu)],
+                                     capture_output=True, text=True, check=True, env=env)
+                runs[stage].append(json.loads(out.stdout.strip().splitlines()[-1]))
+        rows = {stage: _median_run(r) for stage, r in runs.items()}
+        _table(label, size, len(locs.split(",")), len(args.formats.split(",")), rows, args.repeat)
 
 
 if __name__ == "__main__":
