@@ -55,7 +55,7 @@ def save(namespace: str, key: str, image: Image.Image) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as fh:
-            fh.write(image.convert("RGB").tobytes())
+            fh.write((image if image.mode == "RGB" else image.convert("RGB")).tobytes())  # convert() of RGB copies
         os.replace(tmp, path)
         _evict()
     except OSError:
