@@ -44,10 +44,13 @@ class CanvasStore(Protocol):
     def save(self, key: str, image: Image.Image, meta: dict) -> None: ...
 
 
-#: What a stored canvas's pixels also depend on: the code that makes them (a changed extension
-#: must never be served from a store filled by the previous version).
-_CODE = hashlib.sha256(b"".join((Path(__file__).parent / name).read_bytes()
-                                for name in ("reframe.py", "extension.py", "extension_fill.py"))).hexdigest()[:16]
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """What a stored canvas's pixels also depend on: the code that makes them (a changed extension
+    must never be served from a store filled by the previous version). Read when a store is first
+    used, not at import."""
+    return hashlib.sha256(b"".join((Path(__file__).parent / name).read_bytes()
+                                   for name in ("reframe.py", "extension.py", "extension_fill.py"))).hexdigest()[:16]
 
 
 class SharedReframes:
@@ -63,7 +66,7 @@ class SharedReframes:
 
     def _made(self, key: tuple, make: Callable[[], Framed], size: tuple[int, int]) -> SharedFramed:
         """The canvas from the store, else made (and stored)."""
-        name = hashlib.sha256(repr((_CODE, key)).encode()).hexdigest()
+        name = hashlib.sha256(repr((_code_digest(), key)).encode()).hexdigest() if self.store is not None else ""
         got = self.store.load(name, size) if self.store is not None else None
         if got is not None:
             image, meta = got

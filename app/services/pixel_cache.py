@@ -52,14 +52,19 @@ def save(namespace: str, key: str, image: Image.Image) -> None:
     """Write the pixels for the next process (atomically), then keep the cache within KEEP_BYTES."""
     path = _path(namespace, key, image.size)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write((image if image.mode == "RGB" else image.convert("RGB")).tobytes())  # convert() of RGB copies
-        os.replace(tmp, path)
+        _write_atomic(path, (image if image.mode == "RGB" else image.convert("RGB")).tobytes())  # convert() of RGB copies
         _evict()
     except OSError:
         log.warning("could not cache decoded pixels of %s", key, exc_info=True)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Written under a temporary name, then renamed: a reader sees the whole file or none."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
 
 
 def _evict() -> None:
@@ -86,11 +91,7 @@ def load_framed(namespace: str, key: str, size: tuple[int, int]) -> tuple[Image.
 def save_framed(namespace: str, key: str, image: Image.Image, meta: dict) -> None:
     """The canvas's pixels, then (the sign that they are all there) its description, both atomically."""
     save(namespace, key, image)
-    path = _path(namespace, key, image.size, "json")
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "w") as fh:
-            json.dump(meta, fh)
-        os.replace(tmp, path)
+        _write_atomic(_path(namespace, key, image.size, "json"), json.dumps(meta).encode())
     except OSError:
         log.warning("could not cache the description of canvas %s", key, exc_info=True)

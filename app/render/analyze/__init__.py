@@ -8,6 +8,7 @@ with the key art (KeyArt.analysis JSON) and recomputed when ANALYSIS_VERSION cha
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 
 from PIL import Image
 
@@ -31,13 +32,11 @@ def analyze(image: Image.Image, detectors: tuple[str, ...] | list[str] | None = 
     names = resolve(detectors)
     ctx = Context(image if image.mode == "RGB" else image.convert("RGB"))
     heavy = [n for n in names if n in HEAVY]
-    if threads > 1 and len(heavy) > 1:
-        ctx.work  # noqa: B018 - made once here, before the threads read it
-        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="analyze") as pool:
+    threaded = threads > 1 and len(heavy) > 1
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="analyze") if threaded else nullcontext() as pool:
+        if pool is not None:
+            ctx.work  # noqa: B018 - made once here, before the threads read it
             ctx.started = {n: pool.submit(HEAVY[n], ctx) for n in heavy}
-            for name in names:
-                DETECTORS[name](ctx)
-    else:
         for name in names:
             DETECTORS[name](ctx)
     subjects = tuple(sorted(ctx.subjects, key=lambda s: -s.score))

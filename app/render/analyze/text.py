@@ -146,10 +146,15 @@ def _group_lines(chars: np.ndarray, feats: np.ndarray, strict: bool = True) -> l
     return [Box(int(arr[k, 0]), int(arr[k, 1]), int(arr[k, 2] - arr[k, 0]), int(arr[k, 3] - arr[k, 1])) for k in keep]
 
 
+def _inside(chars: np.ndarray, line: Box) -> np.ndarray:
+    """Which character boxes (x0, y0, x1, y1) lie within the line's box (a pixel of slack)."""
+    return ((chars[:, 0] >= line.x - 1) & (chars[:, 2] <= line.right + 1)
+            & (chars[:, 1] >= line.y - 1) & (chars[:, 3] <= line.bottom + 1))
+
+
 def _flat_ink(chars: np.ndarray, feats: np.ndarray, line: Box) -> float:
     """Median grey spread inside the characters of a line."""
-    inside = ((chars[:, 0] >= line.x - 1) & (chars[:, 2] <= line.right + 1)
-              & (chars[:, 1] >= line.y - 1) & (chars[:, 3] <= line.bottom + 1))
+    inside = _inside(chars, line)
     return float(np.median(feats[inside, 2])) if inside.any() else 255.0
 
 
@@ -186,8 +191,7 @@ def _completed(line: Box, chars: np.ndarray, feats: np.ndarray, found: np.ndarra
     band, ink and stroke (checked or not): a word whose letters failed the stroke checks over a
     busy ground (or a title broken by a word gap into lines too short to count) is covered
     with the rest of its line, so a plate never covers half a title."""
-    inside = ((chars[:, 0] >= line.x - 1) & (chars[:, 2] <= line.right + 1)
-              & (chars[:, 1] >= line.y - 1) & (chars[:, 3] <= line.bottom + 1))
+    inside = _inside(chars, line)
     if not inside.any():
         return line
     ink, stroke = float(np.median(feats[inside, 1])), float(np.median(feats[inside, 0]))
