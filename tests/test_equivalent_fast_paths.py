@@ -4,6 +4,8 @@
 - one MSER call on a grey image finds what the grey and inverted calls found together
   (OpenCV makes both passes on 8-bit input), so baked-text detection runs it once;
 - contrast measured on three planes of samples equals contrast_of(blend(...)) on pixels;
+- the linear-light table agrees with the WCAG formula within its stated bound, and gives the
+  WCAG anchors exactly (black on white is 21:1);
 - a treatment's alpha evaluated at the contrast samples equals the alpha made over the whole
   text window and then sampled (treatment.Layers), for every layer and near a face.
 """
@@ -102,3 +104,15 @@ def test_contrast_of_planes_equals_contrast_of_pixels():
         assert legibility.blended_contrast(planes, alpha, color, text) == slow
     assert legibility.blended_contrast(planes, np.zeros(1, np.float32), (0, 0, 0), (255, 255, 255)) == \
         legibility.contrast_of(px, (255, 255, 255))
+
+
+def test_linear_light_table_matches_the_wcag_formula():
+    v = np.linspace(0, 255, 200_001, dtype=np.float64)  # between the levels too (blended pixels)
+    c = v / 255
+    exact = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    table = legibility._linear_light(v.astype(np.float32))
+    assert np.abs(table - exact).max() < 8e-5
+    ratio_error = np.abs((table + 0.05) / (exact + 0.05) - 1).max()
+    assert ratio_error < 0.0015
+    assert legibility.contrast_of(np.array([[0.0, 0.0, 0.0]]), (255, 255, 255)) == pytest.approx(21.0, abs=1e-5)
+    assert float(legibility.luminance(np.array([255, 255, 255]))) == pytest.approx(1.0, abs=1e-6)

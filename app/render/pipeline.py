@@ -20,8 +20,8 @@ from .analyze import Analysis
 from .compose import cover_with_plates, paste_logo, plate_boxes
 from .encode import Encoded, encode_all
 from .geometry import Box
-from .reframe import (ROOM_FOR_TEXT, Expander, Framed, Reframe, faces_on_canvas, generated_touches,
-                      make_room_placement, reframe_canvas)
+from .reframe import (Expander, Framed, Reframe, faces_on_canvas, generated_touches, reframe_canvas,
+                      room_placements)
 from .safe import logo_for_zone, safe_area
 from .shared_reframe import canvas_maps_for, shared_plan
 from .text import TextLayout, layout_text, render_text
@@ -91,11 +91,13 @@ def _frame_and_lay_out(source: Image.Image, analysis: Analysis, spec: VariantSpe
 def _make_room_for_text(stage: _Stage, source: Image.Image, analysis: Analysis, spec: VariantSpec,
                         expander: Expander | None, reframer: Callable[..., Framed], keep_art: bool) -> _Stage:
     """Step 3. A face fills the frame: every zone would cover it. Faces win: the art steps aside
-    and the text takes a band of extended canvas on the side the layout preferred."""
+    (room_placements: first against one edge at its full size, then shrunk) and the text takes
+    the extended canvas on the other side."""
     plan, size = stage.plan, (spec.format.width, spec.format.height)
-    room_plan = Reframe("expand", plan.crop, plan.anchor, plan.room)
-    for keep in ROOM_FOR_TEXT:
-        placement = make_room_placement(plan.crop, size, stage.layout.zone_name, keep)
+    room_plan = Reframe("expand", plan.crop, plan.anchor, plan.room, plan.pin)
+    for placement in room_placements(plan.crop, size, stage.layout.zone_name, plan.pin):
+        if placement == stage.framed.placement:
+            continue  # the framing that just failed
         roomy = _frame_and_lay_out(source, analysis, spec, room_plan, expander, reframer, placement, keep_art)
         if not _text_on_faces(roomy.layout):
             roomy.made_room = True

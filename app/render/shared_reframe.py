@@ -25,7 +25,7 @@ from PIL import Image
 
 from .analyze import SaliencyMap
 from .geometry import Box
-from .reframe import Expander, Framed, Reframe, expand_placement, plan_reframe, reframe_canvas
+from .reframe import Expander, Framed, Reframe, plan_placement, plan_reframe, reframe_canvas
 from .text.placement import Maps, canvas_maps
 
 
@@ -111,7 +111,7 @@ def _key(art_key: str, source: Image.Image, plan: Reframe, size: tuple[int, int]
     if plan.mode == "crop" and placement is None:
         return art_key, source.size, plan.mode, window, size
     if plan.mode == "expand" and expander is None:
-        placed = placement or expand_placement(plan.crop, size, plan.anchor)
+        placed = placement or plan_placement(plan, size)
         return art_key, source.size, plan.mode, window, size, tuple(placed.as_list()), extension
     return None
 

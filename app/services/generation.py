@@ -25,7 +25,7 @@ from ..models import Variant
 from ..render.formats import get_format
 from ..render.geometry import Box
 from ..render.kit import KitSpec
-from ..render.reframe import Expander, Reframe, expand_placement, placed_window, plan_reframe
+from ..render.reframe import Expander, Reframe, placed_window, plan_placement, plan_reframe
 from . import blob_store
 from .sources import analysis_of, is_current, load_source, source_art
 
@@ -71,7 +71,7 @@ def expand_inputs(variant: Variant, source: Image.Image, analysis) -> dict | Non
     plan = reframe_plan(variant, source.size, analysis)
     if plan.mode != "expand":
         return None
-    placement = expand_placement(plan.crop, (fmt.width, fmt.height), plan.anchor)
+    placement = plan_placement(plan, (fmt.width, fmt.height))
     art = variant.request.key_art
     return {"image": placed_window(source, plan.crop, placement), "size": (fmt.width, fmt.height),
             "placement": placement, "window": plan.crop, "seed": seed_for(art.sha256, fmt.key),
