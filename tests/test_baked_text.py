@@ -3,7 +3,9 @@
 The art is the sample photograph with an English title printed on it; the same photograph
 without the print is the reference. In 8 formats x 4 locales, Tesseract must not read the old
 title anywhere, and where the print lay the output must not follow its strokes (a plate or
-removal, not a scrim that lets them show)."""
+removal, not a scrim that lets them show). Lettering of one colour is painted out of the art
+(baked_text.remove_lettering), not hidden under a plate; a box that holds no such lettering
+keeps the plate."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -93,6 +95,7 @@ def test_printed_title_never_shows_through(tag):
         if strokes.sum() < 50:
             continue  # this crop does not show the print
         assert "baked_text_covered" in report["flags"], fmt
+        assert report["baked_text"]["plated"] == [], fmt  # painted out of the art, no plate over it
         out = np.asarray(result.image.convert("L"), np.float32)
         ring = (cv2.dilate(strokes.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0) & ~strokes
         # The strokes were bright yellow on a grey backdrop: no trace may remain.
@@ -130,3 +133,20 @@ def test_a_title_is_found_whole_at_key_art_sizes(base_name, title, where):
         image, label = titled_at(base_name, title, where, width)
         found = analyze(image, ("text",)).text_boxes
         assert _width_covered(label, found) >= 0.95, (width, [b.as_list() for b in found], label)
+
+
+def test_lettering_is_painted_out_and_texture_keeps_its_plate():
+    from app.render.baked_text import remove_lettering, stroke_mask
+    from app.render.geometry import Box
+
+    printed, clean, mask = art()
+    canvas = printed.copy()
+    ys, xs = np.nonzero(mask)
+    box = Box(int(xs.min()) - 12, int(ys.min()) - 12, int(xs.max() - xs.min()) + 24, int(ys.max() - ys.min()) + 24)
+    assert remove_lettering(canvas, [box]) == []
+    out, ref = np.asarray(canvas, np.float32), np.asarray(clean, np.float32)
+    # where the yellow print was, the art is back within a few grey levels of the clean photograph
+    assert np.abs(out[mask] - ref[mask]).mean() < 25, np.abs(out[mask] - ref[mask]).mean()
+    assert np.abs(np.asarray(printed, np.float32)[mask] - ref[mask]).mean() > 60  # (the print itself)
+    noise = np.random.default_rng(3).integers(0, 256, (60, 300, 3), dtype=np.uint8)
+    assert stroke_mask(noise) is None  # no one colour stands apart: the caller plates it

@@ -13,7 +13,8 @@ import pytest
 from app.render.analyze import analyze
 from app.render.geometry import Box
 from app.render.pipeline import render_variant
-from app.render.reframe import cut_sides, expand_placement, plan_reframe, room_placements
+from app.render.canvas_placement import cut_sides, expand_placement, room_placements
+from app.render.reframe import plan_reframe
 from subject_set import key_art_set
 from text_helpers import spec_for
 

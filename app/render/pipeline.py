@@ -17,11 +17,12 @@ from typing import Callable
 from PIL import Image
 
 from .analyze import Analysis
+from .baked_text import remove_lettering
 from .compose import cover_with_plates, paste_logo, plate_boxes
 from .encode import Encoded, encode_all
 from .geometry import Box
-from .reframe import (Expander, Framed, Reframe, faces_on_canvas, generated_touches, reframe_canvas,
-                      room_placements)
+from .canvas_placement import room_placements
+from .reframe import Expander, Framed, Reframe, faces_on_canvas, generated_touches, reframe_canvas
 from .safe import logo_for_zone, safe_area
 from .shared_reframe import canvas_maps_for, shared_plan
 from .text import TextLayout, layout_text, render_text
@@ -52,6 +53,7 @@ class _Stage:
     layout: TextLayout
     timings: Timings             # reframe and layout of this framing (the one kept is reported)
     made_room: bool = False
+    plated: list[Box] = field(default_factory=list)   # the plates that could not be painted out
 
 
 def _text_on_faces(layout: TextLayout) -> bool:
@@ -70,10 +72,12 @@ def _frame_and_lay_out(source: Image.Image, analysis: Analysis, spec: VariantSpe
         faces = faces_on_canvas(analysis.faces, framed.scale, framed.offset)
     with timings.step("layout_ms", "text_ms"):
         safe = safe_area(fmt, kit.margin)
-        # Baked-in text the crop shows is covered by a plate in the kit's colour (never a face).
+        # Baked-in text the crop shows is painted out of the art, or where its strokes cannot be
+        # told from the art, covered by a plate in the kit's colour (never a face).
         art_text = faces_on_canvas(getattr(analysis, "text_boxes", ()), framed.scale, framed.offset)
         plates, baked_visible = plate_boxes(list(art_text), size, list(faces))
-        cover_with_plates(framed.canvas, plates, kit.scrim_color)
+        plated = remove_lettering(framed.canvas, plates)
+        cover_with_plates(framed.canvas, plated, kit.scrim_color)
         rtl_first = spec.locale.rtl and kit.mirror_rtl
         logos: dict[str, Box | None] = {}
 
@@ -85,7 +89,7 @@ def _frame_and_lay_out(source: Image.Image, analysis: Analysis, spec: VariantSpe
         maps = canvas_maps_for(framed, (tuple(plates), kit.scrim_color))  # once per shared canvas
         layout = layout_text(text_inputs(spec), size, safe, list(faces), maps, fmt.key,
                              plates + baked_visible, logo_for=logo_for)
-    return _Stage(plan, framed, art, faces, plates, baked_visible, layout, timings)
+    return _Stage(plan, framed, art, faces, plates, baked_visible, layout, timings, plated=plated)
 
 
 def _make_room_for_text(stage: _Stage, source: Image.Image, analysis: Analysis, spec: VariantSpec,
@@ -199,6 +203,7 @@ def _variant_report(spec: VariantSpec, stage: _Stage, text_report: dict, logo_bo
         "text": text,
         "logo": logo_box.as_list() if logo_box else None,
         "baked_text": {"covered": [b.as_list() for b in stage.plates],
+                       "plated": [b.as_list() for b in stage.plated],   # the rest were painted out
                        "visible": [b.as_list() for b in stage.baked_visible]},
         "timings": timings.report(),
         "flags": _flags(spec, stage, text, reframe, logo_box, touched),

@@ -1,0 +1,105 @@
+"""Take baked-in lettering out of the art: find its strokes inside the detector's box and paint
+them over from the art around them (OpenCV's Telea inpainting).
+
+Why: a title printed in the key art has to go from every localized variant. An opaque plate in
+the kit's colour hid it, but read as a redaction bar across the photograph (a black slab over a
+wooden table). Lettering is thin strokes of one tone on a background; once the strokes are
+known, the pixels around them are enough to fill them in, and the art reads as the art.
+
+The strokes are the colour cluster of the box its border holds least (stroke_mask), grown by a
+few pixels. When no cluster stands apart from its border, or the strokes would cover most of
+the box, the lettering is not one colour on a background (a block of text on a busy photograph,
+a logo): the box keeps the plate (compose.cover_with_plates).
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from .geometry import Box
+
+#: Strokes may cover at most this share of the plate's box; more and the plate is kept.
+MAX_STROKE_SHARE = 0.7
+#: The letters' colour differs from the others of the box by at least this (RGB distance), and
+#: a shadow beside them is darker (or lighter) than its surroundings by half of it in grey.
+MIN_STROKE_CONTRAST = 40
+#: Colour clusters of a box: the letters, and up to two tones of what is behind them.
+CLUSTERS = 3
+#: Strokes are found and filled where the box is at most this tall (see remove_lettering).
+WORK_HEIGHT = 64
+
+
+def stroke_mask(region: np.ndarray) -> np.ndarray | None:
+    """The lettering's strokes in an RGB region (uint8 mask, 255 on strokes, grown), or None
+    when the region does not hold lettering of one colour on a background.
+
+    Lettering is printed in one colour, and that colour is not what surrounds the title: of
+    three colour clusters of the box (k-means), the letters are the one the box's border holds
+    least (the border is background). Colour, not grey, because yellow letters on a light grey
+    wall have the wall's grey. Grown by a few pixels, the mask takes anti-aliasing; the other
+    tone's thin structures right beside the strokes (a drop shadow, an outline) join it."""
+    h, w = region.shape[:2]
+    px = region.reshape(-1, 3).astype(np.float32)
+    cv2.setRNGSeed(0)  # the same strokes every time: a canvas shared across locales is made once
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 10, 1.0)
+    _, labels, centres = cv2.kmeans(px, CLUSTERS, None, criteria, 1, cv2.KMEANS_PP_CENTERS)
+    labels = labels.reshape(h, w)
+    border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    on_border = np.bincount(border, minlength=CLUSTERS) / len(border)
+    inside = np.bincount(labels.ravel(), minlength=CLUSTERS) / labels.size
+    candidates = [c for c in range(CLUSTERS) if inside[c] >= 0.04]
+    letter = min(candidates, key=lambda c: on_border[c] / inside[c])
+    others = [c for c in range(CLUSTERS) if c != letter]
+    if min(float(np.linalg.norm(centres[letter] - centres[c])) for c in others) < MIN_STROKE_CONTRAST:
+        return None
+    strokes = (labels == letter).astype(np.uint8) * 255
+    share = float(strokes.mean()) / 255
+    if on_border[letter] > 0.2 or not 0 < share <= MAX_STROKE_SHARE:
+        return None
+    grey = cv2.cvtColor(region, cv2.COLOR_RGB2GRAY)
+    light_letters = float(grey[labels == letter].mean()) > float(np.median(grey[~(labels == letter)]))
+    k = max(5, round(min(h, w) * 0.45)) | 1       # wider than a stroke, narrower than the art's shapes
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    grow = max(2, round(min(h, w) * 0.05))
+    ring = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
+    shade = cv2.morphologyEx(grey, cv2.MORPH_BLACKHAT if light_letters else cv2.MORPH_TOPHAT, kernel)
+    beside = cv2.dilate(strokes, ring, iterations=2)
+    strokes[(shade >= MIN_STROKE_CONTRAST // 2) & (beside > 0)] = 255
+    return cv2.dilate(strokes, ring)
+
+
+def remove_lettering(canvas: Image.Image, boxes: list[Box]) -> list[Box]:
+    """Paint the lettering out of each box of the canvas (in place); returns the boxes where
+    it could not be told from its background (the caller plates those).
+
+    The strokes are found and filled on a copy where the box is at most WORK_HEIGHT px tall
+    (inpainting costs grow with the square of the size; a poster-wide title took minutes at
+    full size), and the fill is pasted back through the strokes' mask at full size."""
+    kept = []
+    for b in boxes:
+        pad = max(4, b.h // 2)  # context the fill reads from
+        x0, y0 = max(0, b.x - pad), max(0, b.y - pad)
+        x1, y1 = min(canvas.width, b.right + pad), min(canvas.height, b.bottom + pad)
+        region = np.asarray(canvas.crop((x0, y0, x1, y1)))
+        s = min(1.0, WORK_HEIGHT / b.h)
+        small = region if s == 1 else cv2.resize(region, (max(1, round(region.shape[1] * s)),
+                                                          max(1, round(region.shape[0] * s))),
+                                                 interpolation=cv2.INTER_AREA)
+        bx0, by0 = round((b.x - x0) * s), round((b.y - y0) * s)
+        bx1, by1 = round((b.right - x0) * s), round((b.bottom - y0) * s)
+        strokes = stroke_mask(np.ascontiguousarray(small[by0:by1, bx0:bx1]))
+        if strokes is None:
+            kept.append(b)
+            continue
+        mask = np.zeros(small.shape[:2], np.uint8)
+        mask[by0:by1, bx0:bx1] = strokes
+        filled = cv2.inpaint(small, mask, 3, cv2.INPAINT_TELEA)
+        if s != 1:
+            size = (region.shape[1], region.shape[0])
+            filled = cv2.resize(filled, size, interpolation=cv2.INTER_LINEAR)
+            # every full-size pixel the strokes' mask touches at all, so no edge of a letter stays
+            mask = cv2.dilate((cv2.resize(mask, size, interpolation=cv2.INTER_LINEAR) > 0).astype(np.uint8) * 255,
+                              np.ones((3, 3), np.uint8))
+        canvas.paste(Image.fromarray(filled), (x0, y0), Image.fromarray(mask))
+    return kept
