@@ -112,3 +112,26 @@ def test_another_process_takes_the_canvas_from_the_machines_store(monkeypatch, t
     other = SharedReframes(store=Store())
     render_variant(src, analysis, spec_for("en-US", "square"), encodings=(), reframer=other.reframer("art-2"))
     assert other.stored == 0                                # another key art's content key: made anew
+
+
+def test_baked_in_lettering_is_painted_out_once_per_format(monkeypatch):
+    """The lettering printed in the art is removed on the first locale's copy of a shared canvas;
+    the other locales get the same pixels pasted (and the same report), without removing it again."""
+    from app.render import pipeline
+    from tests.test_baked_text import art
+    from app.render.analyze import analyze
+
+    printed, _, _ = art()
+    analysis = analyze(printed)
+    shared = SharedReframes(maxsize=2)
+    removals = []
+    real = pipeline.remove_lettering
+    monkeypatch.setattr(pipeline, "remove_lettering", lambda c, b: removals.append(len(b)) or real(c, b))
+    for tag in ("en-US", "ar-SA", "ja-JP"):
+        for fmt in ("square", "thumbnail"):
+            alone = render_variant(printed, analysis, spec_for(tag, fmt), encodings=())
+            both = render_variant(printed, analysis, spec_for(tag, fmt), encodings=(),
+                                  reframer=shared.reframer("printed"))
+            assert both.report["baked_text"] == alone.report["baked_text"] and alone.report["baked_text"]["covered"]
+            assert np.array_equal(np.asarray(both.image), np.asarray(alone.image)), (tag, fmt)
+    assert len(removals) == 3 * 2 + 2   # every unshared render, and one per shared format

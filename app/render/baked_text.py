@@ -40,6 +40,8 @@ def stroke_mask(region: np.ndarray) -> np.ndarray | None:
     wall have the wall's grey. Grown by a few pixels, the mask takes anti-aliasing; the other
     tone's thin structures right beside the strokes (a drop shadow, an outline) join it."""
     h, w = region.shape[:2]
+    if min(h, w) < 4:
+        return None
     px = region.reshape(-1, 3).astype(np.float32)
     cv2.setRNGSeed(0)  # the same strokes every time: a canvas shared across locales is made once
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 10, 1.0)
@@ -49,6 +51,8 @@ def stroke_mask(region: np.ndarray) -> np.ndarray | None:
     on_border = np.bincount(border, minlength=CLUSTERS) / len(border)
     inside = np.bincount(labels.ravel(), minlength=CLUSTERS) / labels.size
     candidates = [c for c in range(CLUSTERS) if inside[c] >= 0.04]
+    if not candidates:
+        return None
     letter = min(candidates, key=lambda c: on_border[c] / inside[c])
     others = [c for c in range(CLUSTERS) if c != letter]
     if min(float(np.linalg.norm(centres[letter] - centres[c])) for c in others) < MIN_STROKE_CONTRAST:
@@ -67,6 +71,19 @@ def stroke_mask(region: np.ndarray) -> np.ndarray | None:
     beside = cv2.dilate(strokes, ring, iterations=2)
     strokes[(shade >= MIN_STROKE_CONTRAST // 2) & (beside > 0)] = 255
     return cv2.dilate(strokes, ring)
+
+
+def marked_region(boxes: list[Box], size: tuple[int, int]) -> Box:
+    """The part of a canvas of `size` that remove_lettering and compose.cover_with_plates may
+    change for these boxes (the context a fill reads is not changed; a plate's shadow is)."""
+    if not boxes:
+        return Box(0, 0, 0, 0)
+    u = boxes[0]
+    for b in boxes[1:]:
+        u = u.union(b)
+    pad = max(4, max(b.h for b in boxes) // 2) + 40
+    x0, y0 = max(0, u.x - pad), max(0, u.y - pad)
+    return Box(x0, y0, min(size[0], u.right + pad) - x0, min(size[1], u.bottom + pad) - y0)
 
 
 def remove_lettering(canvas: Image.Image, boxes: list[Box]) -> list[Box]:

@@ -17,14 +17,14 @@ from typing import Callable
 from PIL import Image
 
 from .analyze import Analysis
-from .baked_text import remove_lettering
+from .baked_text import marked_region, remove_lettering
 from .compose import cover_with_plates, paste_logo, plate_boxes
 from .encode import Encoded, encode_all
 from .geometry import Box
 from .canvas_placement import room_placements
 from .reframe import Expander, Framed, Reframe, faces_on_canvas, generated_touches, reframe_canvas
 from .safe import logo_for_zone, safe_area
-from .shared_reframe import canvas_maps_for, shared_plan
+from .shared_reframe import canvas_maps_for, drawn_once, shared_plan
 from .text import TextLayout, layout_text, render_text
 from .timings import Timings
 from .variant import VariantSpec, text_inputs
@@ -76,8 +76,8 @@ def _frame_and_lay_out(source: Image.Image, analysis: Analysis, spec: VariantSpe
         # told from the art, covered by a plate in the kit's colour (never a face).
         art_text = faces_on_canvas(getattr(analysis, "text_boxes", ()), framed.scale, framed.offset)
         plates, baked_visible = plate_boxes(list(art_text), size, list(faces))
-        plated = remove_lettering(framed.canvas, plates)
-        cover_with_plates(framed.canvas, plated, kit.scrim_color)
+        plated = drawn_once(framed, (tuple(plates), kit.scrim_color), marked_region(plates, size),
+                            lambda canvas: _clear_baked_text(canvas, plates, kit.scrim_color)) if plates else []
         rtl_first = spec.locale.rtl and kit.mirror_rtl
         logos: dict[str, Box | None] = {}
 
@@ -90,6 +90,13 @@ def _frame_and_lay_out(source: Image.Image, analysis: Analysis, spec: VariantSpe
         layout = layout_text(text_inputs(spec), size, safe, list(faces), maps, fmt.key,
                              plates + baked_visible, logo_for=logo_for)
     return _Stage(plan, framed, art, faces, plates, baked_visible, layout, timings, plated=plated)
+
+
+def _clear_baked_text(canvas: Image.Image, plates: list[Box], color: tuple[int, int, int]) -> list[Box]:
+    """Paint the lettering out of each plate's box; plate the boxes where that cannot be done."""
+    plated = remove_lettering(canvas, plates)
+    cover_with_plates(canvas, plated, color)
+    return plated
 
 
 def _make_room_for_text(stage: _Stage, source: Image.Image, analysis: Analysis, spec: VariantSpec,

@@ -128,6 +128,23 @@ def canvas_maps_for(framed: Framed, marks: tuple) -> Maps:
     return memo[key]
 
 
+def drawn_once(framed: Framed, key: tuple, region: Box, draw: Callable[[Image.Image], object]) -> object:
+    """`draw(canvas)`, which changes pixels only inside `region`: on a copy of a shared canvas it
+    runs once (its result and the region's pixels kept for that canvas), and every later copy
+    gets the region pasted. Baked-in lettering is painted out once per format, not per locale."""
+    memo = getattr(framed, "memo", None)
+    if memo is None:
+        return draw(framed.canvas)
+    k = ("drawn", key)
+    if k in memo:
+        result, patch = memo[k]
+        framed.canvas.paste(patch, (region.x, region.y))
+        return result
+    result = draw(framed.canvas)
+    memo[k] = (result, framed.canvas.crop((region.x, region.y, region.right, region.bottom)))
+    return result
+
+
 def shared_plan(width: int, height: int, faces: tuple[Box, ...] | list[Box], aspect: float,
                 saliency: SaliencyMap | None, anchor: str | None, max_generated: float) -> Reframe:
     """reframe.plan_reframe, made once per (key art's analysis, format's aspect, overrides): every
