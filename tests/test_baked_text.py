@@ -150,3 +150,29 @@ def test_lettering_is_painted_out_and_texture_keeps_its_plate():
     assert np.abs(np.asarray(printed, np.float32)[mask] - ref[mask]).mean() > 60  # (the print itself)
     noise = np.random.default_rng(3).integers(0, 256, (60, 300, 3), dtype=np.uint8)
     assert stroke_mask(noise) is None  # no one colour stands apart: the caller plates it
+
+
+def test_a_generator_is_given_the_art_without_its_lettering():
+    """An expand's generator (the GPU job's, or the classical one) continues the art it is given:
+    the lettering is painted out of the key art before the window is placed, so no generator
+    is asked to continue a title into the new canvas."""
+    from app.render.extension import classical_expander
+    from app.render.geometry import Box
+    from app.render.reframe import placed_window
+
+    printed, clean, mask = art()
+    seen = []
+    classical = classical_expander("blur_backdrop")
+
+    def expander(image, size, placement):
+        seen.append(image.copy())
+        return classical(image, size, placement)
+
+    report = render_variant(printed, analyze(printed), spec_for("en-US", "banner"), encodings=(),
+                            expander=expander).report
+    assert report["reframe"]["mode"] == "expand" and seen
+    window, placement = Box.from_list(report["reframe"]["crop"]), Box.from_list(report["reframe"]["placement"])
+    strokes = np.asarray(placed_window(Image.fromarray(mask.astype(np.uint8) * 255), window, placement)) > 127
+    given = np.asarray(seen[0].convert("RGB"), np.float32)[strokes]
+    assert np.abs(given - np.asarray(placed_window(clean, window, placement), np.float32)[strokes]).mean() < 25
+    assert np.abs(given - np.asarray(placed_window(printed, window, placement), np.float32)[strokes]).mean() > 60

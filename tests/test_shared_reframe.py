@@ -114,24 +114,27 @@ def test_another_process_takes_the_canvas_from_the_machines_store(monkeypatch, t
     assert other.stored == 0                                # another key art's content key: made anew
 
 
-def test_baked_in_lettering_is_painted_out_once_per_format(monkeypatch):
-    """The lettering printed in the art is removed on the first locale's copy of a shared canvas;
-    the other locales get the same pixels pasted (and the same report), without removing it again."""
-    from app.render import pipeline
-    from tests.test_baked_text import art
+def test_baked_in_lettering_is_painted_out_of_the_key_art_once(monkeypatch):
+    """The lettering printed in the art is painted out of the key art once (baked_text.cleaned_art),
+    before any reframe: every format and locale, shared canvas or not, starts from the same
+    cleaned art, with the same pixels and report."""
+    from app.render import baked_text
     from app.render.analyze import analyze
+    from tests.test_baked_text import art
 
     printed, _, _ = art()
     analysis = analyze(printed)
     shared = SharedReframes(maxsize=2)
-    removals = []
-    real = pipeline.remove_lettering
-    monkeypatch.setattr(pipeline, "remove_lettering", lambda c, b: removals.append(len(b)) or real(c, b))
+    cleanings = []
+    real = baked_text.clean_art
+    monkeypatch.setattr(baked_text, "clean_art", lambda *a: cleanings.append(a[1]) or real(*a))
+    monkeypatch.setattr(baked_text, "_CLEANED", type(baked_text._CLEANED)())
     for tag in ("en-US", "ar-SA", "ja-JP"):
         for fmt in ("square", "thumbnail"):
             alone = render_variant(printed, analysis, spec_for(tag, fmt), encodings=())
             both = render_variant(printed, analysis, spec_for(tag, fmt), encodings=(),
                                   reframer=shared.reframer("printed"))
             assert both.report["baked_text"] == alone.report["baked_text"] and alone.report["baked_text"]["covered"]
+            assert alone.report["baked_text"]["plated"] == []
             assert np.array_equal(np.asarray(both.image), np.asarray(alone.image)), (tag, fmt)
-    assert len(removals) == 3 * 2 + 2   # every unshared render, and one per shared format
+    assert len(cleanings) == 1   # once for the key art, not once per variant

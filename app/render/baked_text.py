@@ -6,6 +6,12 @@ the kit's colour hid it, but read as a redaction bar across the photograph (a bl
 wooden table). Lettering is thin strokes of one tone on a background; once the strokes are
 known, the pixels around them are enough to fill them in, and the art reads as the art.
 
+It is done once per key art, on the art itself, before any reframe (cleaned_art): every format's
+crop and every extension then starts from art without the title (an extension made from the
+art with its title carried ghosts of the letters into the generated canvas), and a box is
+painted out once instead of once per variant. Lettering that cannot be painted out (it nears a
+face, or is not one colour) is left to each variant's plates, as before.
+
 The strokes are the colour cluster of the box its border holds least (stroke_mask), grown by a
 few pixels. When no cluster stands apart from its border, or the strokes would cover most of
 the box, the lettering is not one colour on a background (a block of text on a busy photograph,
@@ -13,17 +19,23 @@ a logo): the box keeps the plate (compose.cover_with_plates).
 """
 from __future__ import annotations
 
+from collections import OrderedDict
+from threading import Lock
+from weakref import ref
+
 import cv2
 import numpy as np
 from PIL import Image
 
+from .compose import plate_boxes
 from .geometry import Box
 
 #: Strokes may cover at most this share of the plate's box; more and the plate is kept.
 MAX_STROKE_SHARE = 0.7
-#: The letters' colour differs from the others of the box by at least this (RGB distance), and
-#: a shadow beside them is darker (or lighter) than its surroundings by half of it in grey.
+#: The letters' colour differs from the others of the box by at least this (RGB distance).
 MIN_STROKE_CONTRAST = 40
+#: A shadow or outline beside the strokes stands out from its surroundings by this much grey.
+SHADE_CONTRAST = 13
 #: Colour clusters of a box: the letters, and up to two tones of what is behind them.
 CLUSTERS = 3
 #: Strokes are found and filled where the box is at most this tall (see remove_lettering).
@@ -38,7 +50,7 @@ def stroke_mask(region: np.ndarray) -> np.ndarray | None:
     three colour clusters of the box (k-means), the letters are the one the box's border holds
     least (the border is background). Colour, not grey, because yellow letters on a light grey
     wall have the wall's grey. Grown by a few pixels, the mask takes anti-aliasing; the other
-    tone's thin structures right beside the strokes (a drop shadow, an outline) join it."""
+    thin structures of either tone right beside the strokes (a drop shadow, an outline) join it."""
     h, w = region.shape[:2]
     if min(h, w) < 4:
         return None
@@ -62,14 +74,15 @@ def stroke_mask(region: np.ndarray) -> np.ndarray | None:
     if on_border[letter] > 0.2 or not 0 < share <= MAX_STROKE_SHARE:
         return None
     grey = cv2.cvtColor(region, cv2.COLOR_RGB2GRAY)
-    light_letters = float(grey[labels == letter].mean()) > float(np.median(grey[~(labels == letter)]))
     k = max(5, round(min(h, w) * 0.45)) | 1       # wider than a stroke, narrower than the art's shapes
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     grow = max(2, round(min(h, w) * 0.05))
     ring = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
-    shade = cv2.morphologyEx(grey, cv2.MORPH_BLACKHAT if light_letters else cv2.MORPH_TOPHAT, kernel)
+    # a shadow or outline: thin structures of either tone right beside the strokes (a dark
+    # shadow under white letters, a soft grey one under dark letters)
+    shade = np.maximum(cv2.morphologyEx(grey, cv2.MORPH_BLACKHAT, kernel), cv2.morphologyEx(grey, cv2.MORPH_TOPHAT, kernel))
     beside = cv2.dilate(strokes, ring, iterations=2)
-    strokes[(shade >= MIN_STROKE_CONTRAST // 2) & (beside > 0)] = 255
+    strokes[(shade >= SHADE_CONTRAST) & (beside > 0)] = 255
     return cv2.dilate(strokes, ring)
 
 
@@ -120,3 +133,51 @@ def remove_lettering(canvas: Image.Image, boxes: list[Box]) -> list[Box]:
                               np.ones((3, 3), np.uint8))
         canvas.paste(Image.fromarray(filled), (x0, y0), Image.fromarray(mask))
     return kept
+
+
+#: The key art's metadata key that records what was painted out of it (shared canvases are keyed by it).
+REMOVED_INFO = "marquee_baked_text_removed"
+_CLEANED: OrderedDict[int, tuple] = OrderedDict()
+_CLEANED_LOCK = Lock()
+_CLEANED_SIZE = 1   # a 24 MP art is 72 MB: one key art at a time (a render job has one)
+
+
+def clean_art(source: Image.Image, text_boxes: tuple[Box, ...], faces: tuple[Box, ...]
+              ) -> tuple[Image.Image, tuple[Box, ...]]:
+    """The key art with the lettering of each text box painted out (a copy; the source itself
+    when there is nothing to remove) and the text boxes removed. A box is removed only where a
+    plate could have covered it (compose.plate_boxes on the art: never near a face, never a box
+    that is the art itself) and its strokes are found (remove_lettering)."""
+    removed, cleaned = [], None
+    for t in text_boxes:
+        cover, _ = plate_boxes([t], source.size, list(faces))
+        if not cover:
+            continue
+        cleaned = cleaned if cleaned is not None else source.convert("RGB").copy()
+        if not remove_lettering(cleaned, cover):
+            removed.append(t)
+    if not removed:
+        return source, ()
+    cleaned.info[REMOVED_INFO] = ";".join(",".join(map(str, b.as_list())) for b in removed)
+    return cleaned, tuple(removed)
+
+
+def cleaned_art(source: Image.Image, text_boxes: tuple[Box, ...], faces: tuple[Box, ...]
+                ) -> tuple[Image.Image, tuple[Box, ...]]:
+    """clean_art, made once per key art in this process: every variant of a render job (and
+    the GPU job's placed window) asks for the same source and analysis. The last one is kept;
+    an entry serves only the very image object it was made from."""
+    if not text_boxes:
+        return source, ()
+    want = (tuple(text_boxes), tuple(faces))
+    with _CLEANED_LOCK:
+        hit = _CLEANED.get(id(source))
+        if hit is not None and hit[0]() is source and hit[1] == want:
+            _CLEANED.move_to_end(id(source))
+            return hit[2], hit[3]
+    cleaned, removed = clean_art(source, *want)
+    with _CLEANED_LOCK:
+        _CLEANED[id(source)] = (ref(source), want, cleaned, removed)
+        while len(_CLEANED) > _CLEANED_SIZE:
+            _CLEANED.popitem(last=False)
+    return cleaned, removed

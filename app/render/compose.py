@@ -28,6 +28,18 @@ def paste_logo(canvas: Image.Image, logo_png: bytes | None, box: Box | None) -> 
     return box
 
 
+def _on_canvas(b: Box, size: tuple[int, int]) -> Box | None:
+    """The part of a box on a canvas of `size`; None when under 2 px of it is."""
+    x0, y0 = max(0, b.x), max(0, b.y)
+    x1, y1 = min(size[0], b.right), min(size[1], b.bottom)
+    return Box(x0, y0, x1 - x0, y1 - y0) if x1 - x0 >= 2 and y1 - y0 >= 2 else None
+
+
+def on_canvas(boxes: list[Box], size: tuple[int, int]) -> list[Box]:
+    """The parts of these boxes a canvas of `size` shows."""
+    return [on for on in (_on_canvas(b, size) for b in boxes) if on is not None]
+
+
 def plate_boxes(text_boxes: list[Box], size: tuple[int, int], faces: list[Box]) -> tuple[list[Box], list[Box]]:
     """Which baked-in text boxes a plate may cover on a canvas of `size`: (plates, left visible).
 
@@ -38,11 +50,9 @@ def plate_boxes(text_boxes: list[Box], size: tuple[int, int], faces: list[Box]) 
     canvas = Box(0, 0, *size)
     cover, visible = [], []
     for b in text_boxes:
-        x0, y0 = max(0, b.x), max(0, b.y)
-        x1, y1 = min(size[0], b.right), min(size[1], b.bottom)
-        if x1 - x0 < 2 or y1 - y0 < 2:
+        on = _on_canvas(b, size)
+        if on is None:
             continue  # not on this canvas
-        on = Box(x0, y0, x1 - x0, y1 - y0)
         if not (b.w >= 1.5 * b.h or b.h >= 3 * b.w):
             continue  # not shaped like a line (or a vertical column) of lettering
         plate = _plate_box(on, canvas)

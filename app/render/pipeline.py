@@ -17,8 +17,8 @@ from typing import Callable
 from PIL import Image
 
 from .analyze import Analysis
-from .baked_text import marked_region, remove_lettering
-from .compose import cover_with_plates, paste_logo, plate_boxes
+from .baked_text import cleaned_art, marked_region, remove_lettering
+from .compose import cover_with_plates, on_canvas, paste_logo, plate_boxes
 from .encode import Encoded, encode_all
 from .geometry import Box
 from .canvas_placement import room_placements
@@ -54,6 +54,7 @@ class _Stage:
     timings: Timings             # reframe and layout of this framing (the one kept is reported)
     made_room: bool = False
     plated: list[Box] = field(default_factory=list)   # the plates that could not be painted out
+    cleared: list[Box] = field(default_factory=list)  # lettering painted out of the key art, on this canvas
 
 
 def _text_on_faces(layout: TextLayout) -> bool:
@@ -61,7 +62,7 @@ def _text_on_faces(layout: TextLayout) -> bool:
 
 
 def _frame_and_lay_out(source: Image.Image, analysis: Analysis, spec: VariantSpec, plan: Reframe,
-                       expander: Expander | None, reframer: Callable[..., Framed],
+                       expander: Expander | None, reframer: Callable[..., Framed], removed: tuple[Box, ...] = (),
                        placement: Box | None = None, keep_art: bool = False) -> _Stage:
     """Step 2 for one plan (and, in step 3, one placement of the art)."""
     fmt, kit, timings = spec.format, spec.kit, Timings()
@@ -72,10 +73,13 @@ def _frame_and_lay_out(source: Image.Image, analysis: Analysis, spec: VariantSpe
         faces = faces_on_canvas(analysis.faces, framed.scale, framed.offset)
     with timings.step("layout_ms", "text_ms"):
         safe = safe_area(fmt, kit.margin)
-        # Baked-in text the crop shows is painted out of the art, or where its strokes cannot be
-        # told from the art, covered by a plate in the kit's colour (never a face).
-        art_text = faces_on_canvas(getattr(analysis, "text_boxes", ()), framed.scale, framed.offset)
+        # Baked-in text was painted out of the art (removed); the rest the crop shows is painted
+        # out here, or where its strokes cannot be told from the art, covered by a plate in the
+        # kit's colour (never a face).
+        left = [b for b in getattr(analysis, "text_boxes", ()) if b not in removed]
+        art_text = faces_on_canvas(left, framed.scale, framed.offset)
         plates, baked_visible = plate_boxes(list(art_text), size, list(faces))
+        cleared = on_canvas(faces_on_canvas(removed, framed.scale, framed.offset), size)
         plated = drawn_once(framed, (tuple(plates), kit.scrim_color), marked_region(plates, size),
                             lambda canvas: _clear_baked_text(canvas, plates, kit.scrim_color)) if plates else []
         rtl_first = spec.locale.rtl and kit.mirror_rtl
@@ -89,7 +93,8 @@ def _frame_and_lay_out(source: Image.Image, analysis: Analysis, spec: VariantSpe
         maps = canvas_maps_for(framed, (tuple(plates), kit.scrim_color))  # once per shared canvas
         layout = layout_text(text_inputs(spec), size, safe, list(faces), maps, fmt.key,
                              plates + baked_visible, logo_for=logo_for)
-    return _Stage(plan, framed, art, faces, plates, baked_visible, layout, timings, plated=plated)
+    return _Stage(plan, framed, art, faces, plates, baked_visible, layout, timings, plated=plated,
+                  cleared=cleared)
 
 
 def _clear_baked_text(canvas: Image.Image, plates: list[Box], color: tuple[int, int, int]) -> list[Box]:
@@ -100,7 +105,8 @@ def _clear_baked_text(canvas: Image.Image, plates: list[Box], color: tuple[int, 
 
 
 def _make_room_for_text(stage: _Stage, source: Image.Image, analysis: Analysis, spec: VariantSpec,
-                        expander: Expander | None, reframer: Callable[..., Framed], keep_art: bool) -> _Stage:
+                        expander: Expander | None, reframer: Callable[..., Framed], removed: tuple[Box, ...],
+                        keep_art: bool) -> _Stage:
     """Step 3. A face fills the frame: every zone would cover it. Faces win: the art steps aside
     (room_placements: first against one edge at its full size, then shrunk) and the text takes
     the extended canvas on the other side."""
@@ -109,7 +115,8 @@ def _make_room_for_text(stage: _Stage, source: Image.Image, analysis: Analysis, 
     for placement in room_placements(plan.crop, size, stage.layout.zone_name, plan.pin):
         if placement == stage.framed.placement:
             continue  # the framing that just failed
-        roomy = _frame_and_lay_out(source, analysis, spec, room_plan, expander, reframer, placement, keep_art)
+        roomy = _frame_and_lay_out(source, analysis, spec, room_plan, expander, reframer, removed, placement,
+                                   keep_art)
         if not _text_on_faces(roomy.layout):
             roomy.made_room = True
             return roomy
@@ -126,14 +133,16 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
     keeps a copy of the reframed art before plates, text and logo (to check what marks touched);
     `reframer` (reframe_canvas's signature) may hand out a canvas shared across locales."""
     fmt = spec.format
+    # 0. the key art without the lettering printed in it (once per key art)
+    source, removed = cleaned_art(source, tuple(getattr(analysis, "text_boxes", ())), tuple(analysis.faces))
     # 1. plan the reframe (once per analysis, aspect and overrides)
     plan = shared_plan(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency,
                        spec.crop_anchor, spec.kit.max_generated_share)
     # 2. frame, plate baked-in text, lay out the text
-    stage = _frame_and_lay_out(source, analysis, spec, plan, expander, reframer, keep_art=keep_art)
+    stage = _frame_and_lay_out(source, analysis, spec, plan, expander, reframer, removed, keep_art=keep_art)
     # 3. faces win over the text's preferred zone
     if stage.faces and _text_on_faces(stage.layout):
-        stage = _make_room_for_text(stage, source, analysis, spec, expander, reframer, keep_art)
+        stage = _make_room_for_text(stage, source, analysis, spec, expander, reframer, removed, keep_art)
     # 4. compose: text, then logo
     canvas, layout, timings = stage.framed.canvas, stage.layout, stage.timings
     inputs = text_inputs(spec)
@@ -183,7 +192,7 @@ def _flags(spec: VariantSpec, stage: _Stage, text: dict, reframe: dict, logo_box
     checks = [
         (not text["fits"], "text_does_not_fit"), (text["face_overlap_px"], "text_over_face"),
         (layout.missing, "missing_glyph"), (logo_overlap, "text_over_logo"), (logo_on_face, "logo_over_face"),
-        (stage.plates, "baked_text_covered"), (stage.baked_visible, "baked_text_visible"),
+        (stage.plates or stage.cleared, "baked_text_covered"), (stage.baked_visible, "baked_text_visible"),
         (not text["legible"], "low_contrast"), (touched, "generated_touches_face"),
         (reframe["generated_fraction"] > kit.max_generated_share, "mostly_generated"),
         (stage.framed.scale > kit.max_upscale, "upscaled"),
@@ -209,7 +218,7 @@ def _variant_report(spec: VariantSpec, stage: _Stage, text_report: dict, logo_bo
         "upscale_factor": round(stage.framed.scale, 3),   # output px per source px of the placed window
         "text": text,
         "logo": logo_box.as_list() if logo_box else None,
-        "baked_text": {"covered": [b.as_list() for b in stage.plates],
+        "baked_text": {"covered": [b.as_list() for b in stage.cleared + stage.plates],
                        "plated": [b.as_list() for b in stage.plated],   # the rest were painted out
                        "visible": [b.as_list() for b in stage.baked_visible]},
         "timings": timings.report(),

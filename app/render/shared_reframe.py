@@ -24,6 +24,7 @@ from typing import Callable, Protocol
 from PIL import Image
 
 from .analyze import SaliencyMap
+from .baked_text import REMOVED_INFO
 from .geometry import Box
 from .reframe import Expander, Framed, Reframe, plan_placement, plan_reframe, reframe_canvas
 from .text.placement import Maps, canvas_maps
@@ -50,7 +51,8 @@ def _code_digest() -> str:
     must never be served from a store filled by the previous version). Read when a store is first
     used, not at import."""
     return hashlib.sha256(b"".join((Path(__file__).parent / name).read_bytes()
-                                   for name in ("reframe.py", "extension.py", "extension_fill.py"))).hexdigest()[:16]
+                                   for name in ("reframe.py", "canvas_placement.py", "extension.py", "extension_fill.py",
+                                                "baked_text.py"))).hexdigest()[:16]
 
 
 class SharedReframes:
@@ -108,11 +110,12 @@ def _key(art_key: str, source: Image.Image, plan: Reframe, size: tuple[int, int]
          extension: str, placement: Box | None) -> tuple | None:
     """What a reframe's pixels depend on; None when they are not this module's to share."""
     window = tuple(plan.crop.as_list())
+    art = art_key, source.info.get(REMOVED_INFO, "")   # the key art, and what was painted out of it
     if plan.mode == "crop" and placement is None:
-        return art_key, source.size, plan.mode, window, size
+        return art, source.size, plan.mode, window, size
     if plan.mode == "expand" and expander is None:
         placed = placement or plan_placement(plan, size)
-        return art_key, source.size, plan.mode, window, size, tuple(placed.as_list()), extension
+        return art, source.size, plan.mode, window, size, tuple(placed.as_list()), extension
     return None
 
 

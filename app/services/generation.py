@@ -25,6 +25,7 @@ from ..models import Variant
 from ..render.formats import get_format
 from ..render.geometry import Box
 from ..render.kit import KitSpec
+from ..render.baked_text import cleaned_art
 from ..render.reframe import Expander, Reframe, placed_window, plan_placement, plan_reframe
 from . import blob_store
 from .sources import analysis_of, is_current, load_source, source_art
@@ -73,7 +74,10 @@ def expand_inputs(variant: Variant, source: Image.Image, analysis) -> dict | Non
         return None
     placement = plan_placement(plan, (fmt.width, fmt.height))
     art = variant.request.key_art
-    return {"image": placed_window(source, plan.crop, placement), "size": (fmt.width, fmt.height),
+    # the art the render job reframes: without the lettering printed in it (a generator would
+    # otherwise continue the letters into the new canvas)
+    clean, _ = cleaned_art(source, tuple(analysis.text_boxes), tuple(analysis.faces))
+    return {"image": placed_window(clean, plan.crop, placement), "size": (fmt.width, fmt.height),
             "placement": placement, "window": plan.crop, "seed": seed_for(art.sha256, fmt.key),
             "prompt": current_app.config["GENERATE_PROMPT"], "style": kit_of(variant).extension}
 
