@@ -138,3 +138,30 @@ def test_baked_in_lettering_is_painted_out_of_the_key_art_once(monkeypatch):
             assert alone.report["baked_text"]["plated"] == []
             assert np.array_equal(np.asarray(both.image), np.asarray(alone.image)), (tag, fmt)
     assert len(cleanings) == 1   # once for the key art, not once per variant
+
+
+def test_a_mark_is_drawn_once_per_shared_canvas_and_pasted_on_the_other_copies():
+    from PIL import ImageDraw
+
+    from app.render.geometry import Box
+    from app.render.shared_reframe import drawn_once
+
+    src, analysis = sample_source()
+    shared = SharedReframes(maxsize=1)
+    reframer = shared.reframer("art-1")
+    plan = reframe_mod.plan_reframe(src.width, src.height, analysis.faces, 1.0)
+    drawn = []
+
+    def draw(canvas):
+        drawn.append(canvas.size)
+        ImageDraw.Draw(canvas).ellipse((40, 50, 140, 120), fill=(200, 30, 30))
+        return "marked"
+
+    region = Box(30, 40, 130, 100)
+    first = reframer(src, plan, (400, 400))
+    second = reframer(src, plan, (400, 400))
+    assert drawn_once(first, ("dot",), region, draw) == drawn_once(second, ("dot",), region, draw) == "marked"
+    assert len(drawn) == 1 and np.array_equal(np.asarray(first.canvas), np.asarray(second.canvas))
+    plain = reframe_mod.reframe_canvas(src, plan, (400, 400))
+    drawn_once(plain, ("dot",), region, draw)   # an unshared canvas draws for itself
+    assert len(drawn) == 2 and np.array_equal(np.asarray(plain.canvas), np.asarray(first.canvas))

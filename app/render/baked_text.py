@@ -49,8 +49,8 @@ def stroke_mask(region: np.ndarray) -> np.ndarray | None:
     Lettering is printed in one colour, and that colour is not what surrounds the title: of
     three colour clusters of the box (k-means), the letters are the one the box's border holds
     least (the border is background). Colour, not grey, because yellow letters on a light grey
-    wall have the wall's grey. Grown by a few pixels, the mask takes anti-aliasing; the other
-    thin structures of either tone right beside the strokes (a drop shadow, an outline) join it."""
+    wall have the wall's grey. Thin structures of either tone right beside the strokes (a drop
+    shadow, an outline) join them, and the mask is grown by a few pixels for anti-aliasing."""
     h, w = region.shape[:2]
     if min(h, w) < 4:
         return None

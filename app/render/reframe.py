@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
-from .extension import Expander, classical_expander
 from .canvas_placement import CUT_EDGE, ROOM_FOR_TEXT, cut_sides, expand_placement, room_placements
+from .extension import Expander, classical_expander
 from .geometry import Box
 from .kit import DEFAULT_EXTENSION
 

@@ -134,7 +134,8 @@ def canvas_maps_for(framed: Framed, marks: tuple) -> Maps:
 def drawn_once(framed: Framed, key: tuple, region: Box, draw: Callable[[Image.Image], object]) -> object:
     """`draw(canvas)`, which changes pixels only inside `region`: on a copy of a shared canvas it
     runs once (its result and the region's pixels kept for that canvas), and every later copy
-    gets the region pasted. Baked-in lettering is painted out once per format, not per locale."""
+    gets the region pasted. Lettering left to the variants (not painted out of the key art) is
+    painted out or plated once per format, not once per locale."""
     memo = getattr(framed, "memo", None)
     if memo is None:
         return draw(framed.canvas)
