@@ -43,6 +43,9 @@ def test_reduced_measurement_draws_the_same_pixels(tag, fmt, monkeypatch):
         return idx
 
     monkeypatch.setattr(legibility, "sample_index", spy)
+    # A title's footprint (the pixels around its glyphs) holds 10,000-40,000 pixels at these
+    # sizes: a quarter of MIN_SAMPLES makes every title gridded, so the grid is what is compared.
+    monkeypatch.setattr(legibility, "MIN_SAMPLES", legibility.MIN_SAMPLES // 4)
     reduced = render_variant(src, analysis, spec_for(tag, fmt), encodings=())
     assert any(gridded), "the title was measured on all its pixels: this test would compare nothing"
     monkeypatch.setattr(legibility, "MIN_SAMPLES", 10**12)  # every footprint pixel

@@ -257,5 +257,5 @@ def test_contrast_after_treatment_meets_wcag_on_a_busy_photo(tag, fmt):
         # the ring shows, never noticeably more.
         assert rep["contrast"] >= required and rep["contrast"] <= after * 1.2, (rep["contrast"], after)
     if min(untreated_worst) < 4.5:
-        assert text["treatment"] != "none"  # the art alone was not legible enough, so it was treated
+        assert text["treatment"] != "none", (untreated_worst, [e["contrast"] for e in text["elements"]], [e["contrast_target"] for e in text["elements"]])  # the art alone was not legible enough, so it was treated
     assert text["legible"] and "low_contrast" not in result.report["flags"]
