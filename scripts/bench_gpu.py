@@ -36,7 +36,7 @@ from app.generate.reference_models import build_sd15_inpaint  # noqa: E402
 from app.generate.seam import finish_canvas, generation_inputs  # noqa: E402
 from app.generate.tiny import build_tiny_inpaint_pipeline  # noqa: E402
 from app.render.geometry import Box  # noqa: E402
-from app.render.reframe import expand_placement  # noqa: E402
+from app.render.canvas_placement import expand_placement  # noqa: E402
 from app.sample import astronaut  # noqa: E402
 
 PROMPT = "studio backdrop, cinematic"

@@ -14,7 +14,8 @@ from app.generate.tiny import build_tiny_inpaint_pipeline
 from app.render.analyze import analyze
 from app.render.formats import FORMATS
 from app.render.geometry import Box
-from app.render.reframe import expand_placement, placed_window, plan_reframe, reframe_canvas
+from app.render.canvas_placement import expand_placement
+from app.render.reframe import placed_window, plan_reframe, reframe_canvas
 
 
 @pytest.fixture(scope="module")

@@ -126,7 +126,7 @@ def test_extension_has_no_seam_and_keeps_the_art(style, case):
     from skimage import data
 
     from app.render.extension_fill import _cover_backdrop
-    from app.render.reframe import expand_placement
+    from app.render.canvas_placement import expand_placement
 
     art, size = {"wide-to-poster": (data.rocket(), (1200, 1800)), "wide-to-story": (data.coffee(), (1080, 1920)),
                  "square-to-banner": (data.astronaut(), (2400, 800))}[case]

@@ -11,8 +11,8 @@ from PIL import Image
 from app.render.analyze import ANALYSIS_VERSION, Analysis, analyze
 from app.render.formats import FORMATS
 from app.render.geometry import Box
-from app.render.reframe import (expand_placement, generated_touches, placed_window, plan_reframe,
-                                reframe_canvas)
+from app.render.canvas_placement import expand_placement
+from app.render.reframe import generated_touches, placed_window, plan_reframe, reframe_canvas
 
 
 @pytest.fixture(scope="module")

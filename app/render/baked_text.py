@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .compose import plate_boxes
+from .compose import plate_boxes, plate_region
 from .geometry import Box
 
 #: Strokes may cover at most this share of the plate's box; more and the plate is kept.
@@ -88,15 +88,19 @@ def stroke_mask(region: np.ndarray) -> np.ndarray | None:
 
 def marked_region(boxes: list[Box], size: tuple[int, int]) -> Box:
     """The part of a canvas of `size` that remove_lettering and compose.cover_with_plates may
-    change for these boxes (the context a fill reads is not changed; a plate's shadow is)."""
-    if not boxes:
-        return Box(0, 0, 0, 0)
-    u = boxes[0]
-    for b in boxes[1:]:
-        u = u.union(b)
-    pad = max(4, max(b.h for b in boxes) // 2) + 40
-    x0, y0 = max(0, u.x - pad), max(0, u.y - pad)
-    return Box(x0, y0, min(size[0], u.right + pad) - x0, min(size[1], u.bottom + pad) - y0)
+    change for these boxes: each box's context (remove_lettering pastes inside it) and the
+    plates with their shadow."""
+    u = plate_region(boxes, size)
+    for b in boxes:
+        u = u.union(_context(b, size))
+    return u
+
+
+def _context(b: Box, size: tuple[int, int]) -> Box:
+    """A box and the art around it that a fill reads from (half its height, at least 4 px)."""
+    pad = max(4, b.h // 2)
+    x0, y0 = max(0, b.x - pad), max(0, b.y - pad)
+    return Box(x0, y0, min(size[0], b.right + pad) - x0, min(size[1], b.bottom + pad) - y0)
 
 
 def remove_lettering(canvas: Image.Image, boxes: list[Box]) -> list[Box]:
@@ -108,10 +112,9 @@ def remove_lettering(canvas: Image.Image, boxes: list[Box]) -> list[Box]:
     full size), and the fill is pasted back through the strokes' mask at full size."""
     kept = []
     for b in boxes:
-        pad = max(4, b.h // 2)  # context the fill reads from
-        x0, y0 = max(0, b.x - pad), max(0, b.y - pad)
-        x1, y1 = min(canvas.width, b.right + pad), min(canvas.height, b.bottom + pad)
-        region = np.asarray(canvas.crop((x0, y0, x1, y1)))
+        c = _context(b, canvas.size)
+        x0, y0 = c.x, c.y
+        region = np.asarray(canvas.crop((c.x, c.y, c.right, c.bottom)))
         s = min(1.0, WORK_HEIGHT / b.h)
         small = region if s == 1 else cv2.resize(region, (max(1, round(region.shape[1] * s)),
                                                           max(1, round(region.shape[0] * s))),
@@ -153,7 +156,7 @@ def clean_art(source: Image.Image, text_boxes: tuple[Box, ...], faces: tuple[Box
         cover, _ = plate_boxes([t], source.size, list(faces))
         if not cover:
             continue
-        cleaned = cleaned if cleaned is not None else source.convert("RGB").copy()
+        cleaned = cleaned if cleaned is not None else source.convert("RGB")  # a copy, whatever the mode
         if not remove_lettering(cleaned, cover):
             removed.append(t)
     if not removed:

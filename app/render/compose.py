@@ -94,17 +94,29 @@ def _plate_box(b: Box, canvas: Box) -> Box:
     return Box(x0, y0, x1 - x0, y1 - y0)
 
 
+def _plate_radius(plates: list[Box]) -> int:
+    """The plates' corner softness and shadow blur, px."""
+    return max(2, min(min(p.h for p in plates) // 8, 12))
+
+
+def plate_region(plates: list[Box], size: tuple[int, int]) -> Box:
+    """The part of a canvas of `size` that cover_with_plates changes: the plates and their shadow."""
+    reach = 3 * _plate_radius(plates)
+    u = plates[0]
+    for p in plates[1:]:
+        u = u.union(p)
+    x0, y0 = max(0, u.x - reach), max(0, u.y - reach)
+    return Box(x0, y0, min(size[0], u.right + reach) - x0, min(size[1], u.bottom + reach) - y0)
+
+
 def cover_with_plates(canvas: Image.Image, plates: list[Box], color: tuple[int, int, int]) -> None:
     """Opaque rounded plates in the kit's colour over baked-in text (in place), edged with a soft
     shadow so they read as a designed element, not a redaction bar."""
     if not plates:
         return
-    radius = max(2, min(min(p.h for p in plates) // 8, 12))
-    u = plates[0]
-    for p in plates[1:]:
-        u = u.union(p)
-    x0, y0 = max(0, u.x - 3 * radius), max(0, u.y - 3 * radius)
-    x1, y1 = min(canvas.width, u.right + 3 * radius), min(canvas.height, u.bottom + 3 * radius)
+    radius = _plate_radius(plates)
+    region_box = plate_region(plates, canvas.size)
+    x0, y0, x1, y1 = region_box.x, region_box.y, region_box.right, region_box.bottom
     mask = Image.new("L", (x1 - x0, y1 - y0), 0)
     draw = ImageDraw.Draw(mask)
     for p in plates:

@@ -17,13 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
-from .canvas_placement import CUT_EDGE, ROOM_FOR_TEXT, cut_sides, expand_placement, room_placements
+from .canvas_placement import cut_sides, expand_placement
 from .extension import Expander, classical_expander
 from .geometry import Box
 from .kit import DEFAULT_EXTENSION
-
-__all__ = ["CUT_EDGE", "ROOM_FOR_TEXT", "Framed", "Reframe", "cut_sides", "expand_placement", "plan_reframe",
-           "reframe_canvas", "room_placements"]
 
 # Space kept around the union of faces, as a fraction of the face height.
 HEADROOM = 0.6
