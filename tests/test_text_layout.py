@@ -206,3 +206,30 @@ def test_refused_side_zone_falls_back_to_the_formats_own_zones():
     out = layout_text(replace(text_inputs(spec), zone="left"), (fmt.width, fmt.height), safe, face, None, fmt.key)
     assert out.zone_name in ("bottom", "top", "left") and "right" not in out.scores
     assert all(e.box.intersection(f) == 0 for e in out.elements for f in out.protect)
+
+
+@pytest.mark.parametrize("tag", ["en-US", "ar-SA", "ja-JP"])
+def test_a_badge_too_wide_for_its_column_puts_the_copy_line_under_the_rating(tag):
+    """Beside a face a column can be narrower than "TV-14  Coming March 5" at the smallest badge
+    size: the copy line goes under the rating's box and every glyph stays inside the column
+    (the row used to run past it, cut mid-letter by the edge of the text's window)."""
+    from PIL import Image, ImageDraw
+
+    from app.render.text.draw import draw_element
+    from app.render.text.layout import _shaper, _stack, fit_elements, size_basis
+    from app.render.text.model import TextLayout
+    from app.render.variant import text_inputs
+    from text_helpers import spec_for
+
+    t = text_inputs(spec_for(tag, "thumbnail-small"))
+    wide = fit_elements(t, Box(20, 20, 600, 320), size_basis(640, 360))[-1]
+    assert wide.role == "badge" and wide.plan.fits and wide.extra["rows"] == 1
+    zone = Box(20, 20, 80, 320)
+    badge = fit_elements(t, zone, size_basis(640, 360))[-1]
+    assert badge.plan.fits and badge.extra["rows"] >= 2, badge.plan
+    _stack([badge], zone, "left", "left")
+    ink = Image.new("L", (640, 360))
+    draw_element(ImageDraw.Draw(ink), TextLayout("left", zone, [badge], {}, _shaper(t), []), badge, 0, 0, 255)
+    x0, y0, x1, y1 = ink.getbbox()
+    b = badge.box
+    assert b.x - 1 <= x0 and x1 <= min(b.right, zone.right) + 1 and b.y - 1 <= y0 and y1 <= b.bottom + 1, (ink.getbbox(), b)

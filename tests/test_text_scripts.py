@@ -190,6 +190,35 @@ def test_thai_breaks_between_words_without_spaces():
     assert words[:5] == ["บ้าน", "อยู่", "ต่ำ", "ลง", "ไป "]
 
 
+
+@pytest.mark.parametrize("tag, text, lines", [
+    ("ja-JP", "軌道の彼方へ", ("軌道の", "彼方へ")),   # ICU alone: 軌 / 道 / の / 彼 / 方 / へ (彼方, "beyond", cut)
+    ("ko-KR", "궤도 너머", ("궤도", "너머")),           # ICU alone: 궤 / 도 / 너 / 머
+    ("zh-CN", "轨道之外", ("轨道", "之外")),
+])
+def test_titles_break_between_phrases_where_they_fit(tag, text, lines):
+    sh = shaper_for(tag)
+    m = measure(sh, text, tag)
+    # a narrow, tall box: more lines make larger type, so breaking anywhere ICU allows wins
+    p = plan(m, 300, 10_000, 20, 400, 6, 1, sh)
+    assert p.fits and p.lines == lines, p.lines
+    assert m.finer is not None and plan(m.finer, 300, 10_000, 20, 400, 6, 1, sh).lines != lines
+    # narrower than its widest phrase: every break ICU allows is used (the text still fits)
+    widest = max(line_width(sh, piece.strip(), 60) for piece in m.pieces)
+    narrow = plan(m, int(widest * 0.9), 10_000, 60, 60, 12, 1, sh)
+    phrases = [piece.strip() for piece in m.pieces]
+    assert narrow.fits and any(all(ph not in ln for ln in narrow.lines) for ph in phrases), narrow.lines
+
+
+def test_vertical_columns_end_between_phrases():
+    from app.render.text.vertical import column_length, plan_vertical
+
+    sh = shaper_for("ja-JP")
+    tall = int(column_length(sh, "彼方へ", 60) * 1.05)
+    p = plan_vertical(sh, "軌道の彼方へ", "ja-JP", 10_000, tall, 60, 60, 4)
+    assert p.fits and p.columns == ("軌道の", "彼方へ"), p.columns
+
+
 # --- contrast after treatment on busy real photographs ------------------------------------------
 
 PHOTOS = {"ar-SA": "coffee", "he-IL": "chelsea", "hi-IN": "rocket", "th-TH": "coffee", "ja-JP": "chelsea",

@@ -32,7 +32,8 @@ def draw_element(draw: ImageDraw.ImageDraw, layout: TextLayout, e: Element, dx: 
 
 
 def draw_badge(draw: ImageDraw.ImageDraw, layout: TextLayout, e: Element, dx: int, dy: int, fill) -> None:
-    """Rating in an outlined box, then the copy line; order mirrors for right-to-left locales."""
+    """Rating in an outlined box, then the copy line: beside it (order mirrored for right-to-left
+    locales) or, in a narrow column, under it (layout._fit_badge: one row per line)."""
     shaper, p = layout.shaper, e.plan
     ltr = replace(shaper, rtl=False)  # a rating mark ("12+") reads left to right everywhere
     rating, kicker = e.extra.get("rating", ""), e.extra.get("kicker", "")
@@ -44,16 +45,22 @@ def draw_badge(draw: ImageDraw.ImageDraw, layout: TextLayout, e: Element, dx: in
     widths = [line_width(ltr, s, p.size) + 2 * pad if k == "rating" else line_width(shaper, s, p.size)
               for k, s in parts]
     gap = round(p.size * 0.6)
-    total = sum(widths) + gap * (len(parts) - 1)
-    x = e.box.x if e.align == "left" else e.box.right - total if e.align == "right" else e.box.x + (e.box.w - total) / 2
-    top = e.box.y
-    h = e.box.h
-    baseline = top + h / 2 + p.size * 0.36
-    for (kind, s), wdt in zip(parts, widths):
-        if kind == "rating":
-            draw.rounded_rectangle((x - dx, top - dy, x + wdt - dx, top + h - dy), radius=max(2, pad // 2),
-                                   outline=fill, width=stroke)
-            draw_line(draw, ltr, s, x + pad - dx, baseline - dy, p.size, fill)
-        else:
-            draw_line(draw, shaper, s, x - dx, baseline - dy, p.size, fill)
-        x += wdt + gap
+    rows = [list(zip(parts, widths))]
+    if e.extra.get("rows", 1) > 1:   # the rating's box, then the copy line's lines (layout._fit_badge)
+        rows = [[(("rating", rating), line_width(ltr, rating, p.size) + 2 * pad)]]
+        rows += [[(("kicker", ln), line_width(shaper, ln, p.size))] for ln in p.lines]
+    row_h = e.box.h / len(rows)
+    for r, row in enumerate(rows):
+        total = sum(wdt for _, wdt in row) + gap * (len(row) - 1)
+        x = (e.box.x if e.align == "left" else e.box.right - total if e.align == "right"
+             else e.box.x + (e.box.w - total) / 2)
+        top = e.box.y + r * row_h
+        baseline = top + row_h / 2 + p.size * 0.36
+        for (kind, s), wdt in row:
+            if kind == "rating":
+                draw.rounded_rectangle((x - dx, top - dy, x + wdt - dx, top + row_h - dy), radius=max(2, pad // 2),
+                                       outline=fill, width=stroke)
+                draw_line(draw, ltr, s, x + pad - dx, baseline - dy, p.size, fill)
+            else:
+                draw_line(draw, shaper, s, x - dx, baseline - dy, p.size, fill)
+            x += wdt + gap

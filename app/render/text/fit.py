@@ -3,8 +3,12 @@
 Advance widths scale linearly with size, so each ICU piece is measured once at a reference
 size; the best split into n lines (the one with the narrowest widest line, which also keeps a
 lone word off the last line) does not depend on size, so the size for n lines has a closed
-form. The chosen size is then checked with real shaping at that size and stepped down if
-hinting made it wider. Preflight uses the same plan without drawing anything.
+form. Another line must make the text larger by EXTRA_LINE_GAIN, or by more when it leaves a
+line much narrower than the rest (RAGGED: "Beyond / the / Orbit" in a narrow column, where
+"Beyond / the Orbit" reads as a title). Pieces are phrases where the language has them
+(linebreak.phrase_opportunities), every ICU break when those cannot fit. The chosen size is
+then checked with real shaping at that size and stepped down if hinting made it wider.
+Preflight uses the same plan without drawing anything.
 
 The search is bounded so that any text gives an answer in well under a second: at most
 MAX_PIECES break opportunities (beyond that, neighbouring pieces are joined: fewer places to
@@ -17,12 +21,14 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .linebreak import break_opportunities
+from .linebreak import break_opportunities, phrase_opportunities
 from .shaping import Shaper, drawable, line_width, metrics, reference_height, segments
 
 REF = 100              # reference size for measurements, px
 LINE_GAP = 0.96        # line height as a fraction of ascent + descent
 EXTRA_LINE_GAIN = 1.08 # another line must grow the text at least this much to be worth it
+RAGGED = 0.5           # a line narrower than this share of the widest makes the block ragged ...
+RAGGED_COST = 0.75     # ... and its size counts for this much when choosing how many lines
 MAX_PIECES = 120       # break opportunities searched (the line split is cubic in them)
 MAX_EXTRA_LINES = 3    # lines tried past max_lines at the floor size before giving up
 
@@ -36,6 +42,7 @@ class Measure:
     line_h: float                    # line height at REF
     ink: float                       # reference glyph height / size
     missing: tuple[str, ...]
+    finer: "Measure | None" = None   # the same text with every ICU break, when `pieces` are phrases
 
 
 @dataclass(frozen=True)
@@ -54,14 +61,23 @@ class Plan:
 
 @lru_cache(maxsize=2048)
 def measure(shaper: Shaper, text: str, locale_tag: str) -> Measure:
+    """The text's pieces measured at REF: its phrases where the language has a phrase level
+    (linebreak.phrase_opportunities), with every ICU break kept as `finer` for when they do not fit."""
     missing = segments(shaper, text)[1]
     clean = drawable(shaper, text).strip()
-    pieces = _coarsen(break_opportunities(clean, locale_tag) or (clean,), MAX_PIECES)
+    fine = _measured(shaper, clean, break_opportunities(clean, locale_tag) or (clean,), missing)
+    phrases = phrase_opportunities(clean, locale_tag)
+    return fine if phrases is None else _measured(shaper, clean, phrases, missing, finer=fine)
+
+
+def _measured(shaper: Shaper, clean: str, pieces: tuple[str, ...], missing: tuple[str, ...],
+              finer: Measure | None = None) -> Measure:
+    pieces = _coarsen(pieces, MAX_PIECES)
     full = tuple(line_width(shaper, p, REF) for p in pieces)
     trimmed = tuple(line_width(shaper, p.rstrip(), REF) for p in pieces)
     a, d = metrics(shaper.primary, REF)
     ink = reference_height(shaper.primary, shaper.locale_script, REF) / REF
-    return Measure(clean, pieces, full, trimmed, (a + d) * LINE_GAP, ink, missing)
+    return Measure(clean, pieces, full, trimmed, (a + d) * LINE_GAP, ink, missing, finer)
 
 
 def _coarsen(pieces: tuple[str, ...], limit: int) -> tuple[str, ...]:
@@ -98,6 +114,13 @@ def partition(m: Measure, n: int) -> tuple[tuple[int, ...], float]:
     return tuple(reversed(splits)), best[n][k]
 
 
+def _ragged(m: Measure, splits: tuple[int, ...]) -> bool:
+    """Whether a line of the split is under RAGGED of the widest (a lone "the" or "ما" between
+    longer words): a column of one word per line reads as a list, not a title."""
+    widths = [_span(m, i, j) for i, j in zip((0,) + splits[:-1], splits)]
+    return len(widths) > 1 and min(widths) < RAGGED * max(widths)
+
+
 def _lines(m: Measure, splits: tuple[int, ...]) -> tuple[str, ...]:
     out, i = [], 0
     for j in splits:
@@ -115,14 +138,24 @@ def size_bounds(m: Measure, lo_px: int, hi_px: int, min_text_px: int) -> tuple[i
 @lru_cache(maxsize=8192)
 def plan(m: Measure, box_w: int, box_h: int, lo_px: int, hi_px: int, max_lines: int,
          min_text_px: int, shaper: Shaper | None = None) -> Plan:
-    """Largest size in [lo, hi] at which the text fits box_w x box_h in <= max_lines lines.
+    """Largest size in [lo, hi] at which the text fits box_w x box_h in <= max_lines lines,
+    broken between phrases where it can be (a smaller title rather than a word cut in two),
+    else wherever ICU allows.
 
     With a shaper the result is verified by shaping at the final size (rendering); without
     one it is the pure arithmetic plan (preflight). Cached: a layout asks again for the same
     box (the top and bottom bands are one size; a re-layout that makes room repeats them).
     """
+    p = _plan(m, box_w, box_h, lo_px, hi_px, max_lines, min_text_px, shaper)
+    if not p.fits and m.finer is not None:
+        return _plan(m.finer, box_w, box_h, lo_px, hi_px, max_lines, min_text_px, shaper)
+    return p
+
+
+def _plan(m: Measure, box_w: int, box_h: int, lo_px: int, hi_px: int, max_lines: int,
+          min_text_px: int, shaper: Shaper | None) -> Plan:
     lo, hi = size_bounds(m, lo_px, hi_px, min_text_px)
-    best: tuple[float, int] | None = None
+    best: tuple[float, int, float] | None = None    # size, lines, size as the choice weighs it
     loosest: tuple[float, int] = (0.0, 1)
     for n in range(1, max(1, min(max_lines, len(m.pieces))) + 1):
         splits, w = partition(m, n)
@@ -130,8 +163,9 @@ def plan(m: Measure, box_w: int, box_h: int, lo_px: int, hi_px: int, max_lines: 
         if s > loosest[0]:
             loosest = (s, n)
         s = min(s, hi)
-        if s >= lo and (best is None or s >= best[0] * EXTRA_LINE_GAIN):
-            best = (s, n)
+        weighed = s * (RAGGED_COST if _ragged(m, splits) else 1.0)
+        if s >= lo and (best is None or weighed >= best[2] * EXTRA_LINE_GAIN):
+            best = (s, n, weighed)
     fits = best is not None
     size, n = (int(best[0]), best[1]) if best else (lo, loosest[1])
     lines = _lines(m, partition(m, n)[0])

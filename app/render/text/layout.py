@@ -6,6 +6,7 @@ Pure: takes the canvas size, its maps and plain data; no pixel is drawn here.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Callable
 
 from ..geometry import Box
@@ -13,7 +14,7 @@ from ..safe import padded_faces
 from .fit import Plan, measure, plan
 from .model import Element, TextInputs, TextLayout
 from .placement import Maps, candidate_zones, face_overlap, score_zone
-from .shaping import Shaper
+from .shaping import Shaper, line_width
 from .vertical import plan_vertical
 
 __all__ = ["Element", "TextInputs", "TextLayout", "clear_of_logo", "fit_elements", "layout_text", "size_basis",
@@ -54,10 +55,7 @@ def fit_elements(t: TextInputs, zone: Box, basis: int, verify: bool = True) -> l
     badge: Element | None = None
     badge_text = "  ".join(x for x in (t.badge, t.kicker) if x)
     if badge_text:
-        size = max(round(t.badge_size * basis), 1)
-        p = _fit(shaper, t, badge_text, round(zone.w * 0.9), max(round(size * 3), zone.h // 4),
-                 (t.badge_size * 0.6, t.badge_size), basis, 1, small_min_px(t.min_text_px, "badge"), verify=verify)
-        badge = Element("badge", badge_text, p, extra={"rating": t.badge or "", "kicker": t.kicker or ""})
+        badge = _fit_badge(shaper, t, badge_text, zone, basis, verify)
 
     def fit_tagline(cap: int | None = None) -> Plan | None:
         if not t.tagline:
@@ -87,8 +85,36 @@ def fit_elements(t: TextInputs, zone: Box, basis: int, verify: bool = True) -> l
     return elements
 
 
+def _fit_badge(shaper: Shaper, t: TextInputs, badge_text: str, zone: Box, basis: int, verify: bool) -> Element:
+    """The rating and the copy line in one row; in a column too narrow for that row at the
+    smallest badge size, the copy line goes under the rating (in one or two lines) instead of
+    running out of the column, cut by the edge of the text's window."""
+    size = max(round(t.badge_size * basis), 1)
+    extra = {"rating": t.badge or "", "kicker": t.kicker or "", "rows": 1}
+
+    def fit(text: str, lines: int) -> Plan:
+        return _fit(shaper, t, text, round(zone.w * 0.9), max(round(size * 3), zone.h // 4) * lines,
+                    (t.badge_size * 0.6, t.badge_size), basis, lines, small_min_px(t.min_text_px, "badge"),
+                    verify=verify)
+
+    p = fit(badge_text, 1)
+    if p.fits or not (t.badge and t.kicker):
+        return Element("badge", badge_text, p, extra=extra)
+    kicker = fit(t.kicker, 2)
+    rating_w = round(line_width(replace(shaper, rtl=False), t.badge, kicker.size)) if verify else 0
+    if not kicker.fits or rating_w + 2 * round(kicker.size * 0.3) > zone.w:
+        return Element("badge", badge_text, p, extra=extra)
+    return Element("badge", badge_text, kicker, extra={**extra, "rows": 1 + len(kicker.lines), "rating_w": rating_w})
+
+
+def badge_row_h(size: int) -> int:
+    """One row of the badge: the rating's box with its padding."""
+    return round(size * 1.55)
+
+
 def _heights(elements: list[Element]) -> list[int]:
-    return [round(e.plan.size * 1.55) if e.role == "badge" else e.plan.height for e in elements]
+    return [badge_row_h(e.plan.size) * e.extra.get("rows", 1) if e.role == "badge" else e.plan.height
+            for e in elements]
 
 
 def _stack_height(elements: list[Element]) -> int:
@@ -108,10 +134,18 @@ def _stack(elements: list[Element], zone: Box, zone_name: str, align: str) -> No
     else:
         y = zone.y + (zone.h - total) // 2
     for e, h in zip(elements, heights):
-        w = e.plan.width + (round(e.plan.size * 0.6) + round(e.plan.size * 0.6) if e.role == "badge" else 0)
+        w = _badge_width(e) if e.role == "badge" else e.plan.width
         x = zone.x if align == "left" else zone.right - w if align == "right" else zone.x + (zone.w - w) // 2
         e.box, e.align = Box(x, y, w, h), align
         y += h + gap
+
+
+def _badge_width(e: Element) -> int:
+    """A one-row badge: the row's text plus the rating box's padding and the gap; in rows: the
+    wider of the rating's box and the copy line's lines."""
+    if e.extra.get("rows", 1) > 1:
+        return max(e.plan.width, e.extra["rating_w"] + 2 * round(e.plan.size * 0.3))
+    return e.plan.width + 2 * round(e.plan.size * 0.6)
 
 
 def layout_text(t: TextInputs, canvas_size: tuple[int, int], safe: Box, faces: list[Box],

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from PIL import ImageDraw
 
 from .fit import REF
-from .linebreak import break_opportunities
+from .linebreak import break_opportunities, phrase_opportunities
 from .shaping import Shaper, drawable, face, reference_height
 
 FEATURES = ["vert"]
@@ -34,10 +34,25 @@ def column_length(shaper: Shaper, text: str, size: int) -> float:
 
 def plan_vertical(shaper: Shaper, text: str, locale_tag: str, box_w: int, box_h: int,
                   lo: int, hi: int, max_cols: int) -> VerticalPlan:
-    """Largest size whose columns fit box_h tall and box_w wide."""
+    """Largest size whose columns fit box_h tall and box_w wide, columns ending between phrases
+    where they can (linebreak.phrase_opportunities), else at any break ICU allows."""
     clean = drawable(shaper, text).strip()
-    pieces = break_opportunities(clean, locale_tag)
-    best = None
+    phrases = phrase_opportunities(clean, locale_tag)
+    for pieces in (phrases, break_opportunities(clean, locale_tag)):
+        best = _columns(shaper, pieces, box_w, box_h, lo, hi, max_cols) if pieces else None
+        if best is not None:
+            break
+    if best is None:
+        return VerticalPlan(lo, (clean,), round(lo * COLUMN_GAP), box_h, 0, False)
+    size, cols, width = best
+    height = round(max(column_length(shaper, c, size) for c in cols))
+    ink = reference_height(shaper.primary, shaper.locale_script, REF) / REF
+    return VerticalPlan(size, cols, width, height, round(ink * size), True)
+
+
+def _columns(shaper: Shaper, pieces: tuple[str, ...], box_w: int, box_h: int, lo: int, hi: int,
+             max_cols: int) -> tuple[int, tuple[str, ...], int] | None:
+    """(size, columns, width) at the largest size (in steps) where the pieces fill columns that fit."""
     for size in range(hi, lo - 1, -max(1, (hi - lo) // 40 or 1)):
         cols, cur = [], ""
         for p in pieces:
@@ -49,14 +64,8 @@ def plan_vertical(shaper: Shaper, text: str, locale_tag: str, box_w: int, box_h:
         cols.append(cur)
         width = round(len(cols) * size * COLUMN_GAP)
         if len(cols) <= max_cols and width <= box_w and all(column_length(shaper, c, size) <= box_h for c in cols):
-            best = (size, tuple(c.strip() for c in cols), width)
-            break
-    if best is None:
-        return VerticalPlan(lo, (clean,), round(lo * COLUMN_GAP), box_h, 0, False)
-    size, cols, width = best
-    height = round(max(column_length(shaper, c, size) for c in cols))
-    ink = reference_height(shaper.primary, shaper.locale_script, REF) / REF
-    return VerticalPlan(size, cols, width, height, round(ink * size), True)
+            return size, tuple(c.strip() for c in cols), width
+    return None
 
 
 def draw_vertical(draw: ImageDraw.ImageDraw, shaper: Shaper, plan: VerticalPlan, right: int, top: int, fill) -> None:
