@@ -17,7 +17,7 @@ from . import legibility
 from .draw import draw_element
 from .model import TextInputs, TextLayout
 from .shaping import fonts_used
-from .treatment import Layers, paste_treatment
+from .treatment import WINDOW_PAD, Layers, paste_treatment
 
 
 def text_region(layout: TextLayout, w: int, h: int) -> tuple[Box, Box]:
@@ -55,8 +55,8 @@ def scrim_groups(layout: TextLayout, reg: Box, canvas_w: int) -> list[tuple[str,
 
 
 def _window(union: Box, reg: Box, size_px: int) -> Box:
-    """The text's window: its boxes padded, inside the region."""
-    pad = max(8, size_px // 4)
+    """The text's window: its boxes padded (the plate's margin and soft edge), inside the region."""
+    pad = max(8, math.ceil(size_px * WINDOW_PAD))
     x, y = max(reg.x, union.x - pad), max(reg.y, union.y - pad)
     return Box(x, y, min(reg.right, union.right + pad) - x, min(reg.bottom, union.bottom + pad) - y)
 

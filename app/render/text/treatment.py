@@ -22,6 +22,11 @@ from ..geometry import Box
 from .legibility import Step
 
 
+PLATE_PAD = 1 / 4     # the plate's margin around the text, of the title size ...
+PLATE_SOFT = 1 / 12   # ... and its soft edge (Gaussian sigma) ...
+WINDOW_PAD = PLATE_PAD + 3 * PLATE_SOFT   # ... end inside the text's window (render._window)
+
+
 def smooth_ramp(n: int, full_from: int, fade: int) -> np.ndarray:
     """0 up to `full_from - fade`, rising smoothly (smoothstep) to 1 at `full_from`, float32."""
     idx = np.arange(n, dtype=np.float32)
@@ -55,6 +60,20 @@ def scrim_ramp(h: int, w: int, box: Box, edge: str, local: bool) -> Ramp:
         t = np.clip(np.minimum(idx - (box.y - f), (box.bottom + f) - idx) / f, 0, 1)
         rows = t * t * (3 - 2 * t)
     return Ramp(axis, unit, rows)
+
+
+def panels(boxes: list[Box], size_px: int) -> list[Box]:
+    """The element boxes joined where one stands within a title size of the one above it (a
+    stacked title, tagline and badge make one panel; a vertical title column keeps its own)."""
+    out: list[Box] = []
+    for b in sorted(boxes, key=lambda b: b.y):
+        near = next((i for i, p in enumerate(out)
+                     if b.y - p.bottom <= size_px and b.x < p.right and p.x < b.right), None)
+        if near is None:
+            out.append(b)
+        else:
+            out[near] = out[near].union(b)
+    return out
 
 
 def to_u8(alpha: np.ndarray) -> np.ndarray:
@@ -103,14 +122,16 @@ class Layers:
 
     @cached_property
     def plate(self) -> np.ndarray:
-        """The plates behind the elements, blurred (uint8 over the window)."""
+        """One soft-edged panel behind each stack of elements (uint8 over the window): the title,
+        tagline and badge share one panel, so no seam of art shows between them, with a margin
+        and a soft edge that end inside the window (WINDOW_PAD), never cut by its border."""
         ox, oy = self.origin
         plate = np.zeros((self.win.h, self.win.w), np.uint8)
-        for b in self.boxes:
-            pad = max(4, round(b.h * 0.18))
-            cv2.rectangle(plate, (b.x - ox - pad, b.y - oy - pad // 2), (b.right - ox + pad, b.bottom - oy + pad // 2),
+        pad = max(2, round(self.size_px * PLATE_PAD))
+        for b in panels(self.boxes, self.size_px):
+            cv2.rectangle(plate, (b.x - ox - pad, b.y - oy - pad), (b.right - ox + pad - 1, b.bottom - oy + pad - 1),
                           255, -1)
-        return cv2.GaussianBlur(plate, (0, 0), max(1.0, self.size_px / 40))
+        return cv2.GaussianBlur(plate, (0, 0), max(0.8, self.size_px * PLATE_SOFT))
 
     @cached_property
     def halo(self) -> np.ndarray:
