@@ -116,3 +116,26 @@ def test_linear_light_table_matches_the_wcag_formula():
     assert ratio_error < 0.0015
     assert legibility.contrast_of(np.array([[0.0, 0.0, 0.0]]), (255, 255, 255)) == pytest.approx(21.0, abs=1e-5)
     assert float(legibility.luminance(np.array([255, 255, 255]))) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_glyphs_pasted_over_their_ink_boxes_equal_one_paste_over_the_window():
+    """render._paste_glyphs walks only the boxes holding ink, joined where they overlap; the
+    pixels are those of one paste over the whole window (a mask value of 0 changes nothing)."""
+    from app.render.text.render import _paste_glyphs
+
+    rng = np.random.default_rng(3)
+    art = Image.fromarray(rng.integers(0, 256, (300, 400, 3), np.uint8))
+    win = Box(30, 20, 340, 250)
+    masks = []
+    for x, y, w, h in ((10, 10, 200, 60), (150, 50, 120, 40), (20, 180, 90, 30)):  # the first two overlap
+        m = np.zeros((win.h, win.w), np.uint8)
+        m[y:y + h, x:x + w] = rng.integers(0, 256, (h, w), np.uint8)
+        masks.append(m)
+    mask_all = np.maximum.reduce(masks)
+    inked = [Box(*Image.fromarray(m).getbbox()[:2], *np.subtract(Image.fromarray(m).getbbox()[2:],
+                                                                 Image.fromarray(m).getbbox()[:2])) for m in masks]
+    whole, banded = art.copy(), art.copy()
+    whole.paste((250, 240, 10), (win.x, win.y, win.right, win.bottom), Image.fromarray(mask_all, "L"))
+    _paste_glyphs(banded, mask_all, win, inked, (250, 240, 10))
+    assert np.array_equal(np.asarray(whole), np.asarray(banded))
+    assert not np.array_equal(np.asarray(whole), np.asarray(art))

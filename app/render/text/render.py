@@ -61,13 +61,33 @@ def _window(union: Box, reg: Box, size_px: int) -> Box:
     return Box(x, y, min(reg.right, union.right + pad) - x, min(reg.bottom, union.bottom + pad) - y)
 
 
-def _glyph_masks(layout: TextLayout, win: Box) -> list[np.ndarray]:
-    masks = []
+def _glyph_masks(layout: TextLayout, win: Box) -> tuple[list[np.ndarray], list[Box]]:
+    """Each element's glyph coverage over the window, and the box its ink takes (window pixels)."""
+    masks, inked = [], []
     for e in layout.elements:
         m = Image.new("L", (win.w, win.h), 0)
         draw_element(ImageDraw.Draw(m), layout, e, win.x, win.y, 255)
         masks.append(np.asarray(m))
-    return masks
+        bbox = m.getbbox()
+        if bbox:
+            inked.append(Box(bbox[0], bbox[1], bbox[2] - bbox[0], bbox[3] - bbox[1]))
+    return masks, inked
+
+
+def _paste_glyphs(canvas: Image.Image, mask_all: np.ndarray, win: Box, inked: list[Box], color) -> None:
+    """Paste the text colour through the glyph mask over the boxes that hold ink only (a
+    mask value of 0 leaves a pixel as it is, so the pixels are those of one paste over the
+    window; the gaps between title, tagline and badge are not walked). Overlapping boxes are
+    joined first: a pixel is never blended twice."""
+    boxes: list[Box] = []
+    for b in inked:
+        while (hit := next((o for o in boxes if o.intersection(b)), None)) is not None:
+            boxes.remove(hit)
+            b = b.union(hit)
+        boxes.append(b)
+    for b in boxes:
+        canvas.paste(color, (win.x + b.x, win.y + b.y, win.x + b.right, win.y + b.bottom),
+                     Image.fromarray(np.ascontiguousarray(mask_all[b.y:b.bottom, b.x:b.right]), "L"))
 
 
 def _choose(layers: Layers, t: TextInputs, art_w: np.ndarray, masks: list[np.ndarray], sizes: list[int],
@@ -104,7 +124,7 @@ def render_text(canvas: Image.Image, layout: TextLayout, t: TextInputs) -> dict:
     union, reg = text_region(layout, w, h)
     sizes = [e.plan.size for e in layout.elements]
     win = _window(union, reg, sizes[0])
-    masks = _glyph_masks(layout, win)
+    masks, inked = _glyph_masks(layout, win)
     mask_all = np.maximum.reduce(masks)
     art_w = np.asarray(canvas.crop((win.x, win.y, win.right, win.bottom)))
     layout.window, layout.art_window = win, art_w
@@ -116,7 +136,7 @@ def render_text(canvas: Image.Image, layout: TextLayout, t: TextInputs) -> dict:
     chosen, contrasts = _choose(layers, t, art_w, masks, sizes, targets, treat_color)
     if chosen.scrim or chosen.plate or chosen.shadow:
         paste_treatment(canvas, layers, *layers.treatment_mask(chosen), treat_color)
-    canvas.paste(t.text_color, (win.x, win.y, win.right, win.bottom), Image.fromarray(mask_all, "L"))
+    _paste_glyphs(canvas, mask_all, win, inked, t.text_color)
     return _report(layout, chosen, contrasts, targets, sizes)
 
 
