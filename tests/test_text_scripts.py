@@ -3,6 +3,7 @@
 after treatment on busy real photographs (scikit-image)."""
 from __future__ import annotations
 
+import math
 import unicodedata
 
 import icu
@@ -208,6 +209,29 @@ def test_titles_break_between_phrases_where_they_fit(tag, text, lines):
     narrow = plan(m, int(widest * 0.9), 10_000, 60, 60, 12, 1, sh)
     phrases = [piece.strip() for piece in m.pieces]
     assert narrow.fits and any(all(ph not in ln for ln in narrow.lines) for ph in phrases), narrow.lines
+
+
+@pytest.mark.parametrize("tag, text, never_ending_a_line", [
+    ("ru-RU", "За пределами орбиты", "За"),             # a short preposition stays with its word
+    ("ru-RU", "Дом — в 400 км внизу.", "Дом"),           # a dash never starts a line ...
+    ("ru-RU", "Дом — в 400 км внизу.", "в"),
+    ("pl-PL", "Poza orbitą w kosmos i dalej", "w"),
+    ("en-US", "Home is 400 km below.", "400"),           # ... nor does a unit without its number
+    ("ar-SA", "الوطن على بعد ٤٠٠ كم تحتنا.", "٤٠٠"),
+])
+def test_glued_words_never_end_a_line(tag, text, never_ending_a_line):
+    sh = shaper_for(tag)
+    m = measure(sh, text, tag)
+    seen = set()
+    widest = max(line_width(sh, piece.strip(), 20) for piece in m.pieces)  # below it, any ICU break may be used
+    for box_w in range(math.ceil(widest) + 1, 700, 15):   # from one phrase per line to one line
+        p = plan(m, box_w, 10_000, 20, 60, 8, 1, sh)
+        if p.fits:
+            seen.add(p.lines)
+            assert not any(ln.split()[-1] == never_ending_a_line for ln in p.lines[:-1]), p.lines
+    assert len(seen) >= 2, seen       # the boxes really made it choose different splits
+    # ICU alone would end a line there
+    assert any(piece.split()[-1] == never_ending_a_line for piece in m.finer.pieces)
 
 
 def test_vertical_columns_end_between_phrases():
