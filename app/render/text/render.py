@@ -153,7 +153,8 @@ def _report(layout: TextLayout, chosen: legibility.Step | None, contrasts: list[
         if e.vertical:
             item.update({"lines": list(p.columns), "vertical": True, "overflow_px": 0 if p.fits else None})
         else:
-            item.update({"lines": list(p.lines), "overflow_px": p.overflow_px, "min_size_px": p.min_size})
+            rows = [e.extra["rating"]] if e.extra.get("rows", 1) > 1 else []   # a badge's rating over its copy line
+            item.update({"lines": rows + list(p.lines), "overflow_px": p.overflow_px, "min_size_px": p.min_size})
         elements.append(item)
     finite = [c for c in contrasts if math.isfinite(c)]
     return {"treatment": chosen.name if chosen else "none",
