@@ -46,7 +46,7 @@ def break_opportunities(text: str, locale_tag: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=None)
-def _budoux(model: str):
+def _budoux(model: str) -> budoux.Parser:
     """BudouX's parser for a model (its weights ship in the package; loaded on first use)."""
     load = {"ja": budoux.load_default_japanese_parser, "zh-hans": budoux.load_default_simplified_chinese_parser,
             "zh-hant": budoux.load_default_traditional_chinese_parser}[model]
