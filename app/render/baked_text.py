@@ -98,9 +98,7 @@ def marked_region(boxes: list[Box], size: tuple[int, int]) -> Box:
 
 def _context(b: Box, size: tuple[int, int]) -> Box:
     """A box and the art around it that a fill reads from (half its height, at least 4 px)."""
-    pad = max(4, b.h // 2)
-    x0, y0 = max(0, b.x - pad), max(0, b.y - pad)
-    return Box(x0, y0, min(size[0], b.right + pad) - x0, min(size[1], b.bottom + pad) - y0)
+    return b.grown(max(4, b.h // 2), Box(0, 0, *size))
 
 
 def remove_lettering(canvas: Image.Image, boxes: list[Box]) -> list[Box]:

@@ -7,7 +7,7 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from .geometry import Box
+from .geometry import Box, union_of
 from .safe import padded_faces
 
 #: A baked-in text box larger than this share of the canvas is not plated (it is the art).
@@ -88,10 +88,7 @@ def _trimmed_off(b: Box, faces: list[Box]) -> Box | None:
 
 
 def _plate_box(b: Box, canvas: Box) -> Box:
-    pad = max(3, round(b.h * 0.18))
-    x0, y0 = max(0, b.x - pad), max(0, b.y - pad)
-    x1, y1 = min(canvas.w, b.right + pad), min(canvas.h, b.bottom + pad)
-    return Box(x0, y0, x1 - x0, y1 - y0)
+    return b.grown(max(3, round(b.h * 0.18)), canvas)
 
 
 def _plate_radius(plates: list[Box]) -> int:
@@ -101,12 +98,7 @@ def _plate_radius(plates: list[Box]) -> int:
 
 def plate_region(plates: list[Box], size: tuple[int, int]) -> Box:
     """The part of a canvas of `size` that cover_with_plates changes: the plates and their shadow."""
-    reach = 3 * _plate_radius(plates)
-    u = plates[0]
-    for p in plates[1:]:
-        u = u.union(p)
-    x0, y0 = max(0, u.x - reach), max(0, u.y - reach)
-    return Box(x0, y0, min(size[0], u.right + reach) - x0, min(size[1], u.bottom + reach) - y0)
+    return union_of(plates).grown(3 * _plate_radius(plates), Box(0, 0, *size))
 
 
 def cover_with_plates(canvas: Image.Image, plates: list[Box], color: tuple[int, int, int]) -> None:

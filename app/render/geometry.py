@@ -36,6 +36,11 @@ class Box:
         x, y = min(self.x, other.x), min(self.y, other.y)
         return Box(x, y, max(self.right, other.right) - x, max(self.bottom, other.bottom) - y)
 
+    def grown(self, pad: int, within: "Box") -> "Box":
+        """This box with `pad` more on every side, clipped to `within`."""
+        x0, y0 = max(within.x, self.x - pad), max(within.y, self.y - pad)
+        return Box(x0, y0, min(within.right, self.right + pad) - x0, min(within.bottom, self.bottom + pad) - y0)
+
     def scaled(self, sx: float, sy: float | None = None) -> "Box":
         sy = sx if sy is None else sy
         return Box(round(self.x * sx), round(self.y * sy), round(self.w * sx), round(self.h * sy))
@@ -49,3 +54,11 @@ class Box:
     @classmethod
     def from_list(cls, v: list[int] | tuple[int, int, int, int]) -> "Box":
         return cls(int(v[0]), int(v[1]), int(v[2]), int(v[3]))
+
+
+def union_of(boxes: "list[Box] | tuple[Box, ...]") -> Box:
+    """The smallest box holding every one of `boxes` (at least one)."""
+    u = boxes[0]
+    for b in boxes[1:]:
+        u = u.union(b)
+    return u

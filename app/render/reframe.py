@@ -19,7 +19,7 @@ from PIL import Image
 
 from .canvas_placement import cut_sides, expand_placement
 from .extension import Expander, classical_expander
-from .geometry import Box
+from .geometry import Box, union_of
 from .kit import DEFAULT_EXTENSION
 
 # Space kept around the union of faces, as a fraction of the face height.
@@ -53,17 +53,10 @@ def _clamp(v: float, lo: float, hi: float) -> float:
     return max(lo, min(hi, v))
 
 
-def _union(boxes) -> Box:
-    u = boxes[0]
-    for b in boxes[1:]:
-        u = u.union(b)
-    return u
-
-
 def _subject_box(faces: tuple[Box, ...] | list[Box], room: float = 1.0) -> Box | None:
     if not faces:
         return None
-    u = _union(list(faces))
+    u = union_of(list(faces))
     fh = max(f.h for f in faces) * room
     pad_x, pad_top, pad_bottom = round(fh * SIDE_ROOM), round(fh * HEADROOM), round(fh * FOOTROOM)
     return Box(u.x - pad_x, u.y - pad_top, u.w + 2 * pad_x, u.h + pad_top + pad_bottom)
@@ -172,7 +165,7 @@ def expand_share(window: Box, aspect: float) -> float:
 def _crop_plan(width: int, height: int, cw: int, ch: int, faces, subject: Box, need: Box,
                sal: np.ndarray | None, anchor: str | None, room: float) -> Reframe:
     """The cw x ch window holding `need` (faces and their room) with the most saliency."""
-    core = _union(list(faces))
+    core = union_of(list(faces))
     # Windows holding the subject with headroom; faces sit in the upper part of the frame.
     cx, cy = subject.x + subject.w / 2, subject.y + subject.h / 2
     x_lo, x_hi = max(0, need.right - cw), min(width - cw, need.x)

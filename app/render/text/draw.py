@@ -47,7 +47,7 @@ def draw_badge(draw: ImageDraw.ImageDraw, layout: TextLayout, e: Element, dx: in
     gap = round(p.size * 0.6)
     rows = [list(zip(parts, widths))]
     if e.extra.get("rows", 1) > 1:   # the rating's box, then the copy line's lines (layout._fit_badge)
-        rows = [[(("rating", rating), line_width(ltr, rating, p.size) + 2 * pad)]]
+        rows = [[pw for pw in rows[0] if pw[0][0] == "rating"]]
         rows += [[(("kicker", ln), line_width(shaper, ln, p.size))] for ln in p.lines]
     row_h = e.box.h / len(rows)
     for r, row in enumerate(rows):

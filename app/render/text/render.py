@@ -12,7 +12,7 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw
 
-from ..geometry import Box
+from ..geometry import Box, union_of
 from . import legibility
 from .draw import draw_element
 from .model import TextInputs, TextLayout
@@ -22,10 +22,7 @@ from .treatment import WINDOW_PAD, Layers, paste_treatment
 
 def text_region(layout: TextLayout, w: int, h: int) -> tuple[Box, Box]:
     """The union of element boxes, and the canvas region a treatment may touch."""
-    boxes = [e.box for e in layout.elements]
-    union = boxes[0]
-    for b in boxes[1:]:
-        union = union.union(b)
+    union = union_of([e.box for e in layout.elements])
     pad = max(8, union.h // 3)
     if layout.zone_name == "bottom":
         reg = Box(0, max(0, union.y - union.h - pad), w, h - max(0, union.y - union.h - pad))
@@ -43,10 +40,7 @@ def scrim_groups(layout: TextLayout, reg: Box, canvas_w: int) -> list[tuple[str,
     flat = [e.box for e in layout.elements if not e.vertical]
     groups: list[tuple[str, Box, bool]] = []
     if flat:
-        u = flat[0]
-        for b in flat[1:]:
-            u = u.union(b)
-        groups.append((layout.zone_name, u.shifted(-reg.x, -reg.y), False))
+        groups.append((layout.zone_name, union_of(flat).shifted(-reg.x, -reg.y), False))
     for e in layout.elements:
         if e.vertical:
             edge = "right" if e.box.x + e.box.w / 2 > canvas_w / 2 else "left"
@@ -56,9 +50,7 @@ def scrim_groups(layout: TextLayout, reg: Box, canvas_w: int) -> list[tuple[str,
 
 def _window(union: Box, reg: Box, size_px: int) -> Box:
     """The text's window: its boxes padded (the plate's margin and soft edge), inside the region."""
-    pad = max(8, math.ceil(size_px * WINDOW_PAD))
-    x, y = max(reg.x, union.x - pad), max(reg.y, union.y - pad)
-    return Box(x, y, min(reg.right, union.right + pad) - x, min(reg.bottom, union.bottom + pad) - y)
+    return union.grown(max(8, math.ceil(size_px * WINDOW_PAD)), reg)
 
 
 def _glyph_masks(layout: TextLayout, win: Box) -> tuple[list[np.ndarray], list[Box]]:
