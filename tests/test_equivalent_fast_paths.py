@@ -7,7 +7,8 @@
 - the linear-light table agrees with the WCAG formula within its stated bound, and gives the
   WCAG anchors exactly (black on white is 21:1);
 - a treatment's alpha evaluated at the contrast samples equals the alpha made over the whole
-  text window and then sampled (treatment.Layers), for every layer and near a face.
+  text window and then sampled (treatment.Layers), for every layer and near a face;
+- a colour painted through a mask (paint.paint: a solid image pasted) equals Pillow's colour fill.
 """
 from __future__ import annotations
 
@@ -139,3 +140,20 @@ def test_glyphs_pasted_over_their_ink_boxes_equal_one_paste_over_the_window():
     _paste_glyphs(banded, mask_all, win, inked, (250, 240, 10))
     assert np.array_equal(np.asarray(whole), np.asarray(banded))
     assert not np.array_equal(np.asarray(whole), np.asarray(art))
+
+
+@pytest.mark.parametrize("mode,color", [("RGB", (250, 240, 10)), ("RGB", (0, 0, 0)), ("RGBA", (12, 200, 99, 128))])
+def test_painting_through_a_mask_equals_pillows_colour_fill(mode, color):
+    """paint.paint pastes an image of the colour (Pillow's faster path) where Pillow's own
+    paste(colour, box, mask) fills: every value 0..255 of the mask, over random art, the same."""
+    from app.render.paint import paint
+
+    rng = np.random.default_rng(5)
+    art = Image.fromarray(rng.integers(0, 256, (256, 300, 4 if mode == "RGBA" else 3), np.uint8), mode)
+    mask = np.tile(np.arange(256, dtype=np.uint8)[:, None], (1, 200))   # every alpha, every row
+    mask[:, 100:] = rng.integers(0, 256, (256, 100), np.uint8)
+    filled, painted = art.copy(), art.copy()
+    filled.paste(color, (40, 0, 240, 256), Image.fromarray(mask, "L"))
+    paint(painted, color, (40, 0), mask)
+    assert np.array_equal(np.asarray(filled), np.asarray(painted))
+    assert not np.array_equal(np.asarray(filled), np.asarray(art))

@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from .geometry import Box, union_of
+from .paint import paint
 from .safe import padded_faces
 
 #: A baked-in text box larger than this share of the canvas is not plated (it is the art).
@@ -115,7 +116,5 @@ def cover_with_plates(canvas: Image.Image, plates: list[Box], color: tuple[int, 
         draw.rounded_rectangle((p.x - x0, p.y - y0, p.right - 1 - x0, p.bottom - 1 - y0),
                                radius=max(2, min(p.w, p.h) // 6), fill=255)
     soft = np.asarray(mask.filter(ImageFilter.GaussianBlur(radius)), np.float32)
-    region = (x0, y0, x1, y1)
-    shade = Image.fromarray((soft * 0.45).astype(np.uint8), "L")  # a soft shadow around the plate
-    canvas.paste((0, 0, 0), region, shade)
-    canvas.paste(color, region, mask)  # the plate itself is opaque inside its outline
+    paint(canvas, (0, 0, 0), (x0, y0), (soft * 0.45).astype(np.uint8))  # a soft shadow around the plate
+    paint(canvas, color, (x0, y0), mask)  # the plate itself is opaque inside its outline

@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from ..geometry import Box, union_of
+from ..paint import paint
 from . import legibility
 from .draw import draw_element
 from .model import TextInputs, TextLayout
@@ -78,8 +79,7 @@ def _paste_glyphs(canvas: Image.Image, mask_all: np.ndarray, win: Box, inked: li
             b = b.union(hit)
         boxes.append(b)
     for b in boxes:
-        canvas.paste(color, (win.x + b.x, win.y + b.y, win.x + b.right, win.y + b.bottom),
-                     Image.fromarray(np.ascontiguousarray(mask_all[b.y:b.bottom, b.x:b.right]), "L"))
+        paint(canvas, color, (win.x + b.x, win.y + b.y), mask_all[b.y:b.bottom, b.x:b.right])
 
 
 def _choose(layers: Layers, t: TextInputs, art_w: np.ndarray, masks: list[np.ndarray], sizes: list[int],

@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from ..geometry import Box
+from ..paint import paint
 from .legibility import Step
 
 
@@ -270,6 +271,4 @@ def _extent(u8: np.ndarray, h: int, w: int) -> Box | None:
 def paste_treatment(canvas: Image.Image, layers: Layers, mask: np.ndarray, box: Box,
                     color: tuple[int, int, int]) -> None:
     """Paste the treatment colour through `mask`, which covers `box` of the region."""
-    reg = layers.reg
-    canvas.paste(color, (reg.x + box.x, reg.y + box.y, reg.x + box.right, reg.y + box.bottom),
-                 Image.fromarray(mask, "L"))
+    paint(canvas, color, (layers.reg.x + box.x, layers.reg.y + box.y), mask)
