@@ -37,8 +37,8 @@ def test_reduced_measurement_draws_the_same_pixels(tag, fmt, monkeypatch):
     gridded = []
     real = legibility.sample_index
 
-    def spy(sel, size_px, min_samples=None):
-        idx = real(sel, size_px, min_samples)
+    def spy(sel, size_px, min_samples=None, **kw):
+        idx = real(sel, size_px, min_samples, **kw)
         gridded.append(len(idx) < np.count_nonzero(sel))
         return idx
 

@@ -69,9 +69,14 @@ def footprint(mask: np.ndarray, size_px: int) -> np.ndarray:
     fraction) and their anti-aliased edges, not what the glyphs cover. Under the glyphs a shadow
     is at its darkest, so counting those pixels reported more contrast than the edges have
     (9.4:1 where the edges of a title beside a face, its scrim faded off, held 6.5:1)."""
-    r = max(1, size_px // 30)
+    r = footprint_reach(size_px)
     grown = cv2.dilate(mask, np.ones((2 * r + 1, 2 * r + 1), np.uint8))
     return (grown > 64) & (mask < COVERED)
+
+
+def footprint_reach(size_px: int) -> int:
+    """How far (px) the footprint reaches beyond the glyphs' ink: a stroke's fraction of the size."""
+    return max(1, size_px // 30)
 
 
 def measure(background: np.ndarray, mask: np.ndarray, color: tuple[int, int, int], size_px: int,
@@ -103,16 +108,18 @@ def blended_contrast(planes: np.ndarray, alpha: np.ndarray, color: tuple[int, in
     return float(np.percentile(ratios, WORST_PERCENTILE))
 
 
-def sample_index(sel: np.ndarray, size_px: int, min_samples: int | None = None) -> np.ndarray:
-    """Flat indices of the footprint pixels a contrast is measured on. Small text: all of them.
-    Large text: those on a grid of stride k in x and y, k as large as keeps `min_samples`
-    (MIN_SAMPLES) and still puts about four samples across a stroke (k <= size / 32; a stroke
-    is about size / 8), so a bright patch behind one letter is still seen."""
+def sample_index(sel: np.ndarray, size_px: int, min_samples: int | None = None,
+                 offset: tuple[int, int] = (0, 0)) -> np.ndarray:
+    """Flat indices (into `sel`) of the footprint pixels a contrast is measured on. Small text:
+    all of them. Large text: those on a grid of stride k in x and y, k as large as keeps
+    `min_samples` (MIN_SAMPLES) and still puts about four samples across a stroke (k <= size /
+    32; a stroke is about size / 8), so a bright patch behind one letter is still seen. `sel`
+    may be a cut of a larger picture at `offset` (x, y): the grid is the larger picture's."""
     n = int(np.count_nonzero(sel))
     k = max(1, min(int(math.sqrt(n / (min_samples or MIN_SAMPLES))), size_px // 32))
     if k > 1:
         grid = np.zeros_like(sel)
-        grid[::k, ::k] = True
+        grid[-offset[1] % k::k, -offset[0] % k::k] = True
         sel = sel & grid
     return np.flatnonzero(sel)
 

@@ -8,6 +8,7 @@ touches the wider region (the scrim's fade), pasted once over the box where it s
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -54,17 +55,43 @@ def _window(union: Box, reg: Box, size_px: int) -> Box:
     return union.grown(max(8, math.ceil(size_px * WINDOW_PAD)), reg)
 
 
-def _glyph_masks(layout: TextLayout, win: Box) -> tuple[list[np.ndarray], list[Box]]:
-    """Each element's glyph coverage over the window, and the box its ink takes (window pixels)."""
-    masks, inked = [], []
+@dataclass(frozen=True)
+class Ink:
+    """One element's glyph coverage, cut to the box its footprint can reach (window pixels): the
+    ink's box grown by legibility.footprint_reach + 1, inside the window. Outside it the
+    coverage is 0 and no pixel is within the footprint's reach of a glyph, so measuring on the
+    cut gives what measuring on the whole window gave."""
+    ink: Box | None        # the box holding the ink; None when the element drew nothing
+    box: Box
+    mask: np.ndarray       # coverage over `box`
+
+    def sample_index(self, size_px: int, win_w: int) -> np.ndarray:
+        """legibility.sample_index of this element's footprint, as flat indices into the window."""
+        if self.ink is None:
+            return np.zeros(0, np.intp)
+        local = legibility.sample_index(legibility.footprint(self.mask, size_px), size_px,
+                                        offset=(self.box.x, self.box.y))
+        r, c = np.divmod(local, self.box.w)
+        return (r + self.box.y) * win_w + c + self.box.x
+
+
+def _glyph_masks(layout: TextLayout, win: Box) -> tuple[list[Ink], np.ndarray]:
+    """Each element's glyph coverage (cut to its ink), and all of them over the window."""
+    inks, frame = [], Box(0, 0, win.w, win.h)
+    mask_all = np.zeros((win.h, win.w), np.uint8)
     for e in layout.elements:
         m = Image.new("L", (win.w, win.h), 0)
         draw_element(ImageDraw.Draw(m), layout, e, win.x, win.y, 255)
-        masks.append(np.asarray(m))
         bbox = m.getbbox()
-        if bbox:
-            inked.append(Box(bbox[0], bbox[1], bbox[2] - bbox[0], bbox[3] - bbox[1]))
-    return masks, inked
+        if not bbox:
+            inks.append(Ink(None, Box(0, 0, 0, 0), np.zeros((0, 0), np.uint8)))
+            continue
+        ink = Box(bbox[0], bbox[1], bbox[2] - bbox[0], bbox[3] - bbox[1])
+        box = ink.grown(legibility.footprint_reach(e.plan.size) + 1, frame)
+        cut = np.asarray(m.crop((box.x, box.y, box.right, box.bottom)))
+        np.maximum(mask_all[box.y:box.bottom, box.x:box.right], cut, out=mask_all[box.y:box.bottom, box.x:box.right])
+        inks.append(Ink(ink, box, cut))
+    return inks, mask_all
 
 
 def _paste_glyphs(canvas: Image.Image, mask_all: np.ndarray, win: Box, inked: list[Box], color) -> None:
@@ -82,13 +109,13 @@ def _paste_glyphs(canvas: Image.Image, mask_all: np.ndarray, win: Box, inked: li
         paint(canvas, color, (win.x + b.x, win.y + b.y), mask_all[b.y:b.bottom, b.x:b.right])
 
 
-def _choose(layers: Layers, t: TextInputs, art_w: np.ndarray, masks: list[np.ndarray], sizes: list[int],
+def _choose(layers: Layers, t: TextInputs, art_w: np.ndarray, inks: list[Ink], sizes: list[int],
             targets: list[float], treat_color: tuple[int, int, int]) -> tuple[legibility.Step, list[float]]:
     """The first ladder step at which every element meets its target (else the last), and the
     contrasts there; measured on a grid of each footprint (legibility.sample_index). A step is
     given up at its first failing element (the one that failed last time is measured first):
     only the chosen step's contrasts are reported, and they are all measured."""
-    idx = [legibility.sample_index(legibility.footprint(m, s), s) for m, s in zip(masks, sizes)]
+    idx = [ink.sample_index(s, layers.win.w) for ink, s in zip(inks, sizes)]
     art_px = [np.ascontiguousarray(art_w.reshape(-1, 3)[i].T, dtype=np.float32) for i in idx]  # (3, n)
     points = [layers.samples(i) for i in idx]
     ladder = legibility.LADDERS.get(t.treatment, legibility.LADDERS["scrim"])
@@ -116,8 +143,7 @@ def render_text(canvas: Image.Image, layout: TextLayout, t: TextInputs) -> dict:
     union, reg = text_region(layout, w, h)
     sizes = [e.plan.size for e in layout.elements]
     win = _window(union, reg, sizes[0])
-    masks, inked = _glyph_masks(layout, win)
-    mask_all = np.maximum.reduce(masks)
+    inks, mask_all = _glyph_masks(layout, win)
     art_w = np.asarray(canvas.crop((win.x, win.y, win.right, win.bottom)))
     layout.window, layout.art_window = win, art_w
     text_lum = float(legibility.luminance(np.array(t.text_color)))
@@ -125,10 +151,10 @@ def render_text(canvas: Image.Image, layout: TextLayout, t: TextInputs) -> dict:
     targets = [max(t.contrast_target, legibility.wcag_threshold(s)) for s in sizes]
     layers = Layers(reg, win, scrim_groups(layout, reg, w), [e.box.shifted(-reg.x, -reg.y) for e in layout.elements],
                     mask_all, sizes[0], legibility.keep_off(layout.protect, reg))
-    chosen, contrasts = _choose(layers, t, art_w, masks, sizes, targets, treat_color)
+    chosen, contrasts = _choose(layers, t, art_w, inks, sizes, targets, treat_color)
     if chosen.scrim or chosen.plate or chosen.shadow:
         paste_treatment(canvas, layers, *layers.treatment_mask(chosen), treat_color)
-    _paste_glyphs(canvas, mask_all, win, inked, t.text_color)
+    _paste_glyphs(canvas, mask_all, win, [i.ink for i in inks if i.ink], t.text_color)
     return _report(layout, chosen, contrasts, targets, sizes)
 
 
