@@ -83,7 +83,8 @@ def test_treatment_mask_rounds_the_float_alpha():
         reg = layers.reg
         whole = np.zeros((reg.h, reg.w), np.float32)
         if step.scrim:
-            whole = np.array(layers.scrim(step.scrim, Points(np.arange(reg.h)[:, None], np.arange(reg.w)[None, :])) * keep)
+            whole = np.array(layers.scrim(step.scrim, Points(np.arange(reg.h)[:, None], np.arange(reg.w)[None, :]))
+                             * keep.full())
         ox, oy = layers.origin
         whole[oy:oy + layers.win.h, ox:ox + layers.win.w] = alpha_w
         expected = (whole * 255 + 0.5).astype(np.uint8)
@@ -157,3 +158,23 @@ def test_painting_through_a_mask_equals_pillows_colour_fill(mode, color):
     paint(painted, color, (40, 0), mask)
     assert np.array_equal(np.asarray(filled), np.asarray(painted))
     assert not np.array_equal(np.asarray(filled), np.asarray(art))
+
+
+@pytest.mark.parametrize("faces", [[Box(500, 350, 150, 150)], [Box(-40, 310, 120, 200), Box(610, 640, 300, 300)],
+                                   [Box(0, 300, 803, 497)]])
+def test_keep_off_made_around_the_faces_equals_the_whole_map_scaled_up(faces):
+    """legibility.keep_off makes the full-size factor only around the faces (the grid cells under
+    1 and one around them); it equals the whole coarse grid scaled up by KEEP_SCALE, cut to the
+    region, with the faces at 0: no seam where the made box ends, exactly 1 beyond it."""
+    region = Box(0, 300, 803, 497)   # not a multiple of KEEP_SCALE
+    keep = legibility.keep_off(faces, region)
+    hit = [b.shifted(-region.x, -region.y) for b in faces]
+    small = legibility.keep_grid(hit, region.w, region.h)
+    f = legibility.KEEP_SCALE
+    whole = cv2.resize(small, (small.shape[1] * f, small.shape[0] * f), interpolation=cv2.INTER_LINEAR)
+    whole = whole[:region.h, :region.w].copy()
+    for b in hit:
+        whole[max(0, b.y):max(0, b.bottom), max(0, b.x):max(0, b.right)] = 0
+    assert np.array_equal(keep.full(), whole)
+    if faces == [Box(500, 350, 150, 150)]:
+        assert keep.box.area < region.area / 2   # one face: the map is made around it only

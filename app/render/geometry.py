@@ -32,6 +32,12 @@ class Box:
         h = min(self.bottom, other.bottom) - max(self.y, other.y)
         return max(w, 0) * max(h, 0)
 
+    def overlap(self, other: "Box") -> "Box | None":
+        """The box both cover; None when they do not overlap."""
+        x0, y0 = max(self.x, other.x), max(self.y, other.y)
+        x1, y1 = min(self.right, other.right), min(self.bottom, other.bottom)
+        return Box(x0, y0, x1 - x0, y1 - y0) if x1 > x0 and y1 > y0 else None
+
     def union(self, other: "Box") -> "Box":
         x, y = min(self.x, other.x), min(self.y, other.y)
         return Box(x, y, max(self.right, other.right) - x, max(self.bottom, other.bottom) - y)

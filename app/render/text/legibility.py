@@ -149,23 +149,70 @@ def blend(art: np.ndarray, alpha: np.ndarray, color: tuple[int, int, int]) -> np
     return out
 
 
-def keep_off(protect: tuple[Box, ...] | list[Box], region: Box) -> np.ndarray | None:
-    """A (h, w) factor for a treatment's alpha over `region`: 0 on the protected boxes (faces),
-    rising smoothly to 1 within a quarter of a face's size, so a scrim fades out around a face
-    instead of darkening it. None when no protected box touches the region."""
+@dataclass(frozen=True)
+class KeepOff:
+    """A factor for a treatment's alpha over a region: 0 on the protected boxes (faces), rising
+    smoothly to 1 within a quarter of a face's size, and exactly 1 outside `box` (most of the
+    region), which is never made: only the box around the faces is."""
+    region: Box
+    box: Box             # region coordinates: the only part where the factor may be under 1
+    values: np.ndarray   # float32 over `box`
+
+    def over(self, b: Box) -> np.ndarray | None:
+        """The factor over box `b` (region coordinates), contiguous; None when it is 1 all over `b`."""
+        hit = self.box.overlap(b)
+        if hit is None:
+            return None
+        out = np.ones((b.h, b.w), np.float32)
+        out[hit.y - b.y:hit.bottom - b.y, hit.x - b.x:hit.right - b.x] = \
+            self.values[hit.y - self.box.y:hit.bottom - self.box.y, hit.x - self.box.x:hit.right - self.box.x]
+        return out
+
+    def full(self) -> np.ndarray:
+        """The factor over the whole region (for checks; the render reads `over` its boxes)."""
+        return self.over(Box(0, 0, self.region.w, self.region.h))
+
+
+#: keep_off works at 1/KEEP_SCALE of the resolution (a soft ramp needs no more) and scales up
+#: by exactly that integer, so any box of the full-size map can be made on its own, seamlessly.
+KEEP_SCALE = 4
+
+
+def keep_grid(boxes: list[Box], w: int, h: int) -> np.ndarray:
+    """The keep-off factor of `boxes` over a w x h region, on the grid KEEP_SCALE times coarser
+    (float32, ceil(h / KEEP_SCALE) x ceil(w / KEEP_SCALE))."""
+    f = KEEP_SCALE
+    free = np.full((-(-h // f), -(-w // f)), 255, np.uint8)
+    for b in boxes:
+        cv2.rectangle(free, (b.x // f, b.y // f), ((b.right - 1) // f + 1, (b.bottom - 1) // f + 1), 0, -1)
+    dist = cv2.distanceTransform(free, cv2.DIST_L2, 3)
+    reach = max(2.0, max(max(b.w, b.h) for b in boxes) * 0.25 / f)
+    t = np.clip(dist / reach, 0, 1)
+    return (t * t * (3 - 2 * t)).astype(np.float32)
+
+
+def keep_off(protect: tuple[Box, ...] | list[Box], region: Box) -> KeepOff | None:
+    """The keep-off factor (KeepOff) of the protected boxes (faces) over `region`, so a scrim
+    fades out around a face instead of darkening it. None when no protected box touches the region.
+
+    The distance to the faces is measured on a grid KEEP_SCALE times coarser; the full-size
+    factor is that grid scaled up by exactly KEEP_SCALE (bilinear), made only over the grid cells
+    under 1 and one cell around them (the cells a bilinear tap of theirs reads)."""
     hit = [b.shifted(-region.x, -region.y) for b in protect if b.intersection(region)]
     if not hit:
         return None
-    f = 4  # worked out at a quarter of the resolution: a soft ramp needs no more
-    sw, sh = max(1, region.w // f), max(1, region.h // f)
-    free = np.full((sh, sw), 255, np.uint8)
-    for b in hit:
-        cv2.rectangle(free, (b.x // f, b.y // f), ((b.right - 1) // f + 1, (b.bottom - 1) // f + 1), 0, -1)
-    dist = cv2.distanceTransform(free, cv2.DIST_L2, 3)
-    reach = max(2.0, max(max(b.w, b.h) for b in hit) * 0.25 / f)
-    t = np.clip(dist / reach, 0, 1)
-    small = (t * t * (3 - 2 * t)).astype(np.float32)
-    out = cv2.resize(small, (region.w, region.h), interpolation=cv2.INTER_LINEAR)
+    f = KEEP_SCALE
+    small = keep_grid(hit, region.w, region.h)
+    sh, sw = small.shape
+    under = small < 1
+    rows, cols = np.flatnonzero(under.any(axis=1)), np.flatnonzero(under.any(axis=0))
+    r0, r1 = max(0, int(rows[0]) - 1), min(sh, int(rows[-1]) + 2)
+    c0, c1 = max(0, int(cols[0]) - 1), min(sw, int(cols[-1]) + 2)
+    up = cv2.resize(small[r0:r1, c0:c1], ((c1 - c0) * f, (r1 - r0) * f), interpolation=cv2.INTER_LINEAR)
+    box = Box(c0 * f, r0 * f, min(region.w, c1 * f) - c0 * f, min(region.h, r1 * f) - r0 * f)
+    out = np.ascontiguousarray(up[:box.h, :box.w])
     for b in hit:  # exact zero on the boxes themselves, whatever the interpolation did
-        out[max(0, b.y):max(0, b.bottom), max(0, b.x):max(0, b.right)] = 0
-    return out
+        on = b.overlap(box)
+        if on is not None:
+            out[on.y - box.y:on.bottom - box.y, on.x - box.x:on.right - box.x] = 0
+    return KeepOff(region, box, out)

@@ -20,7 +20,7 @@ from PIL import Image
 
 from ..geometry import Box
 from ..paint import paint
-from .legibility import Step
+from .legibility import KeepOff, Step
 
 
 PLATE_PAD = 1 / 4     # the plate's margin around the text, of the title size ...
@@ -115,7 +115,7 @@ class Layers:
     boxes: list[Box]
     mask_all: np.ndarray
     size_px: int
-    keep: np.ndarray | None = None     # legibility.keep_off over the region (faces), or None
+    keep: KeepOff | None = None        # legibility.keep_off over the region (faces), or None
 
     @cached_property
     def ramps(self) -> list[Ramp]:
@@ -146,7 +146,8 @@ class Layers:
         if self.keep is None:
             return None
         ox, oy = self.origin
-        return np.ascontiguousarray(self.keep[oy:oy + self.win.h, ox:ox + self.win.w])
+        near = self.keep.over(Box(ox, oy, self.win.w, self.win.h))
+        return np.ones((self.win.h, self.win.w), np.float32) if near is None else near
 
     @property
     def origin(self) -> tuple[int, int]:
@@ -247,13 +248,16 @@ class Layers:
 
     def _fade_off_faces(self, out: np.ndarray, box: Box, max_alpha: float) -> None:
         """Where the keep-off factor is not exactly 1, the scrim times the factor, rounded."""
-        off = self.keep[box.y:box.bottom, box.x:box.right] != 1
-        ys, xs = np.flatnonzero(off.any(axis=1)), np.flatnonzero(off.any(axis=0))
-        if not len(ys):
+        hit = self.keep.box.overlap(box)
+        kb = self.keep.box
+        off = None if hit is None else self.keep.values[hit.y - kb.y:hit.bottom - kb.y, hit.x - kb.x:hit.right - kb.x] != 1
+        if off is None or not off.any():
             return
-        y0, y1, x0, x1 = box.y + ys[0], box.y + ys[-1] + 1, box.x + xs[0], box.x + xs[-1] + 1
+        ys, xs = np.flatnonzero(off.any(axis=1)), np.flatnonzero(off.any(axis=0))
+        y0, y1, x0, x1 = hit.y + ys[0], hit.y + ys[-1] + 1, hit.x + xs[0], hit.x + xs[-1] + 1
         near = self.scrim(max_alpha, Points(np.arange(y0, y1)[:, None], np.arange(x0, x1)[None, :]))
-        out[y0 - box.y:y1 - box.y, x0 - box.x:x1 - box.x] = to_u8(near * self.keep[y0:y1, x0:x1])
+        keep = self.keep.values[y0 - kb.y:y1 - kb.y, x0 - kb.x:x1 - kb.x]
+        out[y0 - box.y:y1 - box.y, x0 - box.x:x1 - box.x] = to_u8(near * keep)
 
 
 def _extent(u8: np.ndarray, h: int, w: int) -> Box | None:
