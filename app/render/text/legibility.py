@@ -158,14 +158,17 @@ class KeepOff:
     box: Box             # region coordinates: the only part where the factor may be under 1
     values: np.ndarray   # float32 over `box`
 
+    def cut(self, b: Box) -> np.ndarray:
+        """The factor over `b`, a box inside `box` (region coordinates): a view of `values`."""
+        return self.values[b.y - self.box.y:b.bottom - self.box.y, b.x - self.box.x:b.right - self.box.x]
+
     def over(self, b: Box) -> np.ndarray | None:
         """The factor over box `b` (region coordinates), contiguous; None when it is 1 all over `b`."""
         hit = self.box.overlap(b)
         if hit is None:
             return None
         out = np.ones((b.h, b.w), np.float32)
-        out[hit.y - b.y:hit.bottom - b.y, hit.x - b.x:hit.right - b.x] = \
-            self.values[hit.y - self.box.y:hit.bottom - self.box.y, hit.x - self.box.x:hit.right - self.box.x]
+        out[hit.y - b.y:hit.bottom - b.y, hit.x - b.x:hit.right - b.x] = self.cut(hit)
         return out
 
     def full(self) -> np.ndarray:

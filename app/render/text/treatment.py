@@ -248,16 +248,14 @@ class Layers:
 
     def _fade_off_faces(self, out: np.ndarray, box: Box, max_alpha: float) -> None:
         """Where the keep-off factor is not exactly 1, the scrim times the factor, rounded."""
-        hit = self.keep.box.overlap(box)
-        kb = self.keep.box
-        off = None if hit is None else self.keep.values[hit.y - kb.y:hit.bottom - kb.y, hit.x - kb.x:hit.right - kb.x] != 1
-        if off is None or not off.any():
+        hit = self.keep.box.overlap(box)   # beyond the keep-off's box the factor is exactly 1
+        off = None if hit is None else _extent((self.keep.cut(hit) != 1).astype(np.uint8), hit.h, hit.w)
+        if off is None:
             return
-        ys, xs = np.flatnonzero(off.any(axis=1)), np.flatnonzero(off.any(axis=0))
-        y0, y1, x0, x1 = hit.y + ys[0], hit.y + ys[-1] + 1, hit.x + xs[0], hit.x + xs[-1] + 1
-        near = self.scrim(max_alpha, Points(np.arange(y0, y1)[:, None], np.arange(x0, x1)[None, :]))
-        keep = self.keep.values[y0 - kb.y:y1 - kb.y, x0 - kb.x:x1 - kb.x]
-        out[y0 - box.y:y1 - box.y, x0 - box.x:x1 - box.x] = to_u8(near * keep)
+        near = off.shifted(hit.x, hit.y)
+        y0, y1, x0, x1 = near.y, near.bottom, near.x, near.right
+        scrim = self.scrim(max_alpha, Points(np.arange(y0, y1)[:, None], np.arange(x0, x1)[None, :]))
+        out[y0 - box.y:y1 - box.y, x0 - box.x:x1 - box.x] = to_u8(scrim * self.keep.cut(near))
 
 
 def _extent(u8: np.ndarray, h: int, w: int) -> Box | None:
