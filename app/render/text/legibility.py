@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..geometry import Box
+from ..geometry import Box, union_of
 
 WORST_PERCENTILE = 5
 #: Large text is measured on a regular grid of its footprint that keeps at least this many pixels:
@@ -171,6 +171,14 @@ class KeepOff:
         out[hit.y - b.y:hit.bottom - b.y, hit.x - b.x:hit.right - b.x] = self.cut(hit)
         return out
 
+    def at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """The factor at these region rows and columns (broadcast together), float32."""
+        rows, cols = np.broadcast_arrays(rows - self.box.y, cols - self.box.x)
+        inside = (rows >= 0) & (rows < self.box.h) & (cols >= 0) & (cols < self.box.w)
+        out = np.ones(rows.shape, np.float32)
+        out[inside] = self.values[rows[inside], cols[inside]]
+        return out
+
     def full(self) -> np.ndarray:
         """The factor over the whole region (for checks; the render reads `over` its boxes)."""
         return self.over(Box(0, 0, self.region.w, self.region.h))
@@ -181,38 +189,53 @@ class KeepOff:
 KEEP_SCALE = 4
 
 
-def keep_grid(boxes: list[Box], w: int, h: int) -> np.ndarray:
+def keep_grid(boxes: list[Box], w: int, h: int, cells: Box | None = None) -> np.ndarray:
     """The keep-off factor of `boxes` over a w x h region, on the grid KEEP_SCALE times coarser
-    (float32, ceil(h / KEEP_SCALE) x ceil(w / KEEP_SCALE))."""
+    (float32, ceil(h / KEEP_SCALE) x ceil(w / KEEP_SCALE)), or over the grid cells `cells` of it.
+
+    A part holding every box and every cell within reach of one is the same as that part of the
+    whole grid: the distance (OpenCV's 3x3 chamfer) runs along paths inside the rectangle of a
+    cell and its nearest box, and beyond the reach the factor is 1 either way."""
     f = KEEP_SCALE
-    free = np.full((-(-h // f), -(-w // f)), 255, np.uint8)
+    cells = cells or Box(0, 0, -(-w // f), -(-h // f))
+    free = np.full((cells.h, cells.w), 255, np.uint8)
     for b in boxes:
-        cv2.rectangle(free, (b.x // f, b.y // f), ((b.right - 1) // f + 1, (b.bottom - 1) // f + 1), 0, -1)
+        cv2.rectangle(free, (b.x // f - cells.x, b.y // f - cells.y),
+                      ((b.right - 1) // f + 1 - cells.x, (b.bottom - 1) // f + 1 - cells.y), 0, -1)
     dist = cv2.distanceTransform(free, cv2.DIST_L2, 3)
-    reach = max(2.0, max(max(b.w, b.h) for b in boxes) * 0.25 / f)
-    t = np.clip(dist / reach, 0, 1)
+    t = np.clip(dist / keep_reach(boxes), 0, 1)
     return (t * t * (3 - 2 * t)).astype(np.float32)
+
+
+def keep_reach(boxes: list[Box]) -> float:
+    """How far (grid cells) the keep-off factor rises from 0 to 1: a quarter of the largest box."""
+    return max(2.0, max(max(b.w, b.h) for b in boxes) * 0.25 / KEEP_SCALE)
 
 
 def keep_off(protect: tuple[Box, ...] | list[Box], region: Box) -> KeepOff | None:
     """The keep-off factor (KeepOff) of the protected boxes (faces) over `region`, so a scrim
     fades out around a face instead of darkening it. None when no protected box touches the region.
 
-    The distance to the faces is measured on a grid KEEP_SCALE times coarser; the full-size
-    factor is that grid scaled up by exactly KEEP_SCALE (bilinear), made only over the grid cells
-    under 1 and one cell around them (the cells a bilinear tap of theirs reads)."""
+    The distance to the faces is measured on a grid KEEP_SCALE times coarser, over the cells within
+    its reach of them only; the full-size factor is that grid scaled up by exactly KEEP_SCALE
+    (bilinear), made only over the grid cells under 1 and one cell around them (the cells a
+    bilinear tap of theirs reads)."""
     hit = [b.shifted(-region.x, -region.y) for b in protect if b.intersection(region)]
     if not hit:
         return None
     f = KEEP_SCALE
-    small = keep_grid(hit, region.w, region.h)
-    sh, sw = small.shape
+    grid = Box(0, 0, -(-region.w // f), -(-region.h // f))
+    faces = union_of([Box(b.x // f, b.y // f, (b.right - 1) // f + 2 - b.x // f, (b.bottom - 1) // f + 2 - b.y // f)
+                      for b in hit])
+    near = faces.grown(math.ceil(keep_reach(hit)) + 2, grid)
+    small = keep_grid(hit, region.w, region.h, near)
     under = small < 1
     rows, cols = np.flatnonzero(under.any(axis=1)), np.flatnonzero(under.any(axis=0))
-    r0, r1 = max(0, int(rows[0]) - 1), min(sh, int(rows[-1]) + 2)
-    c0, c1 = max(0, int(cols[0]) - 1), min(sw, int(cols[-1]) + 2)
+    r0, r1 = max(0, int(rows[0]) - 1), min(near.h, int(rows[-1]) + 2)
+    c0, c1 = max(0, int(cols[0]) - 1), min(near.w, int(cols[-1]) + 2)
     up = cv2.resize(small[r0:r1, c0:c1], ((c1 - c0) * f, (r1 - r0) * f), interpolation=cv2.INTER_LINEAR)
-    box = Box(c0 * f, r0 * f, min(region.w, c1 * f) - c0 * f, min(region.h, r1 * f) - r0 * f)
+    x0, y0 = (near.x + c0) * f, (near.y + r0) * f
+    box = Box(x0, y0, min(region.w, (near.x + c1) * f) - x0, min(region.h, (near.y + r1) * f) - y0)
     out = np.ascontiguousarray(up[:box.h, :box.w])
     for b in hit:  # exact zero on the boxes themselves, whatever the interpolation did
         on = b.overlap(box)

@@ -140,14 +140,6 @@ class Layers:
         r = max(2, self.size_px // 14)
         return cv2.GaussianBlur(cv2.dilate(self.mask_all, np.ones((r, r), np.uint8)), (0, 0), r * 0.8)
 
-    @cached_property
-    def keep_w(self) -> np.ndarray | None:
-        """The keep-off factor over the window (contiguous: samples are taken from it flat)."""
-        if self.keep is None:
-            return None
-        ox, oy = self.origin
-        near = self.keep.over(Box(ox, oy, self.win.w, self.win.h))
-        return np.ones((self.win.h, self.win.w), np.float32) if near is None else near
 
     @property
     def origin(self) -> tuple[int, int]:
@@ -191,11 +183,11 @@ class Layers:
     def alpha(self, step: Step, at: Points) -> np.ndarray:
         """The step's alpha at these points (broadcasts to them). Near a face the wide scrim fades
         out (keep) and the plate and shadow hugging the glyphs stop only at its clearance box (hard)."""
-        if self.keep_w is None:
+        if self.keep is None:
             return self._layers(step, at)
         wide = self._layers(replace(step, plate=0.0, shadow=0.0), at)
         local = self._layers(replace(step, scrim=0.0), at)
-        kw = at.gathered("keep", lambda: at.take(self.keep_w))
+        kw = at.gathered("keep", lambda: self.keep.at(at.rows, at.cols))
         hard = at.gathered("hard", lambda: (kw > 0).astype(np.float32))
         return 1 - (1 - wide * kw) * (1 - local * hard)
 
@@ -204,15 +196,17 @@ class Layers:
         pixel away from a face) the face formula is the plain one with both factors 1 (x * 1 is
         x), made in the layers' own shapes; only the box where it is not is made pixel by pixel."""
         at = self.window()
-        if self.keep_w is None:
+        if self.keep is None:
             return np.broadcast_to(to_u8(self._layers(step, at)), (self.win.h, self.win.w))
         wide = self._layers(replace(step, plate=0.0, shadow=0.0), at)
         local = self._layers(replace(step, scrim=0.0), at)
         out = np.array(np.broadcast_to(to_u8(1 - (1 - wide) * (1 - local)), (self.win.h, self.win.w)))
-        near = _extent((self.keep_w != 1).astype(np.uint8), self.win.h, self.win.w)
-        if near is not None:
+        ox, oy = self.origin
+        off = self._off_faces(Box(ox, oy, self.win.w, self.win.h))
+        if off is not None:
+            kw = self.keep.cut(off)
+            near = off.shifted(-ox, -oy)
             ys, xs = slice(near.y, near.bottom), slice(near.x, near.right)
-            kw = self.keep_w[ys, xs]
             w_near = np.broadcast_to(wide, out.shape)[ys, xs]
             l_near = np.broadcast_to(local, out.shape)[ys, xs]
             out[ys, xs] = to_u8(1 - (1 - w_near * kw) * (1 - l_near * (kw > 0).astype(np.float32)))
@@ -246,13 +240,18 @@ class Layers:
             a = a * ramp.fade[:, None]
         return to_u8(a)
 
+    def _off_faces(self, b: Box) -> Box | None:
+        """The box, inside box `b` of the region, holding every pixel where the keep-off factor is
+        not exactly 1 (beyond the keep-off's own box it is 1); None when there is none."""
+        hit = self.keep.box.overlap(b)
+        off = None if hit is None else _extent((self.keep.cut(hit) != 1).astype(np.uint8), hit.h, hit.w)
+        return None if off is None else off.shifted(hit.x, hit.y)
+
     def _fade_off_faces(self, out: np.ndarray, box: Box, max_alpha: float) -> None:
         """Where the keep-off factor is not exactly 1, the scrim times the factor, rounded."""
-        hit = self.keep.box.overlap(box)   # beyond the keep-off's box the factor is exactly 1
-        off = None if hit is None else _extent((self.keep.cut(hit) != 1).astype(np.uint8), hit.h, hit.w)
-        if off is None:
+        near = self._off_faces(box)
+        if near is None:
             return
-        near = off.shifted(hit.x, hit.y)
         y0, y1, x0, x1 = near.y, near.bottom, near.x, near.right
         scrim = self.scrim(max_alpha, Points(np.arange(y0, y1)[:, None], np.arange(x0, x1)[None, :]))
         out[y0 - box.y:y1 - box.y, x0 - box.x:x1 - box.x] = to_u8(scrim * self.keep.cut(near))
