@@ -162,15 +162,6 @@ class KeepOff:
         """The factor over `b`, a box inside `box` (region coordinates): a view of `values`."""
         return self.values[b.y - self.box.y:b.bottom - self.box.y, b.x - self.box.x:b.right - self.box.x]
 
-    def over(self, b: Box) -> np.ndarray | None:
-        """The factor over box `b` (region coordinates), contiguous; None when it is 1 all over `b`."""
-        hit = self.box.overlap(b)
-        if hit is None:
-            return None
-        out = np.ones((b.h, b.w), np.float32)
-        out[hit.y - b.y:hit.bottom - b.y, hit.x - b.x:hit.right - b.x] = self.cut(hit)
-        return out
-
     def at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """The factor at these region rows and columns (broadcast together), float32."""
         rows, cols = np.broadcast_arrays(rows - self.box.y, cols - self.box.x)
@@ -180,8 +171,10 @@ class KeepOff:
         return out
 
     def full(self) -> np.ndarray:
-        """The factor over the whole region (for checks; the render reads `over` its boxes)."""
-        return self.over(Box(0, 0, self.region.w, self.region.h))
+        """The factor over the whole region (for checks: the render reads only `box`)."""
+        out = np.ones((self.region.h, self.region.w), np.float32)
+        out[self.box.y:self.box.bottom, self.box.x:self.box.right] = self.values
+        return out
 
 
 #: keep_off works at 1/KEEP_SCALE of the resolution (a soft ramp needs no more) and scales up

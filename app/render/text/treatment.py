@@ -140,7 +140,6 @@ class Layers:
         r = max(2, self.size_px // 14)
         return cv2.GaussianBlur(cv2.dilate(self.mask_all, np.ones((r, r), np.uint8)), (0, 0), r * 0.8)
 
-
     @property
     def origin(self) -> tuple[int, int]:
         return self.win.x - self.reg.x, self.win.y - self.reg.y
