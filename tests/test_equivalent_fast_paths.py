@@ -8,7 +8,8 @@
   WCAG anchors exactly (black on white is 21:1);
 - a treatment's alpha evaluated at the contrast samples equals the alpha made over the whole
   text window and then sampled (treatment.Layers), for every layer and near a face;
-- a colour painted through a mask (paint.paint: a solid image pasted) equals Pillow's colour fill.
+- a colour painted through a mask (paint.paint: a solid image pasted) equals Pillow's colour fill;
+- the keep-off factor made only around the faces equals the whole coarse grid scaled up (to 1e-6).
 """
 from __future__ import annotations
 
