@@ -190,14 +190,26 @@ def keep_grid(boxes: list[Box], w: int, h: int, cells: Box | None = None) -> np.
     whole grid: the distance (OpenCV's 3x3 chamfer) runs along paths inside the rectangle of a
     cell and its nearest box, and beyond the reach the factor is 1 either way."""
     f = KEEP_SCALE
-    cells = cells or Box(0, 0, -(-w // f), -(-h // f))
+    cells = cells or _grid(w, h)
     free = np.full((cells.h, cells.w), 255, np.uint8)
-    for b in boxes:
-        cv2.rectangle(free, (b.x // f - cells.x, b.y // f - cells.y),
-                      ((b.right - 1) // f + 1 - cells.x, (b.bottom - 1) // f + 1 - cells.y), 0, -1)
+    for c in map(_grid_cells, boxes):
+        cv2.rectangle(free, (c.x - cells.x, c.y - cells.y), (c.right - 1 - cells.x, c.bottom - 1 - cells.y), 0, -1)
     dist = cv2.distanceTransform(free, cv2.DIST_L2, 3)
     t = np.clip(dist / keep_reach(boxes), 0, 1)
     return (t * t * (3 - 2 * t)).astype(np.float32)
+
+
+def _grid(w: int, h: int) -> Box:
+    """The keep-off grid of a w x h region, in cells: it covers the region (a part cell included)."""
+    return Box(0, 0, -(-w // KEEP_SCALE), -(-h // KEEP_SCALE))
+
+
+def _grid_cells(b: Box) -> Box:
+    """The cells of the keep-off grid a box marks as protected: those it touches and one more
+    to the right and below (the coarse grid errs towards keeping off)."""
+    f = KEEP_SCALE
+    x0, y0 = b.x // f, b.y // f
+    return Box(x0, y0, (b.right - 1) // f + 2 - x0, (b.bottom - 1) // f + 2 - y0)
 
 
 def keep_reach(boxes: list[Box]) -> float:
@@ -217,10 +229,7 @@ def keep_off(protect: tuple[Box, ...] | list[Box], region: Box) -> KeepOff | Non
     if not hit:
         return None
     f = KEEP_SCALE
-    grid = Box(0, 0, -(-region.w // f), -(-region.h // f))
-    faces = union_of([Box(b.x // f, b.y // f, (b.right - 1) // f + 2 - b.x // f, (b.bottom - 1) // f + 2 - b.y // f)
-                      for b in hit])
-    near = faces.grown(math.ceil(keep_reach(hit)) + 2, grid)
+    near = union_of([_grid_cells(b) for b in hit]).grown(math.ceil(keep_reach(hit)) + 2, _grid(region.w, region.h))
     small = keep_grid(hit, region.w, region.h, near)
     under = small < 1
     rows, cols = np.flatnonzero(under.any(axis=1)), np.flatnonzero(under.any(axis=0))
