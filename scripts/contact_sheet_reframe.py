@@ -66,7 +66,8 @@ def _diffusers_expander(model_dir: str | None, steps: int) -> Expander:
 
 def _reframe_cell(source: Image.Image, analysis: Analysis, fmt: Format) -> tuple[Image.Image, Reframe]:
     """The reframe alone: face boxes in green, the kept source area in yellow."""
-    plan = plan_reframe(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency)
+    plan = plan_reframe(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency,
+                        lettering=analysis.text_boxes)
     framed = reframe_canvas(source, plan, (fmt.width, fmt.height))
     shown = framed.canvas.copy()
     d = ImageDraw.Draw(shown)

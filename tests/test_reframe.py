@@ -77,6 +77,38 @@ def test_without_faces_the_crop_follows_saliency():
     assert not centred.crop.contains(Box(960, 160, 130, 80))
 
 
+def _titled_art(title_x: int) -> Image.Image:
+    """A dark 3:1 art with one object at the far right and a white title printed in it."""
+    from PIL import ImageDraw, ImageFont
+
+    from app.render.fonts import font_file
+
+    img = Image.new("RGB", (1200, 400), (40, 44, 52))
+    draw = ImageDraw.Draw(img)
+    draw.ellipse((930, 150, 1090, 270), fill=(200, 110, 60))
+    ref = font_file("Noto Sans:bold")
+    draw.text((title_x, 40), "THE LONG NIGHT", font=ImageFont.truetype(ref.path, 64, index=ref.index),
+              fill=(250, 250, 250))
+    return img
+
+
+@pytest.mark.parametrize("title_x", [40, 300])
+def test_lettering_in_the_art_does_not_pull_the_crop(title_x):
+    """The title printed in the art is the most salient thing in it, but the render removes or
+    plates it: the square crop holds the object, where the lettering's saliency took it to the title."""
+    from app.render.pipeline import render_variant
+    from text_helpers import spec_for
+
+    img = _titled_art(title_x)
+    a = analyze(img)
+    assert len(a.text_boxes) == 1
+    thing = Box(930, 150, 160, 120)
+    assert not plan_reframe(img.width, img.height, [], 1.0, a.saliency).crop.contains(thing)
+    assert plan_reframe(img.width, img.height, [], 1.0, a.saliency, lettering=a.text_boxes).crop.contains(thing)
+    report = render_variant(img, a, spec_for("en-US", "square"), encodings=()).report
+    assert Box.from_list(report["reframe"]["crop"]).contains(thing)
+
+
 def test_analysis_round_trip_and_version(sources):
     _, a = sources["photo"]
     assert a.version == ANALYSIS_VERSION == 4

@@ -137,7 +137,7 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
     source, removed = cleaned_art(source, tuple(getattr(analysis, "text_boxes", ())), tuple(analysis.faces))
     # 1. plan the reframe (once per analysis, aspect and overrides)
     plan = shared_plan(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency,
-                       spec.crop_anchor, spec.kit.max_generated_share)
+                       spec.crop_anchor, spec.kit.max_generated_share, getattr(analysis, "text_boxes", ()))
     # 2. frame, plate baked-in text, lay out the text
     stage = _frame_and_lay_out(source, analysis, spec, plan, expander, reframer, removed, keep_art=keep_art)
     # 3. faces win over the text's preferred zone

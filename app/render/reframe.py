@@ -100,7 +100,7 @@ def _anchored(lo: float, hi: float, centre: float, axis: str, anchor: str | None
 
 def plan_reframe(width: int, height: int, faces: tuple[Box, ...] | list[Box], aspect: float,
                  saliency: object | None = None, anchor: str | None = None,
-                 max_generated: float = MAX_GENERATED) -> Reframe:
+                 max_generated: float = MAX_GENERATED, lettering: tuple[Box, ...] | list[Box] = ()) -> Reframe:
     """The window at `aspect` that keeps the faces (with headroom) and the most saliency, or an
     expand plan when no such window exists. `saliency` is an analyze.SaliencyMap or None.
     An expand generating more than `max_generated` of the canvas is avoided by keeping less
@@ -108,7 +108,12 @@ def plan_reframe(width: int, height: int, faces: tuple[Box, ...] | list[Box], as
 
     `anchor` (ANCHORS) is a reviewer's request from a re-render: the window goes as far to that
     side as the faces allow ("center": centred on the art), instead of where saliency pulls it.
-    Faces stay whole whatever the anchor says."""
+    Faces stay whole whatever the anchor says.
+
+    `lettering` is the text printed in the art (analysis.text_boxes): the render removes or
+    plates it, so its saliency (white letters on a dark sky are the most unexpected thing in
+    many posters) does not pull the window; a title at the top otherwise took a banner to the
+    top of the art and cut the subject below in half."""
     if anchor is not None and anchor not in ANCHORS:
         raise ValueError(f"crop anchor {anchor!r} is not one of {', '.join(ANCHORS)}")
     if width / height > aspect:
@@ -116,7 +121,7 @@ def plan_reframe(width: int, height: int, faces: tuple[Box, ...] | list[Box], as
     else:
         cw, ch = width, round(width / aspect)
     cw, ch = min(cw, width), min(ch, height)
-    sal = saliency.resized(width, height) if saliency is not None else None
+    sal = saliency.resized(width, height, tuple(lettering)) if saliency is not None else None
     subject = _subject_box(faces)
     if subject is None:
         # No faces: the window with the most saliency; without a map, centred, upper part kept.

@@ -150,13 +150,14 @@ def drawn_once(framed: Framed, key: tuple, region: Box, draw: Callable[[Image.Im
 
 
 def shared_plan(width: int, height: int, faces: tuple[Box, ...] | list[Box], aspect: float,
-                saliency: SaliencyMap | None, anchor: str | None, max_generated: float) -> Reframe:
+                saliency: SaliencyMap | None, anchor: str | None, max_generated: float,
+                lettering: tuple[Box, ...] | list[Box] = ()) -> Reframe:
     """reframe.plan_reframe, made once per (key art's analysis, format's aspect, overrides): every
     locale of a format asks for the same plan, and each plan scores a saliency map at source size."""
-    return _plan(width, height, tuple(faces), aspect, saliency, anchor, max_generated)
+    return _plan(width, height, tuple(faces), aspect, saliency, anchor, max_generated, tuple(lettering))
 
 
 @lru_cache(maxsize=256)
 def _plan(width: int, height: int, faces: tuple[Box, ...], aspect: float, saliency: SaliencyMap | None,
-          anchor: str | None, max_generated: float) -> Reframe:
-    return plan_reframe(width, height, faces, aspect, saliency, anchor, max_generated)
+          anchor: str | None, max_generated: float, lettering: tuple[Box, ...]) -> Reframe:
+    return plan_reframe(width, height, faces, aspect, saliency, anchor, max_generated, lettering)

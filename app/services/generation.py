@@ -63,7 +63,8 @@ def reframe_plan(variant: Variant, size: tuple[int, int], analysis) -> Reframe:
     of a source of `size`."""
     fmt = get_format(variant.format)
     return plan_reframe(size[0], size[1], analysis.faces, fmt.aspect, analysis.saliency,
-                        (variant.overrides or {}).get("crop_anchor"), kit_of(variant).max_generated_share)
+                        (variant.overrides or {}).get("crop_anchor"), kit_of(variant).max_generated_share,
+                        analysis.text_boxes)
 
 
 def expand_inputs(variant: Variant, source: Image.Image, analysis) -> dict | None:

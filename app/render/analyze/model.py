@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import math
 from dataclasses import dataclass, field
 
 import cv2
@@ -50,9 +51,16 @@ class SaliencyMap:
     def array(self) -> np.ndarray:
         return np.frombuffer(self.data, dtype=np.uint8).reshape(self.height, self.width)
 
-    def resized(self, w: int, h: int) -> np.ndarray:
-        """The map as float32 in [0, 1] at (w, h), for scoring windows in source pixels."""
-        return cv2.resize(self.array().astype(np.float32) / 255.0, (w, h), interpolation=cv2.INTER_LINEAR)
+    def resized(self, w: int, h: int, without: tuple[Box, ...] = ()) -> np.ndarray:
+        """The map as float32 in [0, 1] at (w, h), for scoring windows in source pixels; 0 over
+        the boxes `without` (source pixels) and the map cell around them (the resize spreads a
+        cell's value into its neighbour). The blur's wider halo is left: zeroing it also zeroed
+        the subject beside a title (the top of the flower under flower-title's lettering)."""
+        out = cv2.resize(self.array().astype(np.float32) / 255.0, (w, h), interpolation=cv2.INTER_LINEAR)
+        cx, cy = math.ceil(w / self.width), math.ceil(h / self.height)
+        for b in without:
+            out[max(0, b.y - cy):max(0, b.bottom + cy), max(0, b.x - cx):max(0, b.right + cx)] = 0.0
+        return out
 
     def to_json(self) -> dict:
         return {"w": self.width, "h": self.height, "b64": base64.b64encode(self.data).decode("ascii")}
