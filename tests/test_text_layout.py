@@ -233,3 +233,25 @@ def test_a_badge_too_wide_for_its_column_puts_the_copy_line_under_the_rating(tag
     x0, y0, x1, y1 = ink.getbbox()
     b = badge.box
     assert b.x - 1 <= x0 and x1 <= min(b.right, zone.right) + 1 and b.y - 1 <= y0 and y1 <= b.bottom + 1, (ink.getbbox(), b)
+
+
+@pytest.mark.parametrize("tag", ["en-US", "ar-SA", "ja-JP"])
+def test_a_badge_said_to_fit_never_runs_past_its_column(tag):
+    """The one-row badge is fitted to 90 % of the column, but its width adds the rating box's
+    padding and the gap: at some widths that ran a pixel or more past the column, the column
+    beside a face then touched the face and was refused, and the text fell back to a column of
+    a fifth of the canvas (chelsea-poster's ar-SA thumbnail). Every column width, thumbnail size."""
+    from app.render.text.layout import _badge_width, fit_elements, size_basis
+    from app.render.variant import text_inputs
+    from text_helpers import spec_for
+
+    t = text_inputs(spec_for(tag, "thumbnail"))
+    fitted = 0
+    for width in range(120, 900, 3):
+        zone = Box(77, 171, width, 844)
+        badge = fit_elements(t, zone, size_basis(1920, 1080))[-1]
+        assert badge.role == "badge"
+        if badge.plan.fits:
+            fitted += 1
+            assert _badge_width(badge) <= zone.w, (width, badge.plan)
+    assert fitted > 200

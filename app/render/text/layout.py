@@ -92,12 +92,18 @@ def _fit_badge(shaper: Shaper, t: TextInputs, badge_text: str, zone: Box, basis:
     size = max(round(t.badge_size * basis), 1)
     extra = {"rating": t.badge or "", "kicker": t.kicker or "", "rows": 1}
 
-    def fit(text: str, lines: int) -> Plan:
-        return _fit(shaper, t, text, round(zone.w * 0.9), max(round(size * 3), zone.h // 4) * lines,
-                    (t.badge_size * 0.6, t.badge_size), basis, lines, small_min_px(t.min_text_px, "badge"),
-                    verify=verify)
+    def fit(text: str, lines: int, width: int | None = None) -> Plan:
+        return _fit(shaper, t, text, round(zone.w * 0.9) if width is None else width,
+                    max(round(size * 3), zone.h // 4) * lines, (t.badge_size * 0.6, t.badge_size), basis, lines,
+                    small_min_px(t.min_text_px, "badge"), verify=verify)
 
     p = fit(badge_text, 1)
+    over = _badge_width(Element("badge", badge_text, p, extra=extra)) - zone.w
+    if p.fits and over > 0:
+        # the rating's box padding and the gap ran the row past the column: fit the text narrower
+        p = fit(badge_text, 1, round(zone.w * 0.9) - over)
+        if _badge_width(Element("badge", badge_text, p, extra=extra)) > zone.w:
+            p = replace(p, fits=False)
     if p.fits or not (t.badge and t.kicker):
         return Element("badge", badge_text, p, extra=extra)
     kicker = fit(t.kicker, 2)
