@@ -102,3 +102,25 @@ def test_logo_sits_on_the_text_blocks_side_in_wide_formats(fmt, tag):
         assert logo_side == zone
     else:  # a band: the logo sits on the reading-start side
         assert logo_side == ("right" if tag == "ar-SA" else "left")
+
+
+def test_logo_keeps_off_the_head_above_a_face():
+    """A face detector's box ends at the brow: a logo clear of the padded face box still sat on
+    the hair or a cap above it. The logo takes the other corner off the text's band when that one
+    is clear of the head; when both are on heads it keeps the first clear of the faces rather
+    than move into the text's band (which would cost the title its room)."""
+    from app.render.safe import logo_at, logo_for_zone, padded_faces, padded_heads, safe_area
+
+    fmt, k = FORMATS["poster"], kit()
+    safe = safe_area(fmt, k.margin)
+    top_left, top_right = logo_at(k, fmt, safe, "top-left"), logo_at(k, fmt, safe, "top-right")
+    # a face just below the top-left logo: its padded box is clear, the head above it is not
+    face = Box(top_left.x, top_left.bottom + 120, 400, 400)   # padding 80 px, head 200 px
+    assert not any(top_left.intersection(f) for f in padded_faces([face]))
+    assert any(top_left.intersection(f) for f in padded_heads([face]))
+    assert logo_for_zone(k, fmt, safe, "bottom", False, [face]) == top_right
+    # a second head under the top-right corner too: the first corner clear of faces, still at the top
+    other = Box(top_right.right - 400, top_right.bottom + 120, 400, 400)
+    assert logo_for_zone(k, fmt, safe, "bottom", False, [face, other]) == top_left
+    # the art's own sample (no head near a corner) keeps its corner
+    assert logo_for_zone(k, fmt, safe, "bottom", False, []) == top_left

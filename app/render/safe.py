@@ -16,6 +16,8 @@ from .kit import KitSpec
 
 #: Space kept between a face and any mark (text, logo), as a fraction of the face's size.
 FACE_CLEARANCE = 0.2
+#: Above a face the head goes on (hair, a cap): the logo keeps this share of the face's height clear there.
+HEAD_ABOVE = 0.5
 
 
 def safe_area(fmt: Format, margin_frac: float) -> Box:
@@ -34,6 +36,16 @@ def padded_faces(faces: list[Box] | tuple[Box, ...]) -> list[Box]:
     for f in faces:
         p = max(2, round(max(f.w, f.h) * FACE_CLEARANCE))
         out.append(Box(f.x - p, f.y - p, f.w + 2 * p, f.h + 2 * p))
+    return out
+
+
+def padded_heads(faces: list[Box] | tuple[Box, ...]) -> list[Box]:
+    """padded_faces, reaching HEAD_ABOVE of each face's height above it: a face detector's box
+    ends at the brow, and a logo clear of the face box sat on a man's cap (group-wide's banner)."""
+    out = []
+    for f, p in zip(faces, padded_faces(faces)):
+        top = min(p.y, f.y - round(f.h * HEAD_ABOVE))
+        out.append(Box(p.x, top, p.w, p.bottom - top))
     return out
 
 
@@ -78,13 +90,16 @@ def logo_corners(zone_name: str, rtl_first: bool) -> list[str]:
 
 def logo_for_zone(kit: KitSpec, fmt: Format, safe: Box, zone_name: str, rtl_first: bool,
                   faces: list[Box]) -> Box | None:
-    """The first corner (logo_corners) whose logo box is clear of every face; the preferred one
-    when none is (the text layout then reports it)."""
+    """The first of the two corners off the text's band (logo_corners) whose logo box is clear of
+    every face and the head above it (padded_heads); else the first corner clear of the faces
+    (a corner in the text's band costs the text its room: group-wide's banner title halved); the
+    preferred one when none is (the text layout then reports it)."""
     boxes = [logo_at(kit, fmt, safe, c) for c in logo_corners(zone_name, rtl_first)]
     if boxes[0] is None:
         return None
-    keep_out = padded_faces(faces)
-    for b in boxes:
-        if all(b.intersection(f) == 0 for f in keep_out):
-            return b
+    # The two corners off the text's band clear of heads; else, as far as the text's band, clear of faces.
+    for keep_out, tried in ((padded_heads(faces), boxes[:2]), (padded_faces(faces), boxes)):
+        for b in tried:
+            if all(b.intersection(f) == 0 for f in keep_out):
+                return b
     return boxes[0]
