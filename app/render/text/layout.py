@@ -101,7 +101,7 @@ def _fit_badge(shaper: Shaper, t: TextInputs, badge_text: str, zone: Box, basis:
     over = _badge_width(Element("badge", badge_text, p, extra=extra)) - zone.w
     if p.fits and over > 0:
         # the rating's box padding and the gap ran the row past the column: fit the text narrower
-        p = fit(badge_text, 1, round(zone.w * 0.9) - over)
+        p = fit(badge_text, 1, max(1, round(zone.w * 0.9) - over))
         if _badge_width(Element("badge", badge_text, p, extra=extra)) > zone.w:
             p = replace(p, fits=False)
     if p.fits or not (t.badge and t.kicker):
