@@ -56,12 +56,19 @@ def fetch_job(job_id: str) -> Job | None:
 
 
 def discard_job(job: Job) -> None:
-    """Delete a job; RQ 3 can refuse to delete one whose worker died mid-run, so fall back to
+    """Delete a job, first taking it out of the dependents of the jobs it waited for. RQ's delete
+    leaves its id there, and the job the reconciler enqueues again under that id (a variant's job
+    that waited on a chunk whose worker died) was then taken for a dependent of the dead chunk:
+    when RQ's registry cleanup ended that chunk it WATCHed the new job's dependencies, none, and
+    the error stopped every worker's maintenance, again after each restart, so nothing was
+    recovered. RQ 3 can refuse to delete a job whose worker died mid-run, so fall back to
     removing it from the started registry and dropping its hash."""
+    conn = redis_conn()
+    for dep_id in job.dependency_ids:
+        conn.srem(Job.dependents_key_for(dep_id), job.id)
     try:
         job.delete()
     except Exception:  # noqa: BLE001 - any RQ refusal: remove by hand
-        conn = redis_conn()
         for reg in (job.started_job_registry, job.failed_job_registry):
             conn.zrem(reg.key, job.id)
         conn.delete(job.key, job.dependents_key, job.dependencies_key)

@@ -61,7 +61,12 @@ class Stack:
 
     def kill_worker(self, proc: subprocess.Popen) -> None:
         """SIGKILL the worker and its work horse (RQ gives the horse its own session), as a machine
-        failure would."""
+        failure would. The worker is stopped first, so it cannot fork the next job's horse between
+        the lookup of its children and the kill (that horse lived on and finished its render)."""
+        try:
+            os.kill(proc.pid, signal.SIGSTOP)
+        except ProcessLookupError:
+            pass
         children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
         for pid in [proc.pid, *map(int, children)]:
             try:
