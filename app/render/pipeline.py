@@ -134,10 +134,11 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
     `reframer` (reframe_canvas's signature) may hand out a canvas shared across locales."""
     fmt = spec.format
     # 0. the key art without the lettering printed in it (once per key art)
-    source, removed = cleaned_art(source, tuple(getattr(analysis, "text_boxes", ())), tuple(analysis.faces))
+    lettering = tuple(getattr(analysis, "text_boxes", ()))
+    source, removed = cleaned_art(source, lettering, tuple(analysis.faces))
     # 1. plan the reframe (once per analysis, aspect and overrides)
     plan = shared_plan(source.width, source.height, analysis.faces, fmt.aspect, analysis.saliency,
-                       spec.crop_anchor, spec.kit.max_generated_share, getattr(analysis, "text_boxes", ()))
+                       spec.crop_anchor, spec.kit.max_generated_share, lettering)
     # 2. frame, plate baked-in text, lay out the text
     stage = _frame_and_lay_out(source, analysis, spec, plan, expander, reframer, removed, keep_art=keep_art)
     # 3. faces win over the text's preferred zone

@@ -41,7 +41,8 @@ def padded_faces(faces: list[Box] | tuple[Box, ...]) -> list[Box]:
 
 def padded_heads(faces: list[Box] | tuple[Box, ...]) -> list[Box]:
     """padded_faces, reaching HEAD_ABOVE of each face's height above it: a face detector's box
-    ends at the brow, and a logo clear of the face box sat on a man's cap (group-wide's banner)."""
+    ends at the brow, and a logo clear of the face box sat on the astronaut's hair in posters and
+    on Hopper's cap (hopper-lowres, ar-SA)."""
     out = []
     for f, p in zip(faces, padded_faces(faces)):
         top = min(p.y, f.y - round(f.h * HEAD_ABOVE))

@@ -97,12 +97,15 @@ def _fit_badge(shaper: Shaper, t: TextInputs, badge_text: str, zone: Box, basis:
                     max(round(size * 3), zone.h // 4) * lines, (t.badge_size * 0.6, t.badge_size), basis, lines,
                     small_min_px(t.min_text_px, "badge"), verify=verify)
 
+    def row_width(p: Plan) -> int:
+        return _badge_width(Element("badge", badge_text, p, extra=extra))
+
     p = fit(badge_text, 1)
-    over = _badge_width(Element("badge", badge_text, p, extra=extra)) - zone.w
+    over = row_width(p) - zone.w
     if p.fits and over > 0:
         # the rating's box padding and the gap ran the row past the column: fit the text narrower
         p = fit(badge_text, 1, max(1, round(zone.w * 0.9) - over))
-        if _badge_width(Element("badge", badge_text, p, extra=extra)) > zone.w:
+        if row_width(p) > zone.w:
             p = replace(p, fits=False)
     if p.fits or not (t.badge and t.kicker):
         return Element("badge", badge_text, p, extra=extra)
