@@ -107,7 +107,9 @@ def test_logo_sits_on_the_text_blocks_side_in_wide_formats(fmt, tag):
 def test_logo_keeps_off_the_head_above_a_face():
     """A face detector's box ends at the brow: a logo clear of the padded face box still sat on
     the hair or a cap above it. The logo takes the other corner off the text's band when that one
-    is clear of the head; when both are on heads it keeps the first clear of the faces rather
+    is clear of the head; when both are on heads it moves along their edge to the place farthest
+    from every head (group-wide's banner: into the sky between two people, not onto Hopper's
+    cap); when the heads leave no such place it keeps the first corner clear of the faces rather
     than move into the text's band (which would cost the title its room)."""
     from app.render.safe import logo_at, logo_for_zone, padded_faces, padded_heads, safe_area
 
@@ -119,8 +121,33 @@ def test_logo_keeps_off_the_head_above_a_face():
     assert not any(top_left.intersection(f) for f in padded_faces([face]))
     assert any(top_left.intersection(f) for f in padded_heads([face]))
     assert logo_for_zone(k, fmt, safe, "bottom", False, [face]) == top_right
-    # a second head under the top-right corner too: the first corner clear of faces, still at the top
+    # a second head under the top-right corner too: the logo goes between them, on the same edge,
+    # as far from both heads as it can be (in the middle of the gap, give or take a step)
     other = Box(top_right.right - 400, top_right.bottom + 120, 400, 400)
-    assert logo_for_zone(k, fmt, safe, "bottom", False, [face, other]) == top_left
-    # the art's own sample (no head near a corner) keeps its corner
+    between = logo_for_zone(k, fmt, safe, "bottom", False, [face, other])
+    heads = padded_heads([face, other])
+    assert (between.y, between.w, between.h) == (top_left.y, top_left.w, top_left.h)
+    assert not any(between.intersection(h) for h in heads)
+    gap_left, gap_right = between.x - heads[0].right, heads[1].x - between.right
+    assert gap_left > 0 and gap_right > 0 and abs(gap_left - gap_right) <= (top_right.x - top_left.x) / 16
+    # heads along the whole top edge: the first corner clear of the faces, still at the top
+    crowd = [Box(x, top_left.bottom + 120, 400, 400) for x in range(top_left.x, top_right.right, 420)]
+    assert logo_for_zone(k, fmt, safe, "bottom", False, crowd) in (top_left, top_right)
+    assert not any(logo_for_zone(k, fmt, safe, "bottom", False, crowd).intersection(f) for f in padded_faces(crowd))
     assert logo_for_zone(k, fmt, safe, "bottom", False, []) == top_left
+
+
+def test_group_wide_banner_puts_its_logo_between_the_heads_not_on_a_cap():
+    """The art that showed it: two people under the two top corners of a banner. The logo sat on
+    Hopper's cap (clear of her face box); it now sits in the sky between the two heads."""
+    from app.render.analyze import analyze
+    from app.render.safe import padded_heads
+    from subject_set import key_art_set
+
+    art = next(image for name, image, _ in key_art_set() if name == "group-wide")
+    report = render_variant(art, analyze(art), spec_for("en-US", "banner"), encodings=()).report
+    logo, faces = Box.from_list(report["logo"]), [Box.from_list(f) for f in report["faces"]]
+    assert len(faces) == 2 and "logo_over_face" not in report["flags"]
+    assert not any(logo.intersection(h) for h in padded_heads(faces))
+    left, right = sorted(faces, key=lambda f: f.x)
+    assert left.right < logo.x and logo.right < right.x

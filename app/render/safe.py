@@ -92,15 +92,40 @@ def logo_corners(zone_name: str, rtl_first: bool) -> list[str]:
 def logo_for_zone(kit: KitSpec, fmt: Format, safe: Box, zone_name: str, rtl_first: bool,
                   faces: list[Box]) -> Box | None:
     """The first of the two corners off the text's band (logo_corners) whose logo box is clear of
-    every face and the head above it (padded_heads); else the first corner clear of the faces
-    (a corner in the text's band costs the text its room: group-wide's banner title halved); the
+    every face and the head above it (padded_heads); else the place along the edge between them
+    farthest from every head (group-wide's banner: a head under each top corner, the logo goes
+    to the sky between them, not beside a head); else the first corner clear of the faces (a
+    corner in the text's band costs the text its room: group-wide's banner title halved); the
     preferred one when none is (the text layout then reports it)."""
     boxes = [logo_at(kit, fmt, safe, c) for c in logo_corners(zone_name, rtl_first)]
     if boxes[0] is None:
         return None
-    # The two corners off the text's band clear of heads; else, as far as the text's band, clear of faces.
-    for keep_out, tried in ((padded_heads(faces), boxes[:2]), (padded_faces(faces), boxes)):
-        for b in tried:
-            if all(b.intersection(f) == 0 for f in keep_out):
-                return b
-    return boxes[0]
+    heads = padded_heads(faces)
+    for b in boxes[:2]:
+        if _clear(b, heads):
+            return b
+    between = [b for b in along_edge(boxes[0], boxes[1]) if _clear(b, heads)]
+    if between:
+        return max(between, key=lambda b: min(_gap(b, h) for h in heads))   # the first of equals
+    keep_clear = padded_faces(faces)
+    return next((b for b in boxes if _clear(b, keep_clear)), boxes[0])
+
+
+def _clear(b: Box, keep_out: list[Box]) -> bool:
+    return all(b.intersection(k) == 0 for k in keep_out)
+
+
+def _gap(a: Box, b: Box) -> float:
+    """The distance between two boxes that do not overlap, px."""
+    dx = max(0, b.x - a.right, a.x - b.right)
+    dy = max(0, b.y - a.bottom, a.y - b.bottom)
+    return (dx * dx + dy * dy) ** 0.5
+
+
+#: Places between the two corners of an edge that the logo may take when both corners are on heads.
+EDGE_STEPS = 16
+
+
+def along_edge(a: Box, b: Box) -> list[Box]:
+    """Logo boxes between corner boxes `a` and `b` of one edge (same row), corners excluded, from `a`'s side."""
+    return [Box(a.x + round((b.x - a.x) * i / EDGE_STEPS), a.y, a.w, a.h) for i in range(1, EDGE_STEPS)]
