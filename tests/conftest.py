@@ -275,3 +275,27 @@ def no_connections(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
     return attempts
+
+
+#: A busy loop, one per CPU: lowest priority would let the system idle it away, so it runs at the
+#: workers' own priority and takes its share of every core.
+BUSY_LOOP = "import signal, sys; signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\nwhile True: pass"
+
+
+@pytest.fixture
+def busy_cpus():
+    """Every core kept busy beside a concurrency test: on a loaded host a worker is preempted
+    between any two steps (a claim and its commit, a heartbeat and a kill), the interleavings an
+    idle machine rarely shows. Yields the number of loops; they stop with the test."""
+    loops = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP]) for _ in range(len(os.sched_getaffinity(0)))]
+    try:
+        yield len(loops)
+    finally:
+        for p in loops:
+            p.terminate()
+        for p in loops:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()

@@ -9,7 +9,7 @@ from tests.conftest import wait_for
 from tests.export_servers import PutOrigin, RedisServer
 from tests.test_export import add_target, approve_all, export_stack, exports, render_request, variants
 
-pytestmark = pytest.mark.service
+pytestmark = [pytest.mark.service, pytest.mark.usefixtures("busy_cpus")]
 
 
 def _asset_puts(origin: PutOrigin) -> dict[str, int]:

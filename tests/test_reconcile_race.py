@@ -23,7 +23,7 @@ import pytest
 from tests.conftest import seed_campaign, wait_for
 from tests.test_export import own_redis  # noqa: F401  (fixture: the export tests' own Redis)
 
-pytestmark = pytest.mark.service
+pytestmark = [pytest.mark.service, pytest.mark.usefixtures("busy_cpus")]
 
 LOCALES = ["en-US", "es-MX", "pt-BR", "fr-FR", "de-DE", "it-IT", "pl-PL", "tr-TR", "ru-RU", "ar-SA",
            "he-IL", "hi-IN", "th-TH", "ja-JP", "ko-KR", "zh-CN", "zh-TW", "id-ID", "vi-VN"]

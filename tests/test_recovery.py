@@ -11,7 +11,7 @@ from PIL import Image
 
 from tests.conftest import ROOT, jpeg_bytes, seed_campaign, wait_for
 
-pytestmark = pytest.mark.service
+pytestmark = [pytest.mark.service, pytest.mark.usefixtures("busy_cpus")]
 
 
 def _variants(stack):
