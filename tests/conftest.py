@@ -277,8 +277,8 @@ def no_connections(monkeypatch):
     return attempts
 
 
-#: A busy loop, one per CPU: lowest priority would let the system idle it away, so it runs at the
-#: workers' own priority and takes its share of every core.
+#: A busy loop, one per CPU, at the workers' own priority (a niced loop would yield to them and
+#: load nothing): it takes its share of every core.
 BUSY_LOOP = "import signal, sys; signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\nwhile True: pass"
 
 
@@ -290,6 +290,7 @@ def busy_cpus():
     loops = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP]) for _ in range(len(os.sched_getaffinity(0)))]
     try:
         yield len(loops)
+        assert all(p.poll() is None for p in loops), "a busy loop ended before the test did: it ran unloaded"
     finally:
         for p in loops:
             p.terminate()
