@@ -1,6 +1,7 @@
 """Boxes in pixel coordinates, shared by analysis, reframing and layout."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -37,6 +38,12 @@ class Box:
         x0, y0 = max(self.x, other.x), max(self.y, other.y)
         x1, y1 = min(self.right, other.right), min(self.bottom, other.bottom)
         return Box(x0, y0, x1 - x0, y1 - y0) if x1 > x0 and y1 > y0 else None
+
+    def distance(self, other: "Box") -> float:
+        """The shortest distance between the two boxes, px; 0 when they touch or overlap."""
+        dx = max(0, other.x - self.right, self.x - other.right)
+        dy = max(0, other.y - self.bottom, self.y - other.bottom)
+        return math.sqrt(dx * dx + dy * dy)
 
     def union(self, other: "Box") -> "Box":
         x, y = min(self.x, other.x), min(self.y, other.y)

@@ -106,20 +106,13 @@ def logo_for_zone(kit: KitSpec, fmt: Format, safe: Box, zone_name: str, rtl_firs
             return b
     between = [b for b in along_edge(boxes[0], boxes[1]) if _clear(b, heads)]
     if between:
-        return max(between, key=lambda b: min(_gap(b, h) for h in heads))   # the first of equals
+        return max(between, key=lambda b: min(b.distance(h) for h in heads))   # the first of equals
     keep_clear = padded_faces(faces)
     return next((b for b in boxes if _clear(b, keep_clear)), boxes[0])
 
 
 def _clear(b: Box, keep_out: list[Box]) -> bool:
     return all(b.intersection(k) == 0 for k in keep_out)
-
-
-def _gap(a: Box, b: Box) -> float:
-    """The distance between two boxes that do not overlap, px."""
-    dx = max(0, b.x - a.right, a.x - b.right)
-    dy = max(0, b.y - a.bottom, a.y - b.bottom)
-    return (dx * dx + dy * dy) ** 0.5
 
 
 #: Places between the two corners of an edge that the logo may take when both corners are on heads.
