@@ -38,6 +38,11 @@ from .observe import observe_job
 
 log = logging.getLogger("marquee.worker")
 
+# RQ's scheduler process sleeps 1 s between passes, so a SIGTERM its handlers got is acted on
+# within a second; one sent before they were installed is repeated this often.
+SCHEDULER_RESEND_S = 1.5
+SCHEDULER_KILL_AFTER_S = 20.0
+
 
 class StopSignals:
     """SIGTERM/SIGINT outside RQ's work loop (start-up, model loading, waiting for Redis) are
@@ -109,6 +114,30 @@ class StopAware:
     def reconcile(self) -> None:
         """The reconcilers this kind of worker runs in its maintenance step."""
         run_reconciler_once(get_app().config["RECONCILE_INTERVAL_S"])
+
+    def stop_scheduler(self) -> None:
+        """Stop the scheduler process RQ forked, however early in its life the stop comes.
+
+        RQ sends one SIGTERM and joins for ever. A scheduler forked moments before still has the
+        handlers it inherited from this process (StopSignals, which only remember), so that one
+        signal was lost and the worker hung in join() (seen in CI: an export worker stopped
+        during start-up). Here the signal is sent again until the process is gone, and a
+        scheduler that outlives SCHEDULER_KILL_AFTER_S is killed: its lock expires on its own.
+        """
+        process = self.scheduler._process if self.scheduler else None
+        if process is None or not process.pid:
+            return
+        deadline = time.monotonic() + SCHEDULER_KILL_AFTER_S
+        while process.is_alive() and time.monotonic() < deadline:
+            try:
+                os.kill(process.pid, signal.SIGTERM)
+            except OSError:
+                break  # already gone
+            process.join(timeout=SCHEDULER_RESEND_S)
+        if process.is_alive():
+            log.warning("scheduler %d ignored SIGTERM for %.0f s; killing it", process.pid, SCHEDULER_KILL_AFTER_S)
+            process.kill()
+        process.join()
 
     def execute_job(self, job, queue) -> None:
         """RQ's execute_job with the job id in every log line (this process and its work horse)."""

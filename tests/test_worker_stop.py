@@ -50,9 +50,9 @@ def test_sigterm_stops_a_worker(sqlite_stack, queue, when):
     _stops_cleanly(proc, log)
 
 
-def _work_in_this_process(stack, before_work=None):
-    """Run a render worker here, in pytest's main thread (so signals reach it), whose dequeue
-    records the call and returns as if idle: a lost stop shows as `dequeued`, never as a hang."""
+def _work_in_this_process(stack, before_work=None, *, queue="render", with_scheduler=False, on_dequeue=None):
+    """Run a worker here, in pytest's main thread (so signals reach it), whose dequeue records
+    the call and returns as if idle: a lost stop shows as `dequeued`, never as a hang."""
     from jobs.context import set_app
     from jobs.worker import ReconcilingWorker, worker_factory
 
@@ -61,16 +61,18 @@ def _work_in_this_process(stack, before_work=None):
 
         def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
             self.dequeued = True
+            if on_dequeue is not None:
+                on_dequeue(self)
             return None
 
     saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
     set_app(stack.app)
     try:
         with stack.app.app_context():
-            worker = worker_factory(Probe, ["render"], stack.app)()
+            worker = worker_factory(Probe, [queue], stack.app)()
         if before_work is not None:
             before_work(worker)
-        worker.work(burst=False)
+        worker.work(burst=False, with_scheduler=with_scheduler)
     finally:
         for s, handler in saved.items():
             signal.signal(s, handler)
@@ -111,6 +113,59 @@ def test_stop_remembered_before_work_ends_the_worker_before_its_first_dequeue(sq
         stop.asked = True   # what StopSignals' handler does
 
     assert not _work_in_this_process(sqlite_stack, signalled_before_work).dequeued
+
+
+def test_a_scheduler_forked_just_before_the_stop_is_stopped_too(sqlite_stack, monkeypatch):
+    """Export workers fork RQ's scheduler as they start. A SIGTERM at that moment reached the
+    scheduler before it had installed its handlers (it still had the worker's, which only
+    remember a stop), RQ sent it once, and the worker waited on it for ever (CI, an export
+    worker stopped at start-up). Here the scheduler's start is held for a second so the stop
+    always lands in that window, and the worker must still end, with its scheduler."""
+    import threading
+
+    import rq.scheduler
+
+    from jobs.worker import StopSignals
+
+    started = rq.scheduler.run
+
+    def start_late(scheduler):
+        time.sleep(1.0)  # RQ's SIGTERM arrives here, before scheduler.work() installs its handlers
+        started(scheduler)
+
+    monkeypatch.setattr(rq.scheduler, "run", start_late)  # the forked child runs the patched module
+    scheduler_pids = []
+
+    def stop_while_the_scheduler_starts(worker):
+        scheduler_pids.append(worker.scheduler._process.pid)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    def kill_a_hung_scheduler():
+        """Without the fix the test would hang in join(): end it, and fail it below."""
+        for pid in scheduler_pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                hung.append(pid)
+            except OSError:
+                pass
+
+    hung: list[int] = []
+    watchdog = threading.Timer(25.0, kill_a_hung_scheduler)
+    saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    StopSignals().install()  # what the worker process has when RQ forks its scheduler
+    watchdog.start()
+    t0 = time.monotonic()
+    try:
+        worker = _work_in_this_process(sqlite_stack, queue="export", with_scheduler=True,
+                                       on_dequeue=stop_while_the_scheduler_starts)
+    finally:
+        watchdog.cancel()
+        for s, handler in saved.items():
+            signal.signal(s, handler)
+    assert scheduler_pids, "the worker did not start a scheduler (its lock was held?)"
+    assert not hung, f"the scheduler missed the stop and the worker waited on it for {time.monotonic() - t0:.0f} s"
+    assert not worker.scheduler._process.is_alive()
+    assert worker.scheduler._process.exitcode == 0, "the scheduler was killed, not stopped"
 
 
 @pytest.fixture
