@@ -8,4 +8,6 @@ bash scripts/setup.sh
 . scripts/services.sh
 ensure_redis
 ensure_postgres
-exec .venv/bin/python -m pytest -q "$@"
+# One pytest process per core, each taking whole files (a file's module fixtures are set up once):
+# 15 min on the 2-core CI host against 25-28 min in one process. `-n 0` runs it in one.
+exec .venv/bin/python -m pytest -q -n auto --dist loadfile "$@"
