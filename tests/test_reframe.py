@@ -111,7 +111,7 @@ def test_lettering_in_the_art_does_not_pull_the_crop(title_x):
 
 def test_analysis_round_trip_and_version(sources):
     _, a = sources["photo"]
-    assert a.version == ANALYSIS_VERSION == 4
+    assert a.version == ANALYSIS_VERSION == 5
     assert a.saliency is not None and a.saliency.array().max() == 255
     assert len(a.palette) == 5 and abs(sum(s for _, s in a.palette) - 1) < 0.01
     assert Analysis.from_json(a.to_json()) == a

@@ -97,7 +97,7 @@ def test_default_detectors_and_selection(astronaut):
 
 def test_json_round_trip_keeps_subjects_and_old_caches_still_read(astronaut):
     a = analyze(astronaut)
-    assert a.version == ANALYSIS_VERSION == 4
+    assert a.version == ANALYSIS_VERSION == 5
     assert a.subjects and a.subjects[0].kind == "face"
     assert Analysis.from_json(a.to_json()) == a
     v2 = {"version": 2, "width": 10, "height": 10, "faces": [[1, 1, 2, 2]], "text_boxes": [], "palette": []}

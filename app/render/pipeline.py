@@ -71,6 +71,7 @@ def _frame_and_lay_out(source: Image.Image, analysis: Analysis, spec: VariantSpe
         framed = reframer(source, plan, size, expander, kit.extension, placement)
         art = framed.canvas.copy() if keep_art else None
         faces = faces_on_canvas(analysis.faces, framed.scale, framed.offset)
+        heads = faces_on_canvas(analysis.head_boxes(), framed.scale, framed.offset)
     with timings.step("layout_ms", "text_ms"):
         safe = safe_area(fmt, kit.margin)
         # Baked-in text was painted out of the art (removed); the rest the crop shows is painted
@@ -87,12 +88,12 @@ def _frame_and_lay_out(source: Image.Image, analysis: Analysis, spec: VariantSpe
 
         def logo_for(zone_name: str) -> Box | None:
             if zone_name not in logos:
-                logos[zone_name] = logo_for_zone(kit, fmt, safe, zone_name, rtl_first, list(faces))
+                logos[zone_name] = logo_for_zone(kit, fmt, safe, zone_name, rtl_first, list(faces), list(heads))
             return logos[zone_name]
 
         maps = canvas_maps_for(framed, (tuple(plates), kit.scrim_color))  # once per shared canvas
         layout = layout_text(text_inputs(spec), size, safe, list(faces), maps, fmt.key,
-                             plates + baked_visible, logo_for=logo_for)
+                             plates + baked_visible, logo_for=logo_for, heads=list(heads))
     return _Stage(plan, framed, art, faces, plates, baked_visible, layout, timings, plated=plated,
                   cleared=cleared)
 

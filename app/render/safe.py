@@ -39,12 +39,25 @@ def padded_faces(faces: list[Box] | tuple[Box, ...]) -> list[Box]:
     return out
 
 
-def padded_heads(faces: list[Box] | tuple[Box, ...]) -> list[Box]:
-    """padded_faces, reaching HEAD_ABOVE of each face's height above it: a face detector's box
+def padded_for_text(faces: list[Box] | tuple[Box, ...], heads: list[Box] | tuple[Box, ...] | None = None) -> list[Box]:
+    """What text keeps clear of: each face's head (Analysis.heads: the face box unless the face
+    is turned, then its skull too) grown by the face's FACE_CLEARANCE. With the face box alone,
+    group-three's banner set "the Orbit" on the camera operator's hair, behind his profile."""
+    if heads is None or len(heads) != len(faces):
+        return padded_faces(faces)
+    out = []
+    for f, hd in zip(faces, heads):
+        p = max(2, round(max(f.w, f.h) * FACE_CLEARANCE))
+        out.append(Box(hd.x - p, hd.y - p, hd.w + 2 * p, hd.h + 2 * p))
+    return out
+
+
+def padded_heads(faces: list[Box] | tuple[Box, ...], heads: list[Box] | tuple[Box, ...] | None = None) -> list[Box]:
+    """padded_for_text, reaching HEAD_ABOVE of each face's height above it: a face detector's box
     ends at the brow, and a logo clear of the face box sat on the astronaut's hair in posters and
     on Hopper's cap (hopper-lowres, ar-SA)."""
     out = []
-    for f, p in zip(faces, padded_faces(faces)):
+    for f, p in zip(faces, padded_for_text(faces, heads)):
         top = min(p.y, f.y - round(f.h * HEAD_ABOVE))
         out.append(Box(p.x, top, p.w, p.bottom - top))
     return out
@@ -90,7 +103,7 @@ def logo_corners(zone_name: str, rtl_first: bool) -> list[str]:
 
 
 def logo_for_zone(kit: KitSpec, fmt: Format, safe: Box, zone_name: str, rtl_first: bool,
-                  faces: list[Box]) -> Box | None:
+                  faces: list[Box], heads: list[Box] | None = None) -> Box | None:
     """The first of the two corners off the text's band (logo_corners) whose logo box is clear of
     every face and the head above it (padded_heads); else the place along the edge between them
     farthest from every head (group-wide's banner: a head under each top corner, the logo goes
@@ -100,7 +113,7 @@ def logo_for_zone(kit: KitSpec, fmt: Format, safe: Box, zone_name: str, rtl_firs
     boxes = [logo_at(kit, fmt, safe, c) for c in logo_corners(zone_name, rtl_first)]
     if boxes[0] is None:
         return None
-    heads = padded_heads(faces)
+    heads = padded_heads(faces, heads)
     for b in boxes[:2]:
         if _clear(b, heads):
             return b

@@ -40,9 +40,10 @@ def analyze(image: Image.Image, detectors: tuple[str, ...] | list[str] | None = 
         for name in names:
             DETECTORS[name](ctx)
     subjects = tuple(sorted(ctx.subjects, key=lambda s: -s.score))
-    faces = tuple(s.box for s in subjects if s.kind in PROTECTED_KINDS)
-    return Analysis(ctx.image.width, ctx.image.height, faces, ANALYSIS_VERSION, ctx.saliency,
-                    tuple(ctx.text_boxes), tuple(ctx.palette), subjects, names)
+    protected = [s for s in subjects if s.kind in PROTECTED_KINDS]
+    return Analysis(ctx.image.width, ctx.image.height, tuple(s.box for s in protected), ANALYSIS_VERSION,
+                    ctx.saliency, tuple(ctx.text_boxes), tuple(ctx.palette), subjects, names,
+                    tuple(s.head or s.box for s in protected))
 
 
 def detect_faces(image: Image.Image) -> list[Box]:

@@ -45,8 +45,10 @@ def nms(xyxy: np.ndarray, scores: np.ndarray, thresh: float, over: str = "union"
 
 def weighted_nms(xyxy: np.ndarray, scores: np.ndarray, thresh: float) -> tuple[np.ndarray, np.ndarray]:
     """MediaPipe's weighted NMS: each cluster's box is the score-weighted mean of its members,
-    which steadies the box when many anchors (and several passes) see the same face."""
-    xyxy = np.asarray(xyxy, dtype=np.float64).reshape(-1, 4)
+    which steadies the box when many anchors (and several passes) see the same face. Rows may
+    carry more columns after the box (a face's keypoints): they are averaged alike."""
+    xyxy = np.asarray(xyxy, dtype=np.float64)
+    xyxy = xyxy.reshape(-1, xyxy.shape[-1] if xyxy.ndim == 2 else 4)
     scores = np.asarray(scores, dtype=np.float64)
     order = np.argsort(-scores, kind="stable")
     boxes, kept = [], []
@@ -58,4 +60,4 @@ def weighted_nms(xyxy: np.ndarray, scores: np.ndarray, thresh: float) -> tuple[n
         boxes.append((xyxy[members] * w[:, None]).sum(0) / w.sum())
         kept.append(scores[i])
         order = order[sim < thresh]
-    return np.array(boxes).reshape(-1, 4), np.array(kept)
+    return np.array(boxes).reshape(-1, xyxy.shape[1]), np.array(kept)

