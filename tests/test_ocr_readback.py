@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import pytesseract
-from PIL import Image, ImageOps
+from PIL import Image, ImageDraw, ImageOps
 
 from text_helpers import render, similarity, strings
 
@@ -14,12 +14,17 @@ TESS_LANG = {"en-US": "eng", "fr-FR": "fra", "de-DE": "deu", "ru-RU": "rus", "ja
 
 
 def title_crop_for_ocr(result) -> Image.Image:
-    """The title's box, light text isolated by a threshold, scaled to ~90 px a line, dark on white."""
+    """The title's box, light text isolated by a threshold, scaled to ~90 px a line, dark on white.
+    The logo is blanked first: its lettering may lie within the crop's padding above the title."""
     el = result.report["text"]["elements"][0]
     assert el["role"] == "title"
     x, y, w, h = el["box"]
     pad = max(8, h // 6)
-    crop = result.image.convert("L").crop((max(0, x - pad), max(0, y - pad),
+    grey = result.image.convert("L")
+    if result.report["logo"]:
+        lx, ly, lw, lh = result.report["logo"]
+        ImageDraw.Draw(grey).rectangle((lx, ly, lx + lw - 1, ly + lh - 1), fill=0)
+    crop = grey.crop((max(0, x - pad), max(0, y - pad),
                                            min(result.image.width, x + w + pad), min(result.image.height, y + h + pad)))
     bw = Image.fromarray(np.where(np.asarray(crop) > 200, 0, 255).astype(np.uint8))
     target = 90 * len(el["lines"])

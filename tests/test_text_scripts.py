@@ -312,3 +312,20 @@ def test_contrast_after_treatment_meets_wcag_on_a_busy_photo(tag, fmt):
     if min(untreated_worst) < 4.5:
         assert text["treatment"] != "none", (untreated_worst, [e["contrast"] for e in text["elements"]], [e["contrast_target"] for e in text["elements"]])  # the art alone was not legible enough, so it was treated
     assert text["legible"] and "low_contrast" not in result.report["flags"]
+
+
+@pytest.mark.parametrize("text", ["ما وراء المدار", "يُعرض في ٦ مارس", "لَمْ يَكُنْ شَيْءٌ بَعْدُ"])
+def test_arabic_lines_are_set_close_without_touching(text):
+    """Noto Sans Arabic's ascent + descent (2.12 em) set Arabic lines 2.04 em apart, against
+    1.31 em for Latin: a two-line title read as two titles. The line height is now capped, and
+    still clears the ink of fully vowelled text (highest mark above the baseline plus deepest
+    tail below it), so one line's tails never meet the next line's marks."""
+    from app.render.text.shaping import face
+
+    sh = shaper_for("ar-SA")
+    p = plan(measure(sh, text, "ar-SA"), 10_000, 10_000, 100, 100, 3, 1, sh)
+    assert p.size == 100
+    _, top, _, bottom = face(sh.primary, 100).getbbox(text, anchor="ls", language="ar")
+    assert bottom - top <= p.line_h <= 160, (top, bottom, p.line_h)
+    latin = shaper_for("ru-RU")
+    assert plan(measure(latin, "Orbit", "en-US"), 10_000, 10_000, 100, 100, 3, 1, latin).line_h < 140
