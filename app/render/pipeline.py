@@ -124,6 +124,26 @@ def _make_room_for_text(stage: _Stage, source: Image.Image, analysis: Analysis, 
     return stage
 
 
+def _widen_cramped_text(stage: _Stage, source: Image.Image, analysis: Analysis, spec: VariantSpec,
+                        expander: Expander | None, reframer: Callable[..., Framed], removed: tuple[Box, ...],
+                        keep_art: bool) -> _Stage:
+    """Step 3 for text squeezed into a column under a third of its band beside a face (chelsea's
+    Arabic link card: a 100 px column while the English one had the art moved aside). When the
+    expand has slack, the art at its full size goes against the other edge if that gives the
+    text a column that is not cramped; the art is never shrunk for it."""
+    plan, size, now = stage.plan, (spec.format.width, spec.format.height), stage.framed.placement
+    room_plan = Reframe("expand", plan.crop, plan.anchor, plan.room, plan.pin)
+    for placement in room_placements(plan.crop, size, stage.layout.zone_name, plan.pin):
+        if placement == now or (placement.w, placement.h) != (now.w, now.h):
+            continue  # the framing that was cramped, or one that shrinks the art
+        roomy = _frame_and_lay_out(source, analysis, spec, room_plan, expander, reframer, removed, placement,
+                                   keep_art)
+        if not _text_on_faces(roomy.layout) and not roomy.layout.cramped:
+            roomy.made_room = True
+            return roomy
+    return stage
+
+
 def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *,
                    expander: Expander | None = None,
                    encodings: tuple[str, ...] = ("jpeg", "webp"), keep_art: bool = False,
@@ -142,9 +162,11 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
                        spec.crop_anchor, spec.kit.max_generated_share, lettering)
     # 2. frame, plate baked-in text, lay out the text
     stage = _frame_and_lay_out(source, analysis, spec, plan, expander, reframer, removed, keep_art=keep_art)
-    # 3. faces win over the text's preferred zone
+    # 3. faces win over the text's preferred zone; cramped text beside a face takes the slack
     if stage.faces and _text_on_faces(stage.layout):
         stage = _make_room_for_text(stage, source, analysis, spec, expander, reframer, removed, keep_art)
+    elif stage.faces and stage.layout.cramped and stage.framed.placement is not None:
+        stage = _widen_cramped_text(stage, source, analysis, spec, expander, reframer, removed, keep_art)
     # 4. compose: text, then logo
     canvas, layout, timings = stage.framed.canvas, stage.layout, stage.timings
     inputs = text_inputs(spec)

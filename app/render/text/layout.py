@@ -193,7 +193,7 @@ def layout_text(t: TextInputs, canvas_size: tuple[int, int], safe: Box, faces: l
         for part, align in _face_free_parts(zone, protect, name):
             (wide if part.w >= zone.w * 0.34 else narrow).append((name, part, align))
     choice = None
-    for name, part, align in wide + narrow:
+    for i, (name, part, align) in enumerate(wide + narrow):
         lg = logo_of(name)
         elements = fit_elements(t, part, size_basis(w, h))
         _stack(elements, part, name, align)
@@ -202,14 +202,14 @@ def layout_text(t: TextInputs, canvas_size: tuple[int, int], safe: Box, faces: l
         ok = all(e.plan.fits for e in elements) and overlap == 0 and on_text == 0
         key = (not ok, overlap, on_text, not all(e.plan.fits for e in elements))
         if choice is None or key < choice[0]:
-            choice = (key, name, part, elements, lg)
+            choice = (key, name, part, elements, lg, i >= len(wide))
         if ok:
             break
-    _, name, zone, elements, lg = choice
+    _, name, zone, elements, lg, cramped = choice
     if t.vertical:
         _verticalize(t, shaper, elements, safe, protect, size_basis(w, h))
     missing = sorted({c for e in elements for c in measure(shaper, e.text, t.locale_tag).missing})
-    return TextLayout(name, zone, elements, scores, shaper, missing, t.zone, lg, tuple(protect))
+    return TextLayout(name, zone, elements, scores, shaper, missing, t.zone, lg, tuple(protect), cramped)
 
 
 def _face_free_parts(zone: Box, faces: list[Box], name: str) -> list[tuple[Box, str]]:

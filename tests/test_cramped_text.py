@@ -1,0 +1,33 @@
+"""Text squeezed into a column beside a face takes the expand's slack instead: chelsea's link
+card (a cat's face filling a low-res photo) set its Arabic, Japanese and Hindi copy in a ~100 px
+column on a plate, while the English one, which did not fit there, had the art moved aside."""
+from __future__ import annotations
+
+import pytest
+
+from app.render.analyze import analyze
+from app.render.formats import FORMATS
+from app.render.geometry import Box
+from app.render.pipeline import render_variant
+from subject_set import key_art_set
+from text_helpers import spec_for
+
+
+@pytest.fixture(scope="module")
+def chelsea():
+    art = next(image for name, image, _ in key_art_set() if name == "chelsea")
+    return art, analyze(art)
+
+
+@pytest.mark.parametrize("tag", ["en-US", "ar-SA", "ja-JP", "hi-IN"])
+def test_close_up_link_card_gives_every_locale_a_real_column(chelsea, tag):
+    art, analysis = chelsea
+    fmt = FORMATS["link-card"]
+    result = render_variant(art, analysis, spec_for(tag, "link-card"), encodings=())
+    report = result.report
+    title = Box.from_list(report["text"]["elements"][0]["box"])
+    assert not result.text_layout.cramped
+    assert title.w >= 0.15 * fmt.width, f"{tag}: a {title.w} px title column"
+    placement = Box.from_list(report["reframe"]["placement"])
+    assert placement.h == fmt.height, "the art keeps its full height: it moved, it did not shrink"
+    assert report["faces_whole"] and not {"text_over_face", "logo_over_face"} & set(report["flags"])
