@@ -2,7 +2,8 @@
 
 1. plan the reframe (crop, or expand with generated canvas);
 2. frame the art, plate the baked-in text the crop shows, lay out the text;
-3. faces win: when every zone would cover a face, frame again with a band of canvas for the text;
+3. faces win: when every zone would cover a face, frame again with a band of canvas for the text
+   (and when the text fits only in a cramped column beside a face, move the art to give it room);
 4. compose: draw the text (legibility treatments included) and paste the logo;
 5. encode the delivery files;
 6. report what was made, with the flags review reads and the time each step took.

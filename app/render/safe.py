@@ -31,12 +31,8 @@ def safe_area(fmt: Format, margin_frac: float) -> Box:
 
 
 def padded_faces(faces: list[Box] | tuple[Box, ...]) -> list[Box]:
-    """Face boxes grown by FACE_CLEARANCE: what marks keep clear of."""
-    out = []
-    for f in faces:
-        p = max(2, round(max(f.w, f.h) * FACE_CLEARANCE))
-        out.append(Box(f.x - p, f.y - p, f.w + 2 * p, f.h + 2 * p))
-    return out
+    """Face boxes grown by FACE_CLEARANCE (the box alone, without a turned face's head)."""
+    return padded_for_text(faces)
 
 
 def padded_for_text(faces: list[Box] | tuple[Box, ...], heads: list[Box] | tuple[Box, ...] | None = None) -> list[Box]:
@@ -44,7 +40,7 @@ def padded_for_text(faces: list[Box] | tuple[Box, ...], heads: list[Box] | tuple
     is turned, then its skull too) grown by the face's FACE_CLEARANCE. With the face box alone,
     group-three's banner set "the Orbit" on the camera operator's hair, behind his profile."""
     if heads is None or len(heads) != len(faces):
-        return padded_faces(faces)
+        heads = faces
     out = []
     for f, hd in zip(faces, heads):
         p = max(2, round(max(f.w, f.h) * FACE_CLEARANCE))
