@@ -31,3 +31,15 @@ def test_close_up_link_card_gives_every_locale_a_real_column(chelsea, tag):
     placement = Box.from_list(report["reframe"]["placement"])
     assert placement.h == fmt.height, "the art keeps its full height: it moved, it did not shrink"
     assert report["faces_whole"] and not {"text_over_face", "logo_over_face"} & set(report["flags"])
+
+
+def test_close_up_thumbnail_shrinks_its_art_beside_the_text_not_above_it(chelsea):
+    """English does not fit beside chelsea's cat at full size in a 640x360 thumbnail, so the art
+    shrinks. A band under it left an island of 346x230 px at the top; a band on the left keeps
+    it at 410x273 and the text takes that band. On a square (no side zones) nothing changes."""
+    art, analysis = chelsea
+    report = render_variant(art, analysis, spec_for("en-US", "thumbnail-small"), encodings=()).report
+    placement = Box.from_list(report["reframe"]["placement"])
+    assert report["reframe"]["made_room_for_text"] and report["text"]["zone"] == "left"
+    assert placement.w * placement.h >= 1.3 * 346 * 230, placement
+    assert report["text"]["fits"] and not {"text_over_face", "logo_over_face"} & set(report["flags"])

@@ -76,8 +76,11 @@ def test_a_close_up_keeps_its_full_size_when_it_makes_room_for_text(arts):
 def test_room_placements_try_full_size_against_an_edge_first():
     plan = plan_reframe(451, 300, [Box(86, 0, 346, 300)], 16 / 9)
     tries = room_placements(plan.crop, (1920, 1080), "bottom", plan.pin)
-    assert tries[0] == Box(1920 - 1624, 0, 1624, 1080) and tries[1] == Box(0, 0, 1624, 1080)
-    assert all(t.h < 1080 for t in tries[2:])                  # then the shrinking bands
+    assert tries[0] == (Box(1920 - 1624, 0, 1624, 1080), None) and tries[1] == (Box(0, 0, 1624, 1080), None)
+    assert all(t.area < 1624 * 1080 for t, _ in tries[2:])     # then the shrinking bands
+    # on a wide canvas a band across the text's side keeps more art, and asks the text to take it
+    bands = [(t, zone) for t, zone in tries[2:]]
+    assert bands[0][1] in ("left", "right") and bands[0][0].area > next(t for t, z in bands if z is None).area
     # a side pinned by a cut face is never pulled off its edge
     pinned = room_placements(Box(0, 0, 451, 300), (1920, 1080), "left", ("left",))
-    assert all(t.x == 0 for t in pinned[:1]) and Box(296, 0, 1624, 1080) not in pinned
+    assert all(t.x == 0 for t, _ in pinned[:1]) and Box(296, 0, 1624, 1080) not in [t for t, _ in pinned]

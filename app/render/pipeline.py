@@ -114,12 +114,12 @@ def _make_room_for_text(stage: _Stage, source: Image.Image, analysis: Analysis, 
     the extended canvas on the other side."""
     plan, size = stage.plan, (spec.format.width, spec.format.height)
     room_plan = Reframe("expand", plan.crop, plan.anchor, plan.room, plan.pin)
-    for placement in room_placements(plan.crop, size, stage.layout.zone_name, plan.pin):
+    for placement, text_zone in room_placements(plan.crop, size, stage.layout.zone_name, plan.pin):
         if placement == stage.framed.placement:
             continue  # the framing that just failed
         roomy = _frame_and_lay_out(source, analysis, spec, room_plan, expander, reframer, removed, placement,
                                    keep_art)
-        if not _text_on_faces(roomy.layout):
+        if not _text_on_faces(roomy.layout) and text_zone in (None, roomy.layout.zone_name):
             roomy.made_room = True
             return roomy
     return stage
@@ -134,7 +134,7 @@ def _widen_cramped_text(stage: _Stage, source: Image.Image, analysis: Analysis, 
     text a column that is not cramped; the art is never shrunk for it."""
     plan, size, now = stage.plan, (spec.format.width, spec.format.height), stage.framed.placement
     room_plan = Reframe("expand", plan.crop, plan.anchor, plan.room, plan.pin)
-    for placement in room_placements(plan.crop, size, stage.layout.zone_name, plan.pin):
+    for placement, _ in room_placements(plan.crop, size, stage.layout.zone_name, plan.pin):
         if placement == now or (placement.w, placement.h) != (now.w, now.h):
             continue  # the framing that was cramped, or one that shrinks the art
         roomy = _frame_and_lay_out(source, analysis, spec, room_plan, expander, reframer, removed, placement,
