@@ -108,38 +108,24 @@ def _clear_baked_text(canvas: Image.Image, plates: list[Box], color: tuple[int, 
 
 def _make_room_for_text(stage: _Stage, source: Image.Image, analysis: Analysis, spec: VariantSpec,
                         expander: Expander | None, reframer: Callable[..., Framed], removed: tuple[Box, ...],
-                        keep_art: bool) -> _Stage:
+                        keep_art: bool, cramped: bool = False) -> _Stage:
     """Step 3. A face fills the frame: every zone would cover it. Faces win: the art steps aside
     (room_placements: first against one edge at its full size, then shrunk) and the text takes
-    the extended canvas on the other side."""
-    plan, size = stage.plan, (spec.format.width, spec.format.height)
-    room_plan = Reframe("expand", plan.crop, plan.anchor, plan.room, plan.pin)
-    for placement, text_zone in room_placements(plan.crop, size, stage.layout.zone_name, plan.pin):
-        if placement == stage.framed.placement:
-            continue  # the framing that just failed
-        roomy = _frame_and_lay_out(source, analysis, spec, room_plan, expander, reframer, removed, placement,
-                                   keep_art)
-        if not _text_on_faces(roomy.layout) and text_zone in (None, roomy.layout.zone_name):
-            roomy.made_room = True
-            return roomy
-    return stage
+    the extended canvas on the other side.
 
-
-def _widen_cramped_text(stage: _Stage, source: Image.Image, analysis: Analysis, spec: VariantSpec,
-                        expander: Expander | None, reframer: Callable[..., Framed], removed: tuple[Box, ...],
-                        keep_art: bool) -> _Stage:
-    """Step 3 for text squeezed into a column under a third of its band beside a face (chelsea's
-    Arabic link card: a 100 px column while the English one had the art moved aside). When the
-    expand has slack, the art at its full size goes against the other edge if that gives the
-    text a column that is not cramped; the art is never shrunk for it."""
+    `cramped`: the text fit only in a column under a third of its band beside a face (chelsea's
+    Arabic link card: a 100 px column while the English one had the art moved aside). Then the
+    art only moves at its full size, never shrinks, and the new framing is kept only if the text
+    is no longer cramped."""
     plan, size, now = stage.plan, (spec.format.width, spec.format.height), stage.framed.placement
     room_plan = Reframe("expand", plan.crop, plan.anchor, plan.room, plan.pin)
-    for placement, _ in room_placements(plan.crop, size, stage.layout.zone_name, plan.pin):
-        if placement == now or (placement.w, placement.h) != (now.w, now.h):
-            continue  # the framing that was cramped, or one that shrinks the art
+    for placement, text_zone in room_placements(plan.crop, size, stage.layout.zone_name, plan.pin):
+        if placement == now or (cramped and (placement.w, placement.h) != (now.w, now.h)):
+            continue  # the framing that just failed, or one that shrinks the art for cramped text
         roomy = _frame_and_lay_out(source, analysis, spec, room_plan, expander, reframer, removed, placement,
                                    keep_art)
-        if not _text_on_faces(roomy.layout) and not roomy.layout.cramped:
+        if (not _text_on_faces(roomy.layout) and text_zone in (None, roomy.layout.zone_name)
+                and not (cramped and roomy.layout.cramped)):
             roomy.made_room = True
             return roomy
     return stage
@@ -167,7 +153,8 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
     if stage.faces and _text_on_faces(stage.layout):
         stage = _make_room_for_text(stage, source, analysis, spec, expander, reframer, removed, keep_art)
     elif stage.faces and stage.layout.cramped and stage.framed.placement is not None:
-        stage = _widen_cramped_text(stage, source, analysis, spec, expander, reframer, removed, keep_art)
+        stage = _make_room_for_text(stage, source, analysis, spec, expander, reframer, removed, keep_art,
+                                    cramped=True)
     # 4. compose: text, then logo
     canvas, layout, timings = stage.framed.canvas, stage.layout, stage.timings
     inputs = text_inputs(spec)
