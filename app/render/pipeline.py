@@ -58,6 +58,9 @@ class _Stage:
     cleared: list[Box] = field(default_factory=list)  # lettering painted out of the key art, on this canvas
 
 
+ROOMIER = 1.5   # cramped text takes a new framing whose column is at least this many times as wide
+
+
 def _text_on_faces(layout: TextLayout) -> bool:
     return any(e.box.intersection(f) for e in layout.elements for f in layout.protect)
 
@@ -113,10 +116,10 @@ def _make_room_for_text(stage: _Stage, source: Image.Image, analysis: Analysis, 
     (room_placements: first against one edge at its full size, then shrunk) and the text takes
     the extended canvas on the other side.
 
-    `cramped`: the text fit only in a column under a third of its band beside a face (chelsea's
+    `cramped`: the text fit only in a column under half its band beside a face (chelsea's
     Arabic link card: a 100 px column while the English one had the art moved aside). Then the
     art only moves at its full size, never shrinks, and the new framing is kept only if the text
-    is no longer cramped."""
+    is no longer cramped or has a column at least ROOMIER times as wide."""
     plan, size, now = stage.plan, (spec.format.width, spec.format.height), stage.framed.placement
     room_plan = Reframe("expand", plan.crop, plan.anchor, plan.room, plan.pin)
     for placement, text_zone in room_placements(plan.crop, size, stage.layout.zone_name, plan.pin):
@@ -125,7 +128,7 @@ def _make_room_for_text(stage: _Stage, source: Image.Image, analysis: Analysis, 
         roomy = _frame_and_lay_out(source, analysis, spec, room_plan, expander, reframer, removed, placement,
                                    keep_art)
         if (not _text_on_faces(roomy.layout) and text_zone in (None, roomy.layout.zone_name)
-                and not (cramped and roomy.layout.cramped)):
+                and not (cramped and roomy.layout.cramped and roomy.layout.zone.w < ROOMIER * stage.layout.zone.w)):
             roomy.made_room = True
             return roomy
     return stage
