@@ -70,3 +70,18 @@ def test_a_column_under_half_its_band_moves_the_art_to_the_far_edge(chelsea_post
     assert Box.from_list(title["box"]).w >= 0.2 * fmt.width, title["box"]
     assert len(tagline["lines"]) == 1, tagline["lines"]
     assert report["faces_whole"] and not {"text_over_face", "logo_over_face"} & set(report["flags"])
+
+
+@pytest.mark.parametrize("tag", ["en-US", "ar-SA"])
+def test_a_band_under_half_its_height_moves_the_art_to_the_top(chelsea, tag):
+    """chelsea on a poster: the cat centred left the text a short band under its face (a title of
+    about 5 % of the width, 835 px of canvas above holding only the logo); the art moves at its
+    full size to the top edge and the text takes the band below."""
+    art, analysis = chelsea
+    fmt = FORMATS["poster"]
+    report = render_variant(art, analysis, spec_for(tag, "poster"), encodings=()).report
+    placement = Box.from_list(report["reframe"]["placement"])
+    assert report["reframe"]["made_room_for_text"] and report["text"]["zone"] == "bottom"
+    assert placement.y == 0 and placement.w == fmt.width, placement
+    assert report["text"]["size_px"] >= 0.09 * fmt.width, report["text"]["size_px"]
+    assert report["faces_whole"] and not {"text_over_face", "logo_over_face"} & set(report["flags"])

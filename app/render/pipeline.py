@@ -58,7 +58,11 @@ class _Stage:
     cleared: list[Box] = field(default_factory=list)  # lettering painted out of the key art, on this canvas
 
 
-ROOMIER = 1.5   # cramped text takes a new framing whose column is at least this many times as wide
+ROOMIER = 1.5   # cramped text takes a new framing whose part is at least this many times as wide or tall
+
+
+def _roomier(part: Box, before: Box) -> bool:
+    return part.w >= ROOMIER * before.w or part.h >= ROOMIER * before.h
 
 
 def _text_on_faces(layout: TextLayout) -> bool:
@@ -116,10 +120,11 @@ def _make_room_for_text(stage: _Stage, source: Image.Image, analysis: Analysis, 
     (room_placements: first against one edge at its full size, then shrunk) and the text takes
     the extended canvas on the other side.
 
-    `cramped`: the text fit only in a column under half its band beside a face (chelsea's
-    Arabic link card: a 100 px column while the English one had the art moved aside). Then the
-    art only moves at its full size, never shrinks, and the new framing is kept only if the text
-    is no longer cramped or has a column at least ROOMIER times as wide."""
+    `cramped`: the text fit only in a part under half its band's width or height beside, above
+    or below a face (chelsea's Arabic link card: a 100 px column while the English one had the
+    art moved aside; chelsea's poster: a title of 117 px under a cat centred in the canvas).
+    Then the art only moves at its full size, never shrinks, and the new framing is kept only if
+    the text is no longer cramped or has a part at least ROOMIER times as wide or as tall."""
     plan, size, now = stage.plan, (spec.format.width, spec.format.height), stage.framed.placement
     room_plan = Reframe("expand", plan.crop, plan.anchor, plan.room, plan.pin)
     for placement, text_zone in room_placements(plan.crop, size, stage.layout.zone_name, plan.pin):
@@ -128,7 +133,7 @@ def _make_room_for_text(stage: _Stage, source: Image.Image, analysis: Analysis, 
         roomy = _frame_and_lay_out(source, analysis, spec, room_plan, expander, reframer, removed, placement,
                                    keep_art)
         if (not _text_on_faces(roomy.layout) and text_zone in (None, roomy.layout.zone_name)
-                and not (cramped and roomy.layout.cramped and roomy.layout.zone.w < ROOMIER * stage.layout.zone.w)):
+                and not (cramped and roomy.layout.cramped and not _roomier(roomy.layout.zone, stage.layout.zone))):
             roomy.made_room = True
             return roomy
     return stage

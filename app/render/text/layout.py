@@ -21,7 +21,7 @@ __all__ = ["Element", "TextInputs", "TextLayout", "clear_of_logo", "fit_elements
            "small_min_px"]
 
 GAP = 0.28  # gap between stacked elements, fraction of the title's line height
-CRAMPED_SHARE = 0.5  # text set in a column under this share of its band is cramped (TextLayout.cramped)
+CRAMPED_SHARE = 0.5  # text set in a part under this share of its band's width or height is cramped
 
 
 def _shaper(t: TextInputs) -> Shaper:
@@ -187,15 +187,16 @@ def layout_text(t: TextInputs, canvas_size: tuple[int, int], safe: Box, faces: l
     scored.sort(key=lambda s: s[1] != t.zone)
     scores = {name: s for s, name, _ in scored}
     # Each zone whole, then its parts clear of faces; columns under a third of the band's width
-    # only when nothing wider fits. Text set in a part under half its band is cramped: the
-    # render may then move the art to give it room (pipeline step 3).
+    # only when nothing wider fits. Text set in a part under half its band's width or height
+    # (squeezed beside, above or below a face) is cramped: the render may then move the art to
+    # give it room (pipeline step 3).
     wide, narrow = [], []
     for _, name, zone in scored:
-        wide.append((name, zone, "center" if name in ("top", "bottom") else name, zone.w))
+        wide.append((name, zone, "center" if name in ("top", "bottom") else name, zone))
         for part, align in _face_free_parts(zone, protect, name):
-            (wide if part.w >= zone.w * 0.34 else narrow).append((name, part, align, zone.w))
+            (wide if part.w >= zone.w * 0.34 else narrow).append((name, part, align, zone))
     choice = None
-    for name, part, align, band_w in wide + narrow:
+    for name, part, align, band in wide + narrow:
         lg = logo_of(name)
         elements = fit_elements(t, part, size_basis(w, h))
         _stack(elements, part, name, align)
@@ -204,7 +205,8 @@ def layout_text(t: TextInputs, canvas_size: tuple[int, int], safe: Box, faces: l
         ok = all(e.plan.fits for e in elements) and overlap == 0 and on_text == 0
         key = (not ok, overlap, on_text, not all(e.plan.fits for e in elements))
         if choice is None or key < choice[0]:
-            choice = (key, name, part, elements, lg, part.w < band_w * CRAMPED_SHARE)
+            choice = (key, name, part, elements, lg,
+                      part.w < band.w * CRAMPED_SHARE or part.h < band.h * CRAMPED_SHARE)
         if ok:
             break
     _, name, zone, elements, lg, cramped = choice

@@ -59,6 +59,6 @@ class TextLayout:
     requested_zone: str | None = None      # the zone a re-render asked for, whether or not it was kept
     logo: Box | None = None                # where the logo goes with this zone (clear of faces and text)
     protect: tuple[Box, ...] = ()          # faces (padded): no text on them, no treatment darkening them
-    cramped: bool = False                  # set in a column under half its band (layout.CRAMPED_SHARE)
+    cramped: bool = False                  # set in a part under half its band's width or height
     window: Box | None = None              # set by render_text: where the text was measured ...
     art_window: np.ndarray | None = None   # ... and the untreated art there, RGB uint8 (for audits and tests)
