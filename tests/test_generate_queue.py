@@ -160,3 +160,46 @@ def test_generator_edit_runs_on_the_gpu_queue_and_survives_a_lost_job(gen_stack)
     assert got["result"]["backend"]["backend"] == "diffusers", got["result"]
     accepted = mk.post(f"/api/v1/variants/{vid}/fixes/{fix['id']}/accept")
     assert accepted.status_code == 201 and accepted.get_json()["revision"] == 2
+
+
+def test_a_close_up_whose_text_moves_the_art_gets_its_canvas_from_the_gpu_job(gen_stack):
+    """chelsea's cat fills its photo: in a link card the text makes the render move the art to
+    one edge. The GPU job makes the canvas at that placement (decided as the render decides it),
+    so the render generates nothing itself; before, it asked the model on the render host for
+    the plan's placement and then for each placement it tried."""
+    from subject_set import key_art_set
+
+    stack = gen_stack
+    client = stack.app.test_client()
+    cat = next(image for name, image, _ in key_art_set() if name == "chelsea")
+    buf = io.BytesIO()
+    cat.save(buf, "JPEG", quality=95)
+    seeded = seed_campaign(client, buf.getvalue())
+    _offset_ids(stack, seeded)
+    resp = client.post("/api/v1/requests", json={
+        "title_id": seeded["title"]["id"], "key_art_id": seeded["art"]["id"], "brand_kit_id": seeded["kit"]["id"],
+        "locales": ["en-US", "ar-SA"], "formats": ["link-card"]})
+    assert resp.status_code == 202, resp.get_data(as_text=True)
+    req = resp.get_json()
+    stack.start_worker("render")
+    _start_gpu_worker(stack)
+
+    def done():
+        p = client.get(f"/api/v1/requests/{req['id']}/progress").get_json()
+        return p if p["rendered"] + p["failed"] == p["total"] else None
+
+    try:
+        prog = wait_for(done, timeout=300, what="all variants rendered")
+    except AssertionError:
+        raise AssertionError(stack.worker_logs())
+    assert prog["rendered"] == 2, (prog, stack.worker_logs())
+    with stack.app.app_context():
+        from app.extensions import db
+        from app.models import Variant
+
+        rows = list(db.session.scalars(db.select(Variant).where(Variant.request_id == req["id"])))
+        for v in rows:
+            g, reframe = v.generator, v.report["reframe"]
+            assert g["backend"] == "diffusers" and g["queue"] == "gpu", g
+            assert g["placement"] == reframe["placement"], (g, reframe)
+        assert any(v.report["reframe"]["made_room_for_text"] for v in rows), [v.report["reframe"] for v in rows]

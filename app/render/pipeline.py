@@ -30,7 +30,7 @@ from .text import TextLayout, layout_text, render_text
 from .timings import Timings
 from .variant import VariantSpec, text_inputs
 
-__all__ = ["RenderResult", "VariantSpec", "render_variant", "safe_area", "text_inputs"]
+__all__ = ["RenderResult", "VariantSpec", "decide_framing", "render_variant", "safe_area", "text_inputs"]
 
 
 @dataclass
@@ -139,15 +139,10 @@ def _make_room_for_text(stage: _Stage, source: Image.Image, analysis: Analysis, 
     return stage
 
 
-def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *,
-                   expander: Expander | None = None,
-                   encodings: tuple[str, ...] = ("jpeg", "webp"), keep_art: bool = False,
-                   reframer: Callable[..., Framed] = reframe_canvas) -> RenderResult:
-    """`expander` fills the new canvas of an expand plan (a generator backend or the canvas a
-    GPU job already made); without one the classical extension does it in-process. `encodings`
-    are the delivery files made (none for a caller that only looks at the pixels); `keep_art`
-    keeps a copy of the reframed art before plates, text and logo (to check what marks touched);
-    `reframer` (reframe_canvas's signature) may hand out a canvas shared across locales."""
+def _decided(source: Image.Image, analysis: Analysis, spec: VariantSpec, expander: Expander | None,
+             reframer: Callable[..., Framed], keep_art: bool) -> tuple[_Stage, Image.Image, tuple[Box, ...]]:
+    """Steps 0-3: the framing a render keeps, laid out; with the cleaned key art and what was
+    painted out of it."""
     fmt = spec.format
     # 0. the key art without the lettering printed in it (once per key art)
     lettering = tuple(getattr(analysis, "text_boxes", ()))
@@ -163,6 +158,37 @@ def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *
     elif stage.faces and stage.layout.cramped and stage.framed.placement is not None:
         stage = _make_room_for_text(stage, source, analysis, spec, expander, reframer, removed, keep_art,
                                     cramped=True)
+    return stage, source, removed
+
+
+def decide_framing(source: Image.Image, analysis: Analysis, spec: VariantSpec,
+                   reframer: Callable[..., Framed] = reframe_canvas) -> tuple[Reframe, Box | None]:
+    """The plan and (for an expand) the placement of the art a render with a costly expander
+    keeps: decided on the classical extension, so a GPU job can make that one canvas ahead."""
+    stage, _, _ = _decided(source, analysis, spec, None, reframer, keep_art=False)
+    return stage.plan, stage.framed.placement
+
+
+def render_variant(source: Image.Image, analysis: Analysis, spec: VariantSpec, *,
+                   expander: Expander | None = None, costly_expander: bool = False,
+                   encodings: tuple[str, ...] = ("jpeg", "webp"), keep_art: bool = False,
+                   reframer: Callable[..., Framed] = reframe_canvas) -> RenderResult:
+    """`expander` fills the new canvas of an expand plan (a generator backend or the canvas a
+    GPU job already made); without one the classical extension does it in-process. With
+    `costly_expander` (a model) the framings tried in steps 2-3 are decided on the classical
+    extension (decide_framing) and only the one kept is asked of `expander`: one generation
+    per variant, at the placement its GPU job made ahead, instead of one per framing tried.
+    `encodings` are the delivery files made (none for a caller that only looks at the pixels);
+    `keep_art` keeps a copy of the reframed art before plates, text and logo (to check what
+    marks touched); `reframer` (reframe_canvas's signature) may hand out a canvas shared across
+    locales."""
+    stage, source, removed = _decided(source, analysis, spec, None if costly_expander else expander, reframer,
+                                      keep_art)
+    if costly_expander and expander is not None and stage.framed.placement is not None:
+        made_room = stage.made_room
+        stage = _frame_and_lay_out(source, analysis, spec, stage.plan, expander, reframer, removed,
+                                   stage.framed.placement, keep_art)
+        stage.made_room = made_room
     # 4. compose: text, then logo
     canvas, layout, timings = stage.framed.canvas, stage.layout, stage.timings
     inputs = text_inputs(spec)

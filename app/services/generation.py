@@ -21,11 +21,13 @@ from app import queueing
 
 from ..extensions import db
 from ..generate import ExpandRequest, Generated, get_generator
+from ..generate.registry import default_backend
 from ..models import Variant
 from ..render.formats import get_format
 from ..render.geometry import Box
 from ..render.kit import KitSpec
 from ..render.baked_text import cleaned_art
+from ..render.extension import CLASSICAL
 from ..render.reframe import Expander, Reframe, placed_window, plan_placement, plan_reframe
 from . import blob_store
 from .sources import analysis_of, is_current, load_source, source_art
@@ -48,6 +50,14 @@ def uses_gpu_queue() -> bool:
     return bool(current_app.config["MODEL_DIR"])
 
 
+def costly_expand() -> bool:
+    """Whether the configured backend is a model (read from the configuration: asking the backend
+    would load it). A render then decides its framing on the classical extension and asks the
+    backend for the kept one only (render_variant's costly_expander), which its GPU job made."""
+    cfg = current_app.config
+    return (cfg["GENERATOR_BACKEND"] or default_backend(cfg["MODEL_DIR"] or None)) != CLASSICAL
+
+
 def seed_for(art_sha256: str, format_key: str) -> int:
     """One seed per key art and format, so every locale of a format shares one background."""
     return int(hashlib.sha256(f"{art_sha256}:{format_key}".encode()).hexdigest()[:8], 16)
@@ -67,13 +77,16 @@ def reframe_plan(variant: Variant, size: tuple[int, int], analysis) -> Reframe:
                         analysis.text_boxes)
 
 
-def expand_inputs(variant: Variant, source: Image.Image, analysis) -> dict | None:
-    """What the reframe of this variant would ask a generator for, or None if it just crops."""
+def expand_inputs(variant: Variant, source: Image.Image, analysis,
+                  framing: tuple[Reframe, Box | None] | None = None) -> dict | None:
+    """What the reframe of this variant would ask a generator for, or None if it just crops.
+    `framing`: the plan and placement its render keeps (pipeline.decide_framing), when the
+    text made it move the art; else the plan's own placement."""
     fmt = get_format(variant.format)
-    plan = reframe_plan(variant, source.size, analysis)
+    plan, placement = framing or (reframe_plan(variant, source.size, analysis), None)
     if plan.mode != "expand":
         return None
-    placement = plan_placement(plan, (fmt.width, fmt.height))
+    placement = placement or plan_placement(plan, (fmt.width, fmt.height))
     art = variant.request.key_art
     # the art the render job reframes: without the lettering printed in it (a generator would
     # otherwise continue the letters into the new canvas)

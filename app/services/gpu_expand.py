@@ -23,9 +23,12 @@ from ..extensions import db
 from ..generate import ExpandRequest, Generator
 from ..models import Variant, VariantStatus
 from ..render.formats import get_format
+from ..render.pipeline import decide_framing
+from ..render.shared_reframe import SharedReframes
 from . import blob_store
 from .generation import expand_inputs, generator, png_bytes
-from .sources import load_source
+from .rendering import build_spec
+from .sources import load_source, source_art
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,8 @@ GENERATE_FUNC = "jobs.generate.generate_job"
 #: Queued jobs, and their variant revisions, looked at for work to borrow: a bounded read.
 _SCAN_JOBS = 8
 _SCAN_PAIRS = 64
+#: The classical canvases the framing decisions are made on, shared by a format's locales.
+_DECISIONS = SharedReframes(maxsize=4)
 
 
 @dataclass(frozen=True)
@@ -107,9 +112,15 @@ def _canvas(v: Variant) -> tuple[int, int]:
 
 
 def _item(v: Variant, gen: Generator) -> _Item | None:
-    """The variant's expand, or None when its reframe just crops."""
+    """The variant's expand, or None when its reframe just crops: at the placement its render
+    will keep (decided as the render decides it, on the classical extension), so a render whose
+    text moves the art finds its canvas made here too."""
     source, analysis = load_source(v.request.key_art)
-    s = expand_inputs(v, source, analysis)
+    framing = None
+    if analysis.faces:   # only a face makes a render move the art for its text
+        reframer = _DECISIONS.reframer(source_art(v.request.key_art).working_key)
+        framing = decide_framing(source, analysis, build_spec(v), reframer)
+    s = expand_inputs(v, source, analysis, framing)
     if s is None:
         return None
     key = (v.request.key_art.sha256, s["size"], s["placement"], s["seed"], s["prompt"], s["style"])

@@ -25,7 +25,7 @@ from ..render.shared_reframe import SharedReframes
 from ..render.variant import build_variant_spec
 from . import blob_store, pixel_cache
 from .brand_kits import kit_spec
-from .generation import expander_for
+from .generation import costly_expand, expander_for
 from .previews import store_preview
 from .sources import load_source, source_art, source_kind
 from .titles import strings_for
@@ -102,6 +102,7 @@ def render_variant_revision(variant_id: int, revision: int) -> str:
     try:
         source, analysis = load_source(variant.request.key_art)
         result = render_variant(source, analysis, build_spec(variant), expander=expander_for(variant),
+                                costly_expander=costly_expand(),
                                encodings=(MASTER,),  # others on demand: app.services.encodings
                                reframer=_REFRAMES.reframer(source_art(variant.request.key_art).working_key))
         _attach_screen(result, variant)
