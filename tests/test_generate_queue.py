@@ -37,6 +37,22 @@ def _start_gpu_worker(stack) -> subprocess.Popen:
     return proc
 
 
+def _render_all(stack, client, req: dict, n: int) -> None:
+    """Start a render worker and a gpu worker; wait until the request's `n` variants rendered."""
+    stack.start_worker("render")
+    _start_gpu_worker(stack)
+
+    def done():
+        p = client.get(f"/api/v1/requests/{req['id']}/progress").get_json()
+        return p if p["rendered"] + p["failed"] == p["total"] else None
+
+    try:
+        prog = wait_for(done, timeout=300, what="all variants rendered")
+    except AssertionError:
+        raise AssertionError(stack.worker_logs())
+    assert prog["rendered"] == n, (prog, stack.worker_logs())
+
+
 def _offset_ids(stack, seeded) -> None:
     """RQ job ids are render-v{variant id}-r{revision}, the same in every fresh database, and
     other test runs share this Redis: start this run's ids at a random offset so they never meet."""
@@ -75,18 +91,7 @@ def test_banner_goes_through_gpu_queue(gen_stack):
             job = Job.fetch(stack.env["MARQUEE_QUEUE_PREFIX"].replace(":", "-") + f"render-v{v['id']}-r1",
                             connection=redis_conn())
             assert job.get_status() == JobStatus.DEFERRED and job.dependency_ids == [gpu_jobs[0]]
-    stack.start_worker("render")
-    _start_gpu_worker(stack)
-
-    def done():
-        p = client.get(f"/api/v1/requests/{req['id']}/progress").get_json()
-        return p if p["rendered"] + p["failed"] == p["total"] else None
-
-    try:
-        prog = wait_for(done, timeout=300, what="all variants rendered")
-    except AssertionError:
-        raise AssertionError(stack.worker_logs())
-    assert prog["rendered"] == 4, (prog, stack.worker_logs())
+    _render_all(stack, client, req, 4)
     with stack.app.app_context():
         from app.extensions import db
         from app.models import Variant
@@ -181,18 +186,7 @@ def test_a_close_up_whose_text_moves_the_art_gets_its_canvas_from_the_gpu_job(ge
         "locales": ["en-US", "ar-SA"], "formats": ["link-card"]})
     assert resp.status_code == 202, resp.get_data(as_text=True)
     req = resp.get_json()
-    stack.start_worker("render")
-    _start_gpu_worker(stack)
-
-    def done():
-        p = client.get(f"/api/v1/requests/{req['id']}/progress").get_json()
-        return p if p["rendered"] + p["failed"] == p["total"] else None
-
-    try:
-        prog = wait_for(done, timeout=300, what="all variants rendered")
-    except AssertionError:
-        raise AssertionError(stack.worker_logs())
-    assert prog["rendered"] == 2, (prog, stack.worker_logs())
+    _render_all(stack, client, req, 2)
     with stack.app.app_context():
         from app.extensions import db
         from app.models import Variant
