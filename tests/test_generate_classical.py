@@ -181,6 +181,24 @@ def test_soft_extension_leaves_no_mirrored_ghost(style):
     assert np.abs(np.diff(far, axis=1)).mean() < 1.0 and np.abs(np.diff(far, axis=0)).mean() < 1.0
 
 
+def test_blur_backdrop_leaves_no_blown_up_subject():
+    """The backdrop was the whole art scaled to cover the canvas: for a close-up against the edge
+    of a banner that put the subject, blown up 8x and blurred, beside the sharp one (a brown
+    blob of Hopper's face next to her). It is made of what surrounds the subject now: a red disc
+    filling the middle of a blue photo leaves no red anywhere in the generated canvas."""
+    from PIL import ImageDraw
+
+    art = Image.new("RGB", (300, 400), (30, 60, 160))
+    ImageDraw.Draw(art).ellipse((60, 80, 240, 320), fill=(200, 40, 30))
+    canvas, p = (2400, 800), Box(1800, 0, 600, 800)
+    placed = art.resize((p.w, p.h), Image.Resampling.LANCZOS)
+    out = np.asarray(ClassicalGenerator().expand(placed, canvas, p, style="blur_backdrop").image).astype(np.float32)
+    feather = round(min(canvas) * 0.15)
+    generated = out[:, :p.x - feather]
+    assert float((generated[..., 0] - generated[..., 2]).max()) < 0, "red (the subject) in the backdrop"
+    assert np.array_equal(out[:, p.x:].astype(np.uint8), np.asarray(placed))
+
+
 def test_blur_backdrop_is_dimmer_than_the_art_and_palette_uses_its_colours():
     from app.render.analyze import dominant_palette
 

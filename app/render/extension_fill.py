@@ -1,7 +1,7 @@
 """How an expanded canvas is filled without a model: three extension styles, pure pixel math.
 
-- "blur_backdrop": the art scaled to cover the canvas, heavily blurred and dimmed, behind the
-  sharp art; a feather band carries the colours at the art's edge out into that backdrop, so
+- "blur_backdrop": what surrounds the art's subject (its border ring's colours carried inwards)
+  scaled to cover the canvas, heavily blurred and dimmed, behind the sharp art; a feather band carries the colours at the art's edge out into that backdrop, so
   there is no seam and nothing of the art is repeated as a ghost;
 - "palette": the same feather into a gradient of the art's own dominant colours;
 - "mirror": the art reflected across each seam, blurred more the further from the source.
@@ -32,6 +32,10 @@ EDGE_SIGMA = 0.012
 SEAM_REACH = 0.005
 #: Distance over which the backdrop darkens to BACKDROP_DIM (fraction of the short side).
 DIM_REACH = 0.3
+#: The border ring of the art whose colours make the backdrop (fraction of its short side),
+#: worked out on a copy of the art no larger than SURROUND_SIDE.
+RING = 0.12
+SURROUND_SIDE = 256
 
 
 def mirror_extend(image: np.ndarray, canvas: tuple[int, int], placement: Box) -> np.ndarray:
@@ -126,13 +130,34 @@ def _diffused_edge(art: np.ndarray, size: tuple[int, int], box: Box, dist: np.nd
     return out
 
 
+def _surroundings(art: np.ndarray) -> np.ndarray:
+    """The art with its middle replaced by the colours of its border ring (a normalised
+    convolution from the ring inwards): what surrounds the subject, without the subject."""
+    h, w = art.shape[:2]
+    ring = max(1, round(min(w, h) * RING))
+    inside = np.zeros((h, w), np.float32)
+    inside[ring:h - ring, ring:w - ring] = 1.0
+    if not inside.any():
+        return art
+    weight = 1.0 - inside
+    sigma = max(2.0, min(w, h) * 0.25)
+    num = soft_blur(art.astype(np.float32) * weight[..., None], sigma)
+    den = soft_blur(weight, sigma)
+    fill = num / np.maximum(den, 1e-6)[..., None]
+    return np.where(inside[..., None] > 0, fill, art.astype(np.float32)).astype(np.uint8)
+
+
 def _cover_backdrop(placed: Image.Image, size: tuple[int, int]) -> np.ndarray:
-    """The art scaled to cover `size` (centred) and heavily blurred, as float RGB (soft_extend
-    dims it with the distance from the art)."""
+    """What surrounds the art's subject (_surroundings) scaled to cover `size` (centred) and
+    heavily blurred, as float RGB (soft_extend dims it with the distance from the art). The
+    whole art there left its subject as a blob: a face blown up 3x beside the sharp one."""
     w, h = size
     cover = max(w / placed.width, h / placed.height)
     cw, ch = max(w, round(placed.width * cover)), max(h, round(placed.height * cover))
-    big = cv2.resize(np.asarray(placed), (cw, ch), interpolation=cv2.INTER_AREA)
+    f = min(1.0, SURROUND_SIDE / max(placed.size))   # everything here ends up heavily blurred
+    small = cv2.resize(np.asarray(placed), (max(1, round(placed.width * f)), max(1, round(placed.height * f))),
+                       interpolation=cv2.INTER_AREA)
+    big = cv2.resize(_surroundings(small), (cw, ch), interpolation=cv2.INTER_LINEAR)
     x, y = (cw - w) // 2, (ch - h) // 2
     return soft_blur(big[y:y + h, x:x + w], max(2.0, min(w, h) * 0.1))
 
