@@ -1,8 +1,9 @@
 """How an expanded canvas is filled without a model: three extension styles, pure pixel math.
 
 - "blur_backdrop": what surrounds the art's subject (its border ring's colours carried inwards)
-  scaled to cover the canvas, heavily blurred and dimmed, behind the sharp art; a feather band carries the colours at the art's edge out into that backdrop, so
-  there is no seam and nothing of the art is repeated as a ghost;
+  scaled to cover the canvas, heavily blurred and dimmed, behind the sharp art; a feather band
+  carries the colours at the art's edge out into that backdrop, so there is no seam and nothing
+  of the art is repeated as a ghost;
 - "palette": the same feather into a gradient of the art's own dominant colours;
 - "mirror": the art reflected across each seam, blurred more the further from the source.
 
@@ -150,7 +151,8 @@ def _surroundings(art: np.ndarray) -> np.ndarray:
 def _cover_backdrop(placed: Image.Image, size: tuple[int, int]) -> np.ndarray:
     """What surrounds the art's subject (_surroundings) scaled to cover `size` (centred) and
     heavily blurred, as float RGB (soft_extend dims it with the distance from the art). The
-    whole art there left its subject as a blob: a face blown up 3x beside the sharp one."""
+    whole art there left its subject as a blob: a close-up's face, blown up to cover a banner,
+    beside the sharp one."""
     w, h = size
     cover = max(w / placed.width, h / placed.height)
     cw, ch = max(w, round(placed.width * cover)), max(h, round(placed.height * cover))
