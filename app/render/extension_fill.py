@@ -103,17 +103,21 @@ def _work_canvas(canvas: tuple[int, int], placement: Box) -> tuple[tuple[int, in
     return (sw, sh), Box(x0, y0, min(sw, x1) - x0, min(sh, y1) - y0)
 
 
+def _normalised_blur(weighted: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:
+    """A normalised convolution: the blur of colours already multiplied by their weight, over the
+    blur of the weight. Each pixel gets the average colour of the weighted pixels nearest to it,
+    smoothly, wherever it lies, with no streaks and no reflected shapes."""
+    return soft_blur(weighted, sigma) / np.maximum(soft_blur(weight, sigma), 1e-6)[..., None]
+
+
 def _edge_colours(art: np.ndarray, size: tuple[int, int], box: Box, sigma: float) -> np.ndarray:
-    """The art's colours carried out past its edges: a normalised convolution (blur of the art
-    over blur of its footprint), so each outside pixel gets the average colour of the art
-    nearest to it, smoothly, with no streaks and no reflected shapes."""
+    """The art's colours carried out past its edges (_normalised_blur of the art's footprint)."""
     w, h = size
     num = np.zeros((h, w, 3), np.float32)
     den = np.zeros((h, w), np.float32)
     num[box.y:box.bottom, box.x:box.right] = art
     den[box.y:box.bottom, box.x:box.right] = 1.0
-    num, den = soft_blur(num, sigma), soft_blur(den, sigma)
-    return num / np.maximum(den, 1e-6)[..., None]
+    return _normalised_blur(num, den, sigma)
 
 
 def _diffused_edge(art: np.ndarray, size: tuple[int, int], box: Box, dist: np.ndarray, sigma0: float,
@@ -132,8 +136,8 @@ def _diffused_edge(art: np.ndarray, size: tuple[int, int], box: Box, dist: np.nd
 
 
 def _surroundings(art: np.ndarray) -> np.ndarray:
-    """The art with its middle replaced by the colours of its border ring (a normalised
-    convolution from the ring inwards): what surrounds the subject, without the subject."""
+    """The art with its middle replaced by the colours of its border ring (_normalised_blur of
+    the ring, carried inwards): what surrounds the subject, without the subject."""
     h, w = art.shape[:2]
     ring = max(1, round(min(w, h) * RING))
     inside = np.zeros((h, w), np.float32)
@@ -141,10 +145,7 @@ def _surroundings(art: np.ndarray) -> np.ndarray:
     if not inside.any():
         return art
     weight = 1.0 - inside
-    sigma = max(2.0, min(w, h) * 0.25)
-    num = soft_blur(art.astype(np.float32) * weight[..., None], sigma)
-    den = soft_blur(weight, sigma)
-    fill = num / np.maximum(den, 1e-6)[..., None]
+    fill = _normalised_blur(art.astype(np.float32) * weight[..., None], weight, max(2.0, min(w, h) * 0.25))
     return np.where(inside[..., None] > 0, fill, art.astype(np.float32)).astype(np.uint8)
 
 
