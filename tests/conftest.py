@@ -246,6 +246,19 @@ def wait_for(predicate, timeout: float, interval: float = 0.5, what: str = "cond
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def wait_request_settled(client, stack, request_id: int, timeout: float, what: str = "all variants rendered") -> dict:
+    """Poll the request's progress until every variant rendered or failed; on a timeout the
+    failure carries the workers' logs. Returns the final progress."""
+    def settled():
+        p = client.get(f"/api/v1/requests/{request_id}/progress").get_json()
+        return p if p["rendered"] + p["failed"] == p["total"] else None
+
+    try:
+        return wait_for(settled, timeout=timeout, what=what)
+    except AssertionError:
+        raise AssertionError(stack.worker_logs())
+
+
 @pytest.fixture
 def no_connections(monkeypatch):
     """Any outgoing connection fails the test: URL refusals have to come before connecting.

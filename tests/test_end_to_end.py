@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from app.render.formats import FORMATS
-from tests.conftest import seed_campaign, wait_for
+from tests.conftest import seed_campaign, wait_for, wait_request_settled
 
 pytestmark = pytest.mark.service
 
@@ -32,15 +32,7 @@ def test_request_renders_on_real_worker(stack):
     assert again.status_code == 202 and again.get_json()["id"] == req["id"]
 
     stack.start_worker("render")
-
-    def done():
-        p = client.get(f"/api/v1/requests/{req['id']}/progress").get_json()
-        return p if p["rendered"] + p["failed"] == p["total"] else None
-
-    try:
-        prog = wait_for(done, timeout=240, what="all variants rendered")
-    except AssertionError:
-        raise AssertionError(stack.worker_logs())
+    prog = wait_request_settled(client, stack, req["id"], timeout=240)
     assert prog["rendered"] == prog["total"] == 3 * len(formats), prog
 
     for v in client.get(f"/api/v1/requests/{req['id']}").get_json()["variants"]:

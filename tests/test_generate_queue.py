@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from app.generate.tiny import build_tiny_inpaint_pipeline
-from tests.conftest import ROOT, make_stack, seed_campaign, wait_for, _drop_queue_keys
+from tests.conftest import ROOT, make_stack, seed_campaign, wait_for, wait_request_settled, _drop_queue_keys
 
 pytestmark = pytest.mark.service
 
@@ -41,15 +41,7 @@ def _render_all(stack, client, req: dict, n: int) -> None:
     """Start a render worker and a gpu worker; wait until the request's `n` variants rendered."""
     stack.start_worker("render")
     _start_gpu_worker(stack)
-
-    def done():
-        p = client.get(f"/api/v1/requests/{req['id']}/progress").get_json()
-        return p if p["rendered"] + p["failed"] == p["total"] else None
-
-    try:
-        prog = wait_for(done, timeout=300, what="all variants rendered")
-    except AssertionError:
-        raise AssertionError(stack.worker_logs())
+    prog = wait_request_settled(client, stack, req["id"], timeout=300)
     assert prog["rendered"] == n, (prog, stack.worker_logs())
 
 

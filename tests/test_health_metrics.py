@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import ROOT, _drop_queue_keys, make_stack, seed_campaign, wait_for
+from tests.conftest import ROOT, _drop_queue_keys, make_stack, seed_campaign, wait_for, wait_request_settled
 from tests.export_servers import CountingS3, RedisServer
 
 pytestmark = pytest.mark.service
@@ -130,15 +130,7 @@ def test_worker_metrics_count_renders_and_logs_carry_job_ids(tmp_path):
         stack.env.update(MARQUEE_METRICS_PORT=str(port), MARQUEE_LOG_FORMAT="json",
                          PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prom"))
         stack.start_worker("render")
-
-        def rendered():
-            p = client.get(f"/api/v1/requests/{req['id']}/progress").get_json()
-            return p["rendered"] + p["failed"] == p["total"] and p
-
-        try:
-            prog = wait_for(rendered, timeout=240, what="4 renders")
-        except AssertionError:
-            raise AssertionError(stack.worker_logs())
+        prog = wait_request_settled(client, stack, req["id"], timeout=240, what="4 renders")
         assert prog["rendered"] == 4, stack.worker_logs()
         def scraped():
             t = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
