@@ -98,12 +98,21 @@ def test_export_pages_in_chromium(sqlite_stack, server, browser, monkeypatch):
         assert page.is_visible("fieldset[data-kind=http-put]") and not page.is_visible("fieldset[data-kind=s3]")
         assert not page.is_visible("select#kind")
         page.fill("input[name=regions]", "JP, KR")
+        avif = page.locator("input[name=encodings][value=avif]")
+        assert page.locator("input[name=encodings]:checked").evaluate_all("es => es.map(e => e.value)") == [
+            "jpeg", "webp"]                             # a target that names none delivers JPEG and WebP
+        page.locator("input[name=encodings][value=webp]").focus()
+        page.keyboard.press("Tab")                      # the next stop is AVIF, ticked from the keyboard
+        assert avif.evaluate("e => e === document.activeElement")
+        page.keyboard.press("Space")
+        assert avif.is_checked()
         _shot(page, "2b-target-edit-en")
         with page.expect_navigation():
             page.click("#save-target")
         assert "Export target flaky-origin saved." in page.inner_text(".flash.ok")
         edited = page.locator("#targets tr[data-target]", has_text="flaky-origin").inner_text()
         assert "JP, KR" in edited and "MARQUEE_CDN_TOKEN" in edited and "square" in edited  # the rest kept
+        assert "JPEG, WebP, AVIF" in edited
 
         # --- exports: the failure and its error, retried from the page
         page.click("header.top >> text=Exports")
@@ -156,6 +165,15 @@ def test_export_pages_in_chromium(sqlite_stack, server, browser, monkeypatch):
         assert first["x"] > last["x"]
         assert "إعادة المحاولة" in ar.inner_text("#exports")
         _shot(ar, "8-exports-ar-rtl")
+
+        # --- Japanese: the form's encodings in words, the file formats by their names
+        ja = _login(browser, server, "admin2", lang="ja")
+        ja.goto(f"{server}/ui/export-targets")
+        assert ja.get_attribute("html", "lang") == "ja"
+        group = ja.locator("#target-form [role=group][aria-labelledby=encodings-label]")
+        assert "エンコード" in ja.inner_text("#encodings-label") and "AVIF" in group.inner_text()
+        assert "JPEG, WebP, AVIF" in ja.locator("#targets tr[data-target]", has_text="flaky-origin").inner_text()
+        _shot(ja, "9-targets-ja")
     finally:
         good.stop()
         flaky.stop()

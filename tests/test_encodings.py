@@ -1,11 +1,13 @@
-"""Encode on demand: a render stores only the JPEG master; WebP is made from it when first
-asked for, recorded beside it, and served from the blob store after that."""
+"""Encode on demand: a render stores only the JPEG master; WebP and AVIF are made from it when
+first asked for, recorded beside it, and served from the blob store after that."""
 from __future__ import annotations
 
 import io
 
 import numpy as np
 from PIL import Image
+
+from PIL import features
 
 from app.render.encode import DERIVE_VERSION, derive, encode
 from tests.conftest import seed_campaign
@@ -63,5 +65,45 @@ def test_render_stores_jpeg_and_webp_is_made_once_on_demand(sqlite_stack):
         from app.services import blob_store
         assert blob_store().count() == before + 1        # served from the store, not encoded again
 
-    missing = client.get(f"/api/v1/variants/{vid}/image.avif")
-    assert missing.status_code == 404 and "avif" in missing.get_json()["message"]
+    missing = client.get(f"/api/v1/variants/{vid}/image.png")
+    assert missing.status_code == 404 and "png" in missing.get_json()["message"]
+
+
+def test_avif_is_the_master_pixels_smaller_than_webp(astronaut):
+    """Pillow's wheels carry libavif (setup installs them); without it this fails rather than skips."""
+    assert features.check("avif"), "Pillow was built without AVIF support"
+    master = encode(astronaut.resize((600, 900)), "jpeg")
+    avif, webp = derive(master.data, "avif"), derive(master.data, "webp")
+    img = Image.open(io.BytesIO(avif.data))
+    assert img.format == "AVIF" and avif.mime == "image/avif" and avif.ext == "avif"
+    a = np.asarray(Image.open(io.BytesIO(master.data)).convert("RGB"), dtype=np.int16)
+    b = np.asarray(img.convert("RGB"), dtype=np.int16)
+    assert a.shape == b.shape
+    assert np.abs(a - b).mean() < 3.0
+    assert len(avif.data) < len(webp.data) < len(master.data)
+
+
+def test_avif_is_made_once_on_demand_through_the_api(sqlite_stack):
+    app = sqlite_stack.app
+    client = app.test_client()
+    seeded = seed_campaign(client)
+    req = create_request(client, seeded, ["ja-JP"], ["link-card"])
+    vid = req["variants"][0]["id"]
+    render_inline(app, [vid])
+
+    v = client.get(f"/api/v1/variants/{vid}").get_json()
+    assert set(v["assets"]) == {"jpeg"} and set(v["links"]) >= {"jpeg", "webp", "avif"}
+    first = client.get(v["links"]["avif"])
+    assert first.status_code == 200 and first.mimetype == "image/avif"
+    assert Image.open(io.BytesIO(first.data)).size == (v["width"], v["height"])
+    after = client.get(f"/api/v1/variants/{vid}").get_json()
+    assert set(after["assets"]) == {"jpeg", "avif"}       # only what was asked for was made
+    assert after["assets"]["avif"]["from"] == v["assets"]["jpeg"]["sha256"]
+    with app.app_context():
+        from app.services import blob_store
+        stored = blob_store().count()
+    again = client.get(v["links"]["avif"])
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    with app.app_context():
+        from app.services import blob_store
+        assert blob_store().count() == stored             # served from the store, not encoded again

@@ -3,12 +3,14 @@ an HTTP PUT origin and a webhook receiver on loopback, real RQ export workers.""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from urllib.parse import urlsplit
 
 import boto3
 import pytest
 from botocore.config import Config
+from PIL import Image
 
 from app.export.webhook import new_secret
 from tests.conftest import drop_schema, make_stack, seed_campaign, wait_for
@@ -287,6 +289,41 @@ def test_http_put_origin_fails_twice_then_accepts_and_webhook_after_assets(xstac
         rx.stop()
 
 
+def test_targets_deliver_the_encodings_they_name(xstack):
+    """One variant, two origins: one names AVIF and JPEG, one names nothing (JPEG and WebP). Each
+    gets its encodings once; the AVIF and the WebP are each made once, from the JPEG master."""
+    stack, client = xstack, xstack.app.test_client()
+    avif_origin, default_origin = PutOrigin().start(), PutOrigin().start()
+    try:
+        add_target(client, name="avif-cdn", kind="http-put", url=avif_origin.url + "/a", encodings=["avif", "jpeg"])
+        add_target(client, name="origin", kind="http-put", url=default_origin.url + "/d")
+        req = render_request(stack, client, ["ar-SA"], ["link-card"])
+        approve_all(stack, req["id"])
+        stack.start_worker("export")
+        wait_exports(stack, 2)
+
+        v = variants(stack)[0]
+        assert set(v.assets) == {"jpeg", "webp", "avif"}
+        assert v.assets["avif"]["from"] == v.assets["webp"]["from"] == v.assets["jpeg"]["sha256"]
+        slug = req_title(client, req)
+
+        def files(prefix: str, kinds: list[str]) -> dict[str, int]:
+            return {f"/{prefix}/{slug}/ar-SA/link-card/{v.assets[k]['sha256'][:16]}.{v.assets[k]['ext']}": 1
+                    for k in kinds} | {f"/{prefix}/{slug}/manifests/request-{req['id']}.json": 1}
+
+        assert avif_origin.successful_puts() == files("a", ["jpeg", "avif"])
+        assert default_origin.successful_puts() == files("d", ["jpeg", "webp"])
+        path = next(p for p in avif_origin.objects if p.endswith(".avif"))
+        body, headers = avif_origin.objects[path]
+        assert headers["Content-Type"] == "image/avif"
+        assert Image.open(io.BytesIO(body)).size == (v.width, v.height)
+        manifest = json.loads(next(b for p, (b, _) in avif_origin.objects.items() if "/manifests/" in p))
+        assert sorted(a["mime"] for a in manifest["assets"]) == ["image/avif", "image/jpeg"]
+    finally:
+        avif_origin.stop()
+        default_origin.stop()
+
+
 def req_title(client, req) -> str:
     return client.get(f"/api/v1/titles/{req['title_id']}").get_json()["slug"]
 
@@ -350,12 +387,19 @@ def test_target_validation_errors_name_the_problem(xstack):
         ({"name": "a", "kind": "http-put", "url": "gopher://127.0.0.1/"}, "scheme"),
         ({"name": "a", "kind": "http-put", "url": "http://127.0.0.1/", "formats": ["poster", "nope"]}, "nope"),
         ({"name": "a", "kind": "http-put", "url": "http://127.0.0.1/", "options": {"mode": "rsync"}}, "mode"),
+        ({"name": "a", "kind": "http-put", "url": "http://127.0.0.1/", "encodings": ["jpeg", "png"]}, "encodings"),
+        ({"name": "a", "kind": "http-put", "url": "http://127.0.0.1/", "encodings": []}, "at least one"),
+        ({"name": "a", "kind": "http-put", "url": "http://127.0.0.1/", "encodings": ["avif", "avif"]}, "once"),
     ]
     for body, word in cases:
         resp = client.post("/api/v1/export-targets", json=body)
         assert resp.status_code == 422, (body, resp.get_data(as_text=True))
         assert word in resp.get_json()["message"], (word, resp.get_json())
     ok = add_target(client, name="a", kind="http-put", url="http://127.0.0.1:9/")
+    assert ok["encodings"] == ["jpeg", "webp"]            # what a target names nothing delivers
+    assert client.patch(f"/api/v1/export-targets/{ok['id']}", json={"encodings": ["gif"]}).status_code == 422
+    avif = client.patch(f"/api/v1/export-targets/{ok['id']}", json={"encodings": ["avif"]})
+    assert avif.status_code == 200 and avif.get_json()["encodings"] == ["avif"]
     assert client.post("/api/v1/export-targets", json={"name": "a", "kind": "http-put",
                                                        "url": "http://127.0.0.1:9/"}).status_code == 409
     patched = client.patch(f"/api/v1/export-targets/{ok['id']}", json={"enabled": False, "regions": ["fr"]})

@@ -26,6 +26,15 @@ def _target_rows(app) -> list:
                 for t in db.session.scalars(db.select(ExportTarget).order_by(ExportTarget.id))]
 
 
+def _encodings(app) -> list:
+    with app.app_context():
+        from app.extensions import db
+        from app.models import ExportTarget
+
+        db.session.expire_all()
+        return [t.encodings for t in db.session.scalars(db.select(ExportTarget).order_by(ExportTarget.id))]
+
+
 @pytest.fixture
 def ui(sqlite_stack, monkeypatch):
     app = sqlite_stack.app
@@ -258,7 +267,7 @@ def test_admin_edits_a_target_through_the_same_validation(ui, no_connections):
     c, token = _login(app, "admin2")
     origin = {"csrf_token": token, "name": "origin", "kind": "http-put", "url": PUBLIC_URL,
               "put_headers": f"X-Team: {HEADER_VALUE}", "put_secret_headers": "Authorization: MARQUEE_UI_CDN_TOKEN",
-              "regions": "JP, BR", "formats": ["square", "poster"], "enabled": "1"}
+              "regions": "JP, BR", "formats": ["square", "poster"], "encodings": ["jpeg", "avif"], "enabled": "1"}
     assert c.post("/ui/export-targets", data=origin).status_code == 302
     assert c.post("/ui/export-targets", data={"csrf_token": token, "name": "bucket", "kind": "s3",
                                               "url": "https://93.184.216.34/s3", "s3_bucket": "cdn-assets",
@@ -269,8 +278,12 @@ def test_admin_edits_a_target_through_the_same_validation(ui, no_connections):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'id="save-target"' in html
     for shown in ('value="origin"', f'value="{PUBLIC_URL}"', f"X-Team: {HEADER_VALUE}",
-                  "Authorization: MARQUEE_UI_CDN_TOKEN", 'value="JP, BR"', 'value="square" checked'):
+                  "Authorization: MARQUEE_UI_CDN_TOKEN", 'value="JP, BR"', 'value="square" checked',
+                  'value="avif" checked', 'value="jpeg" checked'):
         assert shown in html, shown
+    assert 'value="webp" checked' not in html and _encodings(app) == [["jpeg", "avif"], None]
+    listed = c.get("/ui/export-targets").get_data(as_text=True)
+    assert "JPEG, AVIF" in listed and "JPEG, WebP" in listed    # the bucket names none: the default
     assert SECRET_VALUE not in html and 'name="kind" id="kind" value="http-put"' in html
 
     changed = {"csrf_token": token, "name": "origin-eu", "kind": "http-put", "url": PUBLIC_URL + "eu/",
@@ -280,6 +293,7 @@ def test_admin_edits_a_target_through_the_same_validation(ui, no_connections):
     assert r.status_code == 200 and "Export target origin-eu saved." in r.get_data(as_text=True)
     assert _target_rows(app)[0] == ("origin-eu", "http-put", False, {"mode": "move"},
                                     {"headers": {"Authorization": "MARQUEE_UI_CDN_TOKEN"}}, None, ["story"])
+    assert _encodings(app)[0] is None            # none ticked: back to the default, JPEG and WebP
     with app.app_context():
         from app.extensions import db
         from app.models import ExportTarget

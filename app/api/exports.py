@@ -11,6 +11,7 @@ from ..auth import actor_name
 from ..models.export import ExportStatus
 from ..schemas.export_targets import TargetIn, TargetPatch
 from ..services import export_targets as targets_svc
+from ..services.encodings import DEFAULT_DELIVERY
 from ..services.exports import feed as feed_svc
 from ..services.exports import queries
 from ..services.exports.manifests import build_manifest
@@ -34,10 +35,14 @@ class TargetOut(Schema):
     options = fields.Dict()
     regions = fields.List(fields.Str(), allow_none=True)
     formats = fields.List(fields.Str(), allow_none=True)
+    encodings = fields.Method("_encodings", metadata={"description": "the encodings this target delivers"})
     enabled = fields.Bool()
     secrets_configured = fields.Method("_secrets")
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
+
+    def _encodings(self, t) -> list[str]:
+        return list(t.encodings or DEFAULT_DELIVERY)
 
     def _secrets(self, t) -> list[str]:
         refs = t.secret_refs or {}

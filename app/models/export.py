@@ -51,6 +51,8 @@ class ExportTarget(Timestamped, db.Model):
     secret_refs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     regions: Mapped[list[str] | None] = mapped_column(JSON)
     formats: Mapped[list[str] | None] = mapped_column(JSON)
+    #: Encodings delivered (jpeg, webp, avif); None: the default, JPEG and WebP.
+    encodings: Mapped[list[str] | None] = mapped_column(JSON)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

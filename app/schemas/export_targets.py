@@ -7,10 +7,13 @@ from marshmallow import fields, validate
 
 from .validation import ApiSchema, BoundedList, Text
 from ..models.export import TargetKind
+from ..render.encode import ENCODINGS
 
 KINDS = [k.value for k in TargetKind]
 MAX_TARGET_REGIONS = 300
 MAX_TARGET_FORMATS = 50
+ENCODINGS_HELP = ("encodings delivered, of " + ", ".join(ENCODINGS) + "; omitted or null: jpeg and webp. "
+                  "WebP and AVIF are made from the JPEG master when first needed (an AVIF takes seconds)")
 
 
 class TargetIn(ApiSchema):
@@ -28,6 +31,8 @@ class TargetIn(ApiSchema):
                           allow_none=True)
     formats = BoundedList(Text(validate=validate.Length(max=32)), max_items=MAX_TARGET_FORMATS, load_default=None,
                           allow_none=True)
+    encodings = BoundedList(Text(validate=validate.OneOf(ENCODINGS)), max_items=len(ENCODINGS), load_default=None,
+                            allow_none=True, metadata={"description": ENCODINGS_HELP})
     enabled = fields.Bool(load_default=True)
 
 
@@ -38,4 +43,6 @@ class TargetPatch(ApiSchema):
     secret_refs = fields.Dict()
     regions = BoundedList(Text(validate=validate.Length(max=16)), max_items=MAX_TARGET_REGIONS, allow_none=True)
     formats = BoundedList(Text(validate=validate.Length(max=32)), max_items=MAX_TARGET_FORMATS, allow_none=True)
+    encodings = BoundedList(Text(validate=validate.OneOf(ENCODINGS)), max_items=len(ENCODINGS), allow_none=True,
+                            metadata={"description": ENCODINGS_HELP})
     enabled = fields.Bool()

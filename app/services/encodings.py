@@ -1,4 +1,4 @@
-"""Encodings on demand: a render stores the JPEG master; WebP is made when first asked for.
+"""Encodings on demand: a render stores the JPEG master; WebP and AVIF are made when first asked for.
 
 The derived blob is content-addressed in the blob store like every other blob; the variant's
 `assets` records it beside the master (with the master's sha256 and the encoder version it was
@@ -15,6 +15,10 @@ from ..extensions import db
 from ..models import Variant
 from ..render.encode import DERIVE_VERSION, DERIVED, MASTER, derive
 from . import blob_store
+
+#: What an export target delivers when it names no encodings: the master and WebP (what every
+#: target delivered before AVIF existed; an AVIF costs seconds to make, so a target asks for it).
+DEFAULT_DELIVERY = (MASTER, "webp")
 
 
 def offered(assets: dict[str, Any] | None) -> list[str]:
@@ -54,10 +58,14 @@ def asset(variant: Variant, kind: str) -> dict | None:
     return meta
 
 
-def delivery(variant: Variant) -> dict[str, dict]:
-    """Every encoding an export delivers (master and derived), deriving what is missing."""
+def delivery(variant: Variant, kinds: tuple[str, ...] | list[str] | None = None) -> dict[str, dict]:
+    """The encodings an export delivers (`kinds`, by default DEFAULT_DELIVERY) that the variant
+    has or can derive, deriving what is missing."""
+    wanted = set(kinds or DEFAULT_DELIVERY)
     out = {}
     for kind in offered(variant.assets):
+        if kind not in wanted:
+            continue
         meta = asset(variant, kind)
         if meta is not None:
             out[kind] = meta

@@ -19,6 +19,7 @@ from ..export.webhook import WebhookTarget, secret_key
 from ..extensions import db
 from ..models import AuditEvent, Export, ExportTarget
 from ..models.export import TargetKind
+from ..render.encode import ENCODINGS
 from ..render.formats import FORMATS
 from . import Conflict, NotFound, ServiceError
 
@@ -53,7 +54,7 @@ def _check_env_names(kind: str, refs: dict[str, Any]) -> None:
 
 
 def validate(kind: str, url: str | None, options: dict[str, Any], refs: dict[str, Any],
-             regions: list[str] | None, formats: list[str] | None) -> None:
+             regions: list[str] | None, formats: list[str] | None, encodings: list[str] | None = None) -> None:
     """Refuse bad settings with a 422 naming the problem; the URL guard runs here, before any use."""
     if kind not in OPTION_KEYS:
         raise _invalid(f"kind must be one of {', '.join(k.value for k in TargetKind)}")
@@ -84,6 +85,21 @@ def validate(kind: str, url: str | None, options: dict[str, Any], refs: dict[str
     bad_regions = [r for r in regions or [] if not re.fullmatch(r"[A-Za-z]{2}", r)]
     if bad_regions:
         raise _invalid(f"regions are two-letter codes; got {', '.join(map(repr, bad_regions))}")
+    _check_encodings(encodings)
+
+
+def _check_encodings(encodings: list[str] | None) -> None:
+    """None is the default (JPEG and WebP); a list names at least one known encoding, once each."""
+    if encodings is None:
+        return
+    if not encodings:
+        raise _invalid(f"encodings must name at least one of {', '.join(ENCODINGS)}, or be omitted for jpeg "
+                       "and webp")
+    bad = [e for e in encodings if e not in ENCODINGS]
+    if bad:
+        raise _invalid(f"unknown encoding(s) {', '.join(map(repr, bad))}; known: {', '.join(ENCODINGS)}")
+    if len(set(encodings)) != len(encodings):
+        raise _invalid(f"encodings name each encoding once; got {', '.join(encodings)}")
 
 
 def _check_scheme(url: str) -> None:
@@ -95,12 +111,13 @@ def _check_scheme(url: str) -> None:
 def create_target(data: dict[str, Any], actor: str) -> ExportTarget:
     kind, url = data["kind"], data.get("url")
     options, refs = data.get("options") or {}, data.get("secret_refs") or {}
-    validate(kind, url, options, refs, data.get("regions"), data.get("formats"))
+    validate(kind, url, options, refs, data.get("regions"), data.get("formats"), data.get("encodings"))
     if db.session.scalar(select(ExportTarget.id).where(ExportTarget.name == data["name"])) is not None:
         raise Conflict(f"an export target named {data['name']!r} exists")
     target = ExportTarget(name=data["name"], kind=kind, url=url, options=options, secret_refs=refs,
                           regions=[r.upper() for r in data["regions"]] if data.get("regions") else None,
-                          formats=data.get("formats") or None, enabled=data.get("enabled", True))
+                          formats=data.get("formats") or None, encodings=data.get("encodings"),
+                          enabled=data.get("enabled", True))
     db.session.add(target)
     db.session.flush()
     db.session.add(AuditEvent(actor=actor, action="export_target.created", entity_type="export_target",
@@ -119,10 +136,10 @@ def update_target(target_id: int, data: dict[str, Any], actor: str) -> ExportTar
             select(ExportTarget.id).where(ExportTarget.name == data["name"])) is not None:
         raise Conflict(f"an export target named {data['name']!r} exists")
     merged = {"url": target.url, "options": target.options, "secret_refs": target.secret_refs,
-              "regions": target.regions, "formats": target.formats, **data}
+              "regions": target.regions, "formats": target.formats, "encodings": target.encodings, **data}
     validate(target.kind, merged["url"], merged["options"] or {}, merged["secret_refs"] or {},
-             merged["regions"], merged["formats"])
-    for key in ("url", "options", "secret_refs", "formats", "enabled", "name"):
+             merged["regions"], merged["formats"], merged["encodings"])
+    for key in ("url", "options", "secret_refs", "formats", "encodings", "enabled", "name"):
         if key in data:
             setattr(target, key, data[key])
     if "regions" in data:

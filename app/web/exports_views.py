@@ -23,7 +23,9 @@ from ..export.http_put import MODES
 from ..extensions import db
 from ..models import ExportTarget
 from ..models.export import ExportStatus
+from ..render.encode import ENCODINGS
 from ..render.formats import FORMATS
+from ..services.encodings import DEFAULT_DELIVERY
 from ..schemas.export_targets import KINDS, TargetIn
 from ..services import ServiceError
 from ..services import export_targets as targets_svc
@@ -94,6 +96,9 @@ OPTION_FIELDS = {"s3": {"bucket": "s3_bucket", "prefix": "s3_prefix", "region": 
                         "public_base_url": "public_base_url"},
                  "http-put": {"public_base_url": "public_base_url", "mode": "put_mode"},
                  "webhook": {}}
+#: The form's encoding checkboxes (names of file formats: not translated) and what none ticked means.
+ENCODING_CHOICES = {"encodings": ENCODINGS, "encoding_labels": {"jpeg": "JPEG", "webp": "WebP", "avif": "AVIF"},
+                    "default_encodings": DEFAULT_DELIVERY}
 SECRET_FIELDS = {"s3": {"access_key_id": "s3_access_key_id_env", "secret_access_key": "s3_secret_access_key_env"},
                  "http-put": {}, "webhook": {"secret": "webhook_secret_env"}}
 
@@ -115,7 +120,8 @@ def target_from_form(form: MultiDict) -> dict[str, Any]:
             refs["headers"] = secret_headers
     regions = [r for r in re.split(r"[\s,]+", form.get("regions", "")) if r]
     body.update(options=options, secret_refs=refs, regions=regions or None,
-                formats=form.getlist("formats") or None, enabled=form.get("enabled") == "1")
+                formats=form.getlist("formats") or None, encodings=form.getlist("encodings") or None,
+                enabled=form.get("enabled") == "1")
     try:
         return TargetIn().load(body)
     except ValidationError as exc:
@@ -138,6 +144,7 @@ def form_from_target(target: ExportTarget) -> MultiDict:
                       put_secret_headers="\n".join(f"{k}: {v}" for k, v in (refs.get("headers") or {}).items()))
     form = MultiDict(fields)
     form.setlist("formats", list(target.formats or []))
+    form.setlist("encodings", list(target.encodings or DEFAULT_DELIVERY))
     return form
 
 
@@ -151,7 +158,7 @@ def secret_names(target: ExportTarget) -> list[tuple[str, str]]:
 def _targets_page(form: MultiDict | None = None, error: str | None = None, status: int = 200):
     return render_template("web/export_targets.html", targets=targets_svc.list_targets(), kinds=KINDS,
                            formats=list(FORMATS), modes=MODES, form=form or MultiDict(),
-                           error=error, secret_names=secret_names), status
+                           error=error, secret_names=secret_names, **ENCODING_CHOICES), status
 
 
 @bp.route("/export-targets", methods=["GET", "POST"])
@@ -195,7 +202,7 @@ def export_target_edit(target_id: int):
 
 def _edit_page(target: ExportTarget, form: MultiDict, error: str | None = None, status: int = 200):
     return render_template("web/export_target_edit.html", target=target, kinds=KINDS, formats=list(FORMATS),
-                           modes=MODES, form=form, error=error), status
+                           modes=MODES, form=form, error=error, **ENCODING_CHOICES), status
 
 
 @bp.route("/export-targets/<int:target_id>/enabled", methods=["POST"])

@@ -47,13 +47,13 @@ def _result(variant: Variant, pushed: dict[str, dict]) -> dict[str, Any]:
 
 
 def push_assets(exp: Export, target: Target, token: str) -> None:
-    """Put every encoding of the revision at the target (derived ones made once, on demand)."""
+    """Put the encodings the target delivers at it (derived ones made once, on demand)."""
     variant = _still_current(exp)
     slug = variant.request.title.slug
     store = blob_store()
     pushed: dict[str, dict] = {}
     sent = exp.sent
-    for kind, meta in sorted(encodings.delivery(variant).items()):
+    for kind, meta in sorted(encodings.delivery(variant, exp.target.encodings).items()):
         beat(exp.id, token)
         asset = Asset(key=asset_key(slug, variant.locale, variant.format, meta["sha256"], meta.get("ext", kind)),
                       data=store.get(meta["key"]), sha256=meta["sha256"], content_type=meta["mime"],

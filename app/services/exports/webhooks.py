@@ -35,8 +35,9 @@ def _manifest_urls(exports: list[Export]) -> dict[str, str]:
     return out
 
 
-def event_body(variant_id: int, revision: int) -> str:
-    """What a webhook announces: one approved revision, its files and where each target put them."""
+def event_body(variant_id: int, revision: int, kinds: list[str] | None = None) -> str:
+    """What a webhook announces: one approved revision, its files and where each target put them
+    (when no storage target took it: its files in `kinds`, the webhook target's encodings)."""
     exports = queries.done_storage_exports([(variant_id, revision)]).get((variant_id, revision), [])
     variant = db.session.get(Variant, variant_id)
     files: dict[str, dict] = {}
@@ -46,7 +47,7 @@ def event_body(variant_id: int, revision: int) -> str:
                                                 "sha256": a["sha256"], "urls": {}})
             entry["urls"][e.target.name] = a["url"]
     if not files:  # no storage target matched: announce the files themselves
-        for encoding, a in sorted(encodings.delivery(variant).items()):
+        for encoding, a in sorted(encodings.delivery(variant, kinds).items()):
             files[encoding] = {"encoding": encoding, "mime": a["mime"], "bytes": a["bytes"], "sha256": a["sha256"],
                                "urls": {}}
     data = {"variant_id": variant.id, "request_id": variant.request_id, "title": variant.request.title.slug,
@@ -83,7 +84,8 @@ def release_webhooks(variant_id: int, revision: int) -> int:
             db.session.rollback()
             continue
         db.session.add(WebhookDelivery(id=f"msg_{uuid.uuid4().hex}", export_id=w.id, event_type=EVENT_TYPE,
-                                       body=event_body(variant_id, revision), status="pending", tries=0))
+                                       body=event_body(variant_id, revision, w.target.encodings), status="pending",
+                                       tries=0))
         db.session.commit()
         db.session.refresh(w)
         released.append(w)
