@@ -107,3 +107,53 @@ def test_avif_is_made_once_on_demand_through_the_api(sqlite_stack):
     with app.app_context():
         from app.services import blob_store
         assert blob_store().count() == stored             # served from the store, not encoded again
+
+
+def test_askers_at_once_derive_each_encoding_once_and_keep_every_record(sqlite_stack, monkeypatch, busy_cpus):
+    """Two exports asking for the AVIF and a third for the WebP of one variant at the same moment
+    (threads, each with its own session, on a loaded host): the AVIF is encoded once and both
+    askers get the same record, and neither record overwrites the other."""
+    import threading
+    import time
+
+    from app.extensions import db
+    from app.models import Variant
+    from app.services import encodings
+
+    app = sqlite_stack.app
+    client = app.test_client()
+    req = create_request(client, seed_campaign(client), ["hi-IN"], ["link-card"])
+    vid = req["variants"][0]["id"]
+    render_inline(app, [vid])
+
+    made, real = [], encodings.derive
+
+    def slow_derive(data: bytes, kind: str):
+        made.append(kind)
+        time.sleep(0.3)   # an encode long enough for the others to arrive while it runs
+        return real(data, kind)
+
+    monkeypatch.setattr(encodings, "derive", slow_derive)
+    start, got, errors = threading.Barrier(3), {}, []
+
+    def ask(i: int, kind: str) -> None:
+        try:
+            with app.app_context():
+                v = db.session.get(Variant, vid)
+                start.wait()
+                got[i] = encodings.asset(v, kind)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask, args=a) for a in ((0, "avif"), (1, "avif"), (2, "webp"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert sorted(made) == ["avif", "webp"]
+    assert got[0] == got[1] and got[0]["mime"] == "image/avif" and got[2]["mime"] == "image/webp"
+    with app.app_context():
+        assets = db.session.get(Variant, vid).assets
+    assert set(assets) == {"jpeg", "webp", "avif"}
+    assert assets["avif"] == got[0] and assets["webp"] == got[2]
