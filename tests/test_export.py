@@ -387,7 +387,7 @@ def test_target_validation_errors_name_the_problem(xstack):
         ({"name": "a", "kind": "http-put", "url": "gopher://127.0.0.1/"}, "scheme"),
         ({"name": "a", "kind": "http-put", "url": "http://127.0.0.1/", "formats": ["poster", "nope"]}, "nope"),
         ({"name": "a", "kind": "http-put", "url": "http://127.0.0.1/", "options": {"mode": "rsync"}}, "mode"),
-        ({"name": "a", "kind": "http-put", "url": "http://127.0.0.1/", "encodings": ["jpeg", "png"]}, "encodings"),
+        ({"name": "a", "kind": "http-put", "url": "http://127.0.0.1/", "encodings": ["jpeg", "png"]}, "unknown encoding(s) 'png'"),
         ({"name": "a", "kind": "http-put", "url": "http://127.0.0.1/", "encodings": []}, "at least one"),
         ({"name": "a", "kind": "http-put", "url": "http://127.0.0.1/", "encodings": ["avif", "avif"]}, "once"),
     ]

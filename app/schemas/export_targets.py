@@ -31,7 +31,7 @@ class TargetIn(ApiSchema):
                           allow_none=True)
     formats = BoundedList(Text(validate=validate.Length(max=32)), max_items=MAX_TARGET_FORMATS, load_default=None,
                           allow_none=True)
-    encodings = BoundedList(Text(validate=validate.OneOf(ENCODINGS)), max_items=len(ENCODINGS), load_default=None,
+    encodings = BoundedList(Text(validate=validate.Length(max=16)), max_items=len(ENCODINGS), load_default=None,
                             allow_none=True, metadata={"description": ENCODINGS_HELP})
     enabled = fields.Bool(load_default=True)
 
@@ -43,6 +43,6 @@ class TargetPatch(ApiSchema):
     secret_refs = fields.Dict()
     regions = BoundedList(Text(validate=validate.Length(max=16)), max_items=MAX_TARGET_REGIONS, allow_none=True)
     formats = BoundedList(Text(validate=validate.Length(max=32)), max_items=MAX_TARGET_FORMATS, allow_none=True)
-    encodings = BoundedList(Text(validate=validate.OneOf(ENCODINGS)), max_items=len(ENCODINGS), allow_none=True,
+    encodings = BoundedList(Text(validate=validate.Length(max=16)), max_items=len(ENCODINGS), allow_none=True,
                             metadata={"description": ENCODINGS_HELP})
     enabled = fields.Bool()
