@@ -3,6 +3,7 @@ first asked for, recorded beside it, and served from the blob store after that."
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 from PIL import Image
@@ -157,3 +158,31 @@ def test_askers_at_once_derive_each_encoding_once_and_keep_every_record(sqlite_s
         assets = db.session.get(Variant, vid).assets
     assert set(assets) == {"jpeg", "webp", "avif"}
     assert assets["avif"] == got[0] and assets["webp"] == got[2]
+
+
+def test_the_variant_page_downloads_every_encoding(sqlite_stack):
+    """A reviewer downloads the JPEG, WebP and AVIF from the variant page (the AVIF made on that
+    first download and kept); a reviewer of another region gets no file; an unknown kind is 404."""
+    from tests.review_helpers import logged_in, make_people, seeded_campaign
+
+    app = sqlite_stack.app
+    make_people(app.test_client())
+    _seeded, req = seeded_campaign(app, locales=("ja-JP",), formats=("thumbnail-small",))
+    vid = req["variants"][0]["id"]
+    c, _token = logged_in(app, "reviewer_jp")
+    html = c.get(f"/ui/variants/{vid}").get_data(as_text=True)
+    links = dict(re.findall(r'<a href="(/ui/variants/\d+/download\.\w+)" download="([^"]+)"', html))
+    assert sorted(links) == sorted(f"/ui/variants/{vid}/download.{k}" for k in ("jpeg", "webp", "avif"))
+    assert all(name.endswith(("-ja-JP-thumbnail-small-r1.jpg", ".webp", ".avif")) for name in links.values())
+    assert "ダウンロード" in html                               # the reviewer's UI language
+    for url in links:
+        r = c.get(url)
+        assert r.status_code == 200, url
+        img = Image.open(io.BytesIO(r.data))
+        assert img.format == {"jpeg": "JPEG", "webp": "WEBP", "avif": "AVIF"}[url.rsplit(".", 1)[1]]
+        assert img.size == (640, 360)
+    assets = app.test_client().get(f"/api/v1/variants/{vid}").get_json()["assets"]
+    assert set(assets) == {"jpeg", "webp", "avif"}
+    assert c.get(f"/ui/variants/{vid}/download.png").status_code == 404
+    other, _ = logged_in(app, "reviewer_br")
+    assert other.get(f"/ui/variants/{vid}/download.avif").status_code in (403, 404)

@@ -7,10 +7,12 @@ from flask import Response, abort, jsonify, render_template, request, url_for
 from ..auth import current_user, roles
 from ..models import Variant
 from ..models.review import CATEGORIES, SCOPES
+from ..render.encode import ENCODINGS, EXT
 from ..render.formats import FORMATS
 from ..render.review_pixels import display_jpeg
 from ..services import blob_store
 from ..services import review as svc
+from ..services.encodings import asset as encoded_asset
 from ..services.queries import review as reads
 from ..services.requests import get_variant
 from ..downloads import blob_response
@@ -50,7 +52,7 @@ def variant(variant_id: int):
                            can_decide=user.role in DECIDERS and v.status in svc.DECIDABLE,
                            can_reopen=user.role in DECIDERS and v.status == "approved",
                            can_fix=user.role in FIXERS, tagline=svc.current_tagline(v),
-                           level_labels=fix_level_labels(v))
+                           level_labels=fix_level_labels(v), downloads=_downloads(v))
 
 
 def _thumb(v: Variant) -> str | None:
@@ -75,6 +77,33 @@ def variant_image(variant_id: int):
         abort(404)
     resp = blob_response(asset["key"], asset["mime"], size=asset.get("bytes"), etag=asset["sha256"])
     resp.headers["Cache-Control"] = "private, max-age=3600"  # the URL carries revision and sha
+    return resp.make_conditional(request)
+
+
+#: The download links' labels: names of file formats, the same in every language.
+ENCODING_LABELS = {"jpeg": "JPEG", "webp": "WebP", "avif": "AVIF"}
+
+
+def _downloads(v: Variant) -> list[tuple[str, str, str]]:
+    """(label, URL, file name) per encoding a rendered variant can be downloaded in."""
+    if "jpeg" not in (v.assets or {}):
+        return []
+    stem = f"{v.request.title.slug}-{v.locale}-{v.format}-r{v.revision}"
+    return [(ENCODING_LABELS[k], url_for("web.variant_download", variant_id=v.id, kind=k), f"{stem}.{EXT[k]}")
+            for k in ENCODINGS]
+
+
+@bp.route("/variants/<int:variant_id>/download.<kind>")
+@roles(*PEOPLE)
+def variant_download(variant_id: int, kind: str):
+    """The variant's file in an encoding (JPEG master, or WebP/AVIF made from it on first
+    download and kept), as the API serves it."""
+    v = get_variant(variant_id)
+    asset = encoded_asset(v, kind) if kind in ENCODINGS else None
+    if asset is None:
+        abort(404)
+    resp = blob_response(asset["key"], asset["mime"], size=asset.get("bytes"), etag=asset["sha256"])
+    resp.headers["Cache-Control"] = "private, no-cache"   # a re-render changes what this URL serves
     return resp.make_conditional(request)
 
 
