@@ -1,7 +1,13 @@
 """`flask render-matrix`: render a locale x format matrix with the pure pipeline into a folder,
-with the sample campaign's copy (no Redis, no database), and a contact sheet of it."""
+with the sample campaign's copy (no Redis, no database), and a contact sheet of it.
+
+Each format's canvas (crop or classical extension, resized) is made once and shared by every
+locale, as the render workers share it (SharedReframes): the locales differ only in what is drawn
+on their copy. WebP and AVIF, when asked for, are derived from each cell's JPEG master, as the
+service derives them."""
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,10 +20,12 @@ from PIL import Image
 from ..render.analyze import Analysis, analyze
 from ..render.contact_sheet import CELL_H, contact_sheet
 from ..render.decode import DecodeError, decode
+from ..render.encode import DERIVED, ENCODINGS, MASTER, derive
 from ..render.formats import FORMATS, Format, get_format
 from ..render.kit import KitSpec
 from ..render.locales import SUPPORTED_LOCALES, LocaleInfo, get_locale
 from ..render.pipeline import render_variant
+from ..render.shared_reframe import SharedReframes
 from ..render.variant import VariantSpec, build_variant_spec
 from ..sample import sample_key_art_jpeg, sample_title
 from ..services import ServiceError
@@ -33,20 +41,27 @@ class Matrix:
     kit: KitSpec
     locales: list[LocaleInfo]
     formats: list[Format]
+    art_key: str = ""                  # the key art file's sha256: what a shared canvas is keyed by
+    encodings: tuple[str, ...] = (MASTER,)
 
 
-def load_matrix(key_art: str | None, kit: str, locales: str, formats: str) -> Matrix:
+def load_matrix(key_art: str | None, kit: str, locales: str, formats: str, encodings: str = MASTER) -> Matrix:
     """Read the kit folder and the key art and resolve the options; a bad one is a ClickException."""
     try:
         spec_dict, logo = read_kit_folder(Path(current_app.config["BRAND_KITS_DIR"]) / kit)
         kit_spec = KitSpec.from_dict(spec_dict, logo)
-        source = decode(Path(key_art).read_bytes() if key_art else sample_key_art_jpeg(),
-                        background=kit_spec.scrim_color).image  # transparency over the kit's scrim
+        data = Path(key_art).read_bytes() if key_art else sample_key_art_jpeg()
+        source = decode(data, background=kit_spec.scrim_color).image  # transparency over the kit's scrim
         locs = [get_locale(l) for l in split_list(locales, SUPPORTED_LOCALES)]
         fmts = [get_format(f) for f in split_list(formats, list(FORMATS))]
+        kinds = split_list(encodings, list(ENCODINGS))
+        unknown = [k for k in kinds if k not in ENCODINGS]
+        if unknown:
+            raise ValueError(f"unknown encoding(s) {', '.join(unknown)}; known: {', '.join(ENCODINGS)}")
     except (ServiceError, DecodeError, ValueError, KeyError) as exc:
         raise click.ClickException(str(getattr(exc, "message", exc))) from None
-    return Matrix(source, kit_spec, locs, fmts)
+    return Matrix(source, kit_spec, locs, fmts, hashlib.sha256(data).hexdigest(),
+                  (MASTER, *[k for k in DERIVED if k in kinds]))
 
 
 class SampleCopy:
@@ -66,12 +81,20 @@ class SampleCopy:
 
 def render_cells(matrix: Matrix, copy: SampleCopy, analysis: Analysis,
                  out_dir: Path) -> dict[tuple[str, str], Image.Image]:
-    """Render every cell to `out_dir` as JPEG; returns cell-sized copies for the contact sheet."""
+    """Render every cell to `out_dir` (its JPEG master, and the derived encodings asked for);
+    returns cell-sized copies for the contact sheet."""
     cells: dict[tuple[str, str], Image.Image] = {}
+    shared = SharedReframes(maxsize=len(matrix.formats))   # one canvas per format, for every locale
+    reframer = shared.reframer(matrix.art_key)
     with click.progressbar([(l, f) for l in matrix.locales for f in matrix.formats], label="rendering") as cells_iter:
         for loc, fmt in cells_iter:
-            result = render_variant(matrix.source, analysis, copy.spec(loc, fmt, matrix.kit), encodings=("jpeg",))
-            (out_dir / f"{loc.tag}_{fmt.key}.jpg").write_bytes(result.encodings["jpeg"].data)
+            result = render_variant(matrix.source, analysis, copy.spec(loc, fmt, matrix.kit), encodings=(MASTER,),
+                                    reframer=reframer)
+            master = result.encodings[MASTER]
+            (out_dir / f"{loc.tag}_{fmt.key}.{master.ext}").write_bytes(master.data)
+            for kind in matrix.encodings[1:]:
+                derived = derive(master.data, kind)
+                (out_dir / f"{loc.tag}_{fmt.key}.{derived.ext}").write_bytes(derived.data)
             # Keep a cell-sized copy, not 152 full canvases (the sheet shows CELL_H-high cells).
             cell = result.image.convert("RGB")
             cell.thumbnail((max(1, cell.width * CELL_H // cell.height) + 1, CELL_H + 1), Image.Resampling.LANCZOS)
@@ -86,11 +109,13 @@ def render_cells(matrix: Matrix, copy: SampleCopy, analysis: Analysis,
 @click.option("--kit", default="marquee-default", show_default=True, help="folder under brand_kits/")
 @click.option("--locales", default="all", show_default=True)
 @click.option("--formats", default="all", show_default=True)
+@click.option("--encodings", default=MASTER, show_default=True,
+              help=f"comma-separated, of {', '.join(ENCODINGS)} (or all); the JPEG master is always written")
 @click.option("--out", type=click.Path(file_okay=False), required=True)
 @with_appcontext
-def command(key_art: str | None, kit: str, locales: str, formats: str, out: str) -> None:
+def command(key_art: str | None, kit: str, locales: str, formats: str, encodings: str, out: str) -> None:
     """Render a locale x format matrix with the pure pipeline into a folder (no Redis, no DB)."""
-    matrix = load_matrix(key_art, kit, locales, formats)
+    matrix = load_matrix(key_art, kit, locales, formats, encodings)
     copy = SampleCopy()
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
