@@ -67,7 +67,8 @@ def test_render_stores_jpeg_and_webp_is_made_once_on_demand(sqlite_stack):
         assert blob_store().count() == before + 1        # served from the store, not encoded again
 
     missing = client.get(f"/api/v1/variants/{vid}/image.png")
-    assert missing.status_code == 404 and "png" in missing.get_json()["message"]
+    assert missing.status_code == 404
+    assert missing.get_json()["message"] == f"variant {vid} has no 'png' encoding; offered: jpeg, webp, avif"
 
 
 def test_avif_is_the_master_pixels_smaller_than_webp(astronaut):

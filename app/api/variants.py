@@ -6,6 +6,7 @@ from flask.views import MethodView
 from ..downloads import blob_response
 from ..services import ServiceError
 from ..services.encodings import asset as encoded_asset
+from ..services.encodings import offered
 from ..services.requests import get_variant
 from .jsonbody import Blueprint
 from .schemas import VariantOut
@@ -25,12 +26,12 @@ class VariantImage(MethodView):
     @blp.response(200, description="the encoded image; ETag is its sha256")
     def get(self, variant_id: int, kind: str):
         v = get_variant(variant_id)
-        asset = encoded_asset(v, kind)  # a derived kind (WebP) is made from the JPEG when first asked for
+        asset = encoded_asset(v, kind)  # a derived kind (WebP, AVIF) is made from the JPEG when first asked for
         if asset is None:
             if v.status != "rendered":
                 raise ServiceError(f"variant {variant_id} is {v.status}, not rendered yet", status=409)
-            raise ServiceError(f"variant {variant_id} has no {kind!r} encoding; have: {', '.join(v.assets or {})}",
-                               status=404)
+            raise ServiceError(f"variant {variant_id} has no {kind!r} encoding; offered: "
+                               f"{', '.join(offered(v.assets))}", status=404)
         if request.if_none_match.contains(asset["sha256"]):
             resp = Response(status=304)
         else:
