@@ -96,9 +96,8 @@ OPTION_FIELDS = {"s3": {"bucket": "s3_bucket", "prefix": "s3_prefix", "region": 
                         "public_base_url": "public_base_url"},
                  "http-put": {"public_base_url": "public_base_url", "mode": "put_mode"},
                  "webhook": {}}
-#: The form's encoding checkboxes (names of file formats: not translated) and what none ticked means.
-ENCODING_CHOICES = {"encodings": ENCODINGS, "encoding_labels": {"jpeg": "JPEG", "webp": "WebP", "avif": "AVIF"},
-                    "default_encodings": DEFAULT_DELIVERY}
+#: The form's encoding checkboxes and what none ticked means (labels: labels.ENCODING_LABELS).
+ENCODING_CHOICES = {"encodings": ENCODINGS, "default_encodings": DEFAULT_DELIVERY}
 SECRET_FIELDS = {"s3": {"access_key_id": "s3_access_key_id_env", "secret_access_key": "s3_secret_access_key_env"},
                  "http-put": {}, "webhook": {"secret": "webhook_secret_env"}}
 

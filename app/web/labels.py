@@ -15,6 +15,8 @@ from .blueprint import bp
 #: The matrix shows one state where the database has two: "rendered" and "in_review" differ only
 #: in whether a reviewer has opened the variant.
 STATE_GROUPS = {"rendered": "to_review", "in_review": "to_review"}
+#: Encodings by the names of their file formats, the same in every language.
+ENCODING_LABELS = {"jpeg": "JPEG", "webp": "WebP", "avif": "AVIF"}
 
 
 def category_labels() -> dict[str, str]:
@@ -129,4 +131,4 @@ def _labels() -> dict[str, Any]:
             "preflag_labels": preflag_labels, "side_labels": side_labels, "format_labels": format_labels,
             "role_labels": role_labels, "inbox_label": inbox_label, "fix_labels": fix_labels,
             "state_group": state_group, "state_group_labels": state_group_labels,
-            "verdict": verdict, "locale_name": locale_name}
+            "verdict": verdict, "locale_name": locale_name, "encoding_labels": ENCODING_LABELS}

@@ -17,7 +17,7 @@ from ..services.queries import review as reads
 from ..services.requests import get_variant
 from ..downloads import blob_response
 from .blueprint import DECIDERS, FIXERS, PEOPLE, bp
-from .labels import fix_level_labels, fix_reason_labels
+from .labels import ENCODING_LABELS, fix_level_labels, fix_reason_labels
 from .languages import UI_LANGUAGES
 
 
@@ -78,10 +78,6 @@ def variant_image(variant_id: int):
     resp = blob_response(asset["key"], asset["mime"], size=asset.get("bytes"), etag=asset["sha256"])
     resp.headers["Cache-Control"] = "private, max-age=3600"  # the URL carries revision and sha
     return resp.make_conditional(request)
-
-
-#: The download links' labels: names of file formats, the same in every language.
-ENCODING_LABELS = {"jpeg": "JPEG", "webp": "WebP", "avif": "AVIF"}
 
 
 def _downloads(v: Variant) -> list[tuple[str, str, str]]:
