@@ -11,8 +11,13 @@ from PIL import Image
 from PIL import features
 
 from app.render.encode import DERIVE_VERSION, derive, encode
-from tests.conftest import seed_campaign
-from tests.review_helpers import create_request, render_inline
+from tests.review_helpers import logged_in, make_people, seeded_campaign
+
+
+def _one_rendered_variant(app, locale: str, fmt: str) -> int:
+    """A campaign with one variant, rendered in this process (JPEG master only): its id."""
+    _seeded, req = seeded_campaign(app, locales=(locale,), formats=(fmt,))
+    return req["variants"][0]["id"]
 
 
 def test_derive_is_the_master_pixels_in_another_encoding(astronaut):
@@ -34,10 +39,7 @@ def test_derive_is_the_master_pixels_in_another_encoding(astronaut):
 def test_render_stores_jpeg_and_webp_is_made_once_on_demand(sqlite_stack):
     app = sqlite_stack.app
     client = app.test_client()
-    seeded = seed_campaign(client)
-    req = create_request(client, seeded, ["en-US"], ["banner"])
-    vid = req["variants"][0]["id"]
-    render_inline(app, [vid])
+    vid = _one_rendered_variant(app, "en-US", "banner")
 
     v = client.get(f"/api/v1/variants/{vid}").get_json()
     assert set(v["assets"]) == {"jpeg"}                 # only the master at render time
@@ -88,10 +90,7 @@ def test_avif_is_the_master_pixels_smaller_than_webp(astronaut):
 def test_avif_is_made_once_on_demand_through_the_api(sqlite_stack):
     app = sqlite_stack.app
     client = app.test_client()
-    seeded = seed_campaign(client)
-    req = create_request(client, seeded, ["ja-JP"], ["link-card"])
-    vid = req["variants"][0]["id"]
-    render_inline(app, [vid])
+    vid = _one_rendered_variant(app, "ja-JP", "link-card")
 
     v = client.get(f"/api/v1/variants/{vid}").get_json()
     assert set(v["assets"]) == {"jpeg"} and set(v["links"]) >= {"jpeg", "webp", "avif"}
@@ -123,10 +122,7 @@ def test_askers_at_once_derive_each_encoding_once_and_keep_every_record(sqlite_s
     from app.services import encodings
 
     app = sqlite_stack.app
-    client = app.test_client()
-    req = create_request(client, seed_campaign(client), ["hi-IN"], ["link-card"])
-    vid = req["variants"][0]["id"]
-    render_inline(app, [vid])
+    vid = _one_rendered_variant(app, "hi-IN", "link-card")
 
     made, real = [], encodings.derive
 
@@ -164,12 +160,9 @@ def test_askers_at_once_derive_each_encoding_once_and_keep_every_record(sqlite_s
 def test_the_variant_page_downloads_every_encoding(sqlite_stack):
     """A reviewer downloads the JPEG, WebP and AVIF from the variant page (the AVIF made on that
     first download and kept); a reviewer of another region gets no file; an unknown kind is 404."""
-    from tests.review_helpers import logged_in, make_people, seeded_campaign
-
     app = sqlite_stack.app
     make_people(app.test_client())
-    _seeded, req = seeded_campaign(app, locales=("ja-JP",), formats=("thumbnail-small",))
-    vid = req["variants"][0]["id"]
+    vid = _one_rendered_variant(app, "ja-JP", "thumbnail-small")
     c, _token = logged_in(app, "reviewer_jp")
     html = c.get(f"/ui/variants/{vid}").get_data(as_text=True)
     links = dict(re.findall(r'<a href="(/ui/variants/\d+/download\.\w+)" download="([^"]+)"', html))
