@@ -41,8 +41,8 @@ class Matrix:
     kit: KitSpec
     locales: list[LocaleInfo]
     formats: list[Format]
-    art_key: str = ""                  # the key art file's sha256: what a shared canvas is keyed by
-    encodings: tuple[str, ...] = (MASTER,)
+    art_key: str                       # the key art file's sha256: what a shared canvas is keyed by
+    encodings: tuple[str, ...]         # the master first, then the derived ones asked for
 
 
 def load_matrix(key_art: str | None, kit: str, locales: str, formats: str, encodings: str = MASTER) -> Matrix:
